@@ -1,0 +1,27 @@
+//! Identity: users, passwords and bearer tokens.
+//!
+//! Tokens are HS256 JWTs with the user id in `sub` (the original design's `userId` claim is
+//! accepted too), so any issuer that shares `JWT_SECRET` can mint them. Passwords are hashed
+//! with argon2id on the blocking pool: hashing is deliberately slow and must not stall the
+//! async workers.
+
+mod jwt;
+mod password;
+mod users;
+
+pub use jwt::{unix_now, Claims, Jwt, Role, MIN_SECRET_LEN};
+pub use users::{Credentials, NewUser, User, Users};
+
+/// The caller, as proven by a verified token.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: String,
+    pub role: Role,
+    pub name: Option<String>,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}

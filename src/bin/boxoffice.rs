@@ -1,0 +1,42 @@
+//! The box office server. Everything lives in the library; this only reads configuration,
+//! sets up logging and turns Ctrl-C / SIGTERM into a graceful shutdown.
+
+use clap::Parser;
+
+use boxoffice::config::Config;
+use boxoffice::Application;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "boxoffice=info,tower_http=warn".into()),
+        )
+        .init();
+    let config = Config::parse();
+    let app = Application::build(config).await?;
+    app.run_until(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

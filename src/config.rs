@@ -1,0 +1,121 @@
+//! Configuration: command-line flags, each also readable from the environment variable the
+//! wire contract (`shared/PROTOCOL.md`) names.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, clap::Parser)]
+#[command(name = "boxoffice", version, about = "Real-time ticket on-sale server")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+
+    /// HTTP port (REST API, Socket.IO and the web app).
+    #[arg(long, env = "PORT", default_value_t = 3001)]
+    pub port: u16,
+
+    /// `sqlite://…` (embedded, single instance) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/boxoffice.db")]
+    pub database_url: String,
+
+    /// Redis URL; unset means a single instance with all coordination in-process.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Original-design spelling of the Redis address (used when REDIS_URL is unset).
+    #[arg(long, env = "REDIS_HOST")]
+    pub redis_host: Option<String>,
+
+    /// Original-design spelling of the Redis port (with REDIS_HOST).
+    #[arg(long, env = "REDIS_PORT")]
+    pub redis_port: Option<u16>,
+
+    /// HS256 signing key, at least 32 bytes. Embedded mode generates one under the data dir.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// CORS origin allowed for browsers; unset means same origin only.
+    #[arg(long, env = "FRONTEND_URL")]
+    pub frontend_url: Option<String>,
+
+    /// Where embedded mode keeps its generated secret (and, by default, its database).
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// The built web app served at `/` (with an index.html fallback for client-side routes).
+    #[arg(long, env = "WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
+
+    /// Largest number of tickets (seats or general admission) in one reservation.
+    #[arg(long, env = "MAX_TICKETS_PER_ORDER", default_value_t = 10)]
+    pub max_tickets_per_order: u32,
+
+    /// How often the expiry sweeper looks for lapsed holds, in milliseconds (0 = never).
+    #[arg(long, env = "SWEEP_INTERVAL_MS", default_value_t = 1000)]
+    pub sweep_interval_ms: u64,
+
+    /// Allow `POST /api/auth/guest` (throwaway identities).
+    #[arg(long, env = "ALLOW_GUESTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_guests: bool,
+
+    /// Create the demo event on first start when the database has no events.
+    #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo: bool,
+
+    /// An administrator account created (or whose password is reset) at start-up.
+    #[arg(long, env = "ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Password for ADMIN_EMAIL.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Lifetime of issued session tokens, in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub token_ttl_seconds: u64,
+
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Database connections per instance (SQLite always uses one writer connection).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub database_max_connections: u32,
+}
+
+impl Config {
+    /// The Redis URL to use, from REDIS_URL or the REDIS_HOST / REDIS_PORT pair.
+    pub fn effective_redis_url(&self) -> Option<String> {
+        if let Some(url) = &self.redis_url {
+            return Some(url.clone());
+        }
+        self.redis_host
+            .as_ref()
+            .map(|h| format!("redis://{}:{}", h, self.redis_port.unwrap_or(6379)))
+    }
+
+    /// Defaults for tests: port 0, no demo seeding, no background sweeping.
+    pub fn for_tests(database_url: impl Into<String>) -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url: database_url.into(),
+            redis_url: None,
+            redis_host: None,
+            redis_port: None,
+            jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
+            frontend_url: None,
+            data_dir: std::env::temp_dir(),
+            web_dir: PathBuf::from("web/dist"),
+            max_tickets_per_order: 10,
+            sweep_interval_ms: 0,
+            allow_guests: true,
+            seed_demo: false,
+            admin_email: None,
+            admin_password: None,
+            token_ttl_seconds: 3600,
+            max_body_bytes: 64 * 1024,
+            database_max_connections: 16,
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Request extractors that turn what arrives into checked values or a contract error:
+//! JSON bodies, the bearer token, the admission token.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::auth::AuthUser;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// `Json<T>` whose rejections are the contract's JSON errors (400/413/415), not axum's text.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::JsonSyntaxError(e) => Error::invalid("malformed_json", format!("body is not valid JSON: {}", e.body_text())),
+        JsonRejection::JsonDataError(e) => Error::invalid("invalid_body", e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
+        other => Error::invalid("invalid_body", other.body_text()),
+    }
+}
+
+/// The bearer token from `Authorization`, if any.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The signed-in caller: `401 auth_required` without a token, `401 invalid_token` /
+/// `token_expired` with a bad one.
+pub struct CurrentUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)
+            .ok_or_else(|| Error::unauthenticated("auth_required", "Authentication required"))?;
+        Ok(CurrentUser(state.users.jwt().verify(token)?))
+    }
+}
+
+/// A signed-in caller with role `admin`, else `403 admin_only`.
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        if !user.is_admin() {
+            return Err(Error::forbidden("admin_only", "this needs an administrator"));
+        }
+        Ok(AdminUser(user))
+    }
+}
+
+/// The `X-Admission-Token` header, if sent.
+pub struct AdmissionToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdmissionToken {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(AdmissionToken(
+            parts
+                .headers
+                .get("x-admission-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        ))
+    }
+}

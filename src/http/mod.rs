@@ -1,0 +1,87 @@
+//! The HTTP edge: routes under `/api`, the web app at `/`.
+//!
+//! Handlers parse input into domain types and call the domain; they hold no SQL and no
+//! business rules. Each area exposes a `router()`; [`app`] puts them together.
+
+mod admin;
+mod auth;
+pub mod error;
+mod events;
+pub mod extract;
+mod idempotency;
+mod reservations;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, Method};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::cors::{AllowHeaders, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+use crate::error::Error;
+use crate::state::AppState;
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(events::router())
+        .merge(admin::router())
+        .merge(reservations::router())
+        .route("/health", get(health))
+        .fallback(api_not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+
+    let mut router = Router::new().nest("/api", api);
+    let index = state.settings.web_dir.join("index.html");
+    router = if index.exists() {
+        // Client-side routes (/events/…, /queue/…) all load the app's index.html.
+        router.fallback_service(ServeDir::new(&state.settings.web_dir).fallback(ServeFile::new(index)))
+    } else {
+        router.fallback(web_app_missing)
+    };
+
+    let router = router.layer(TraceLayer::new_for_http());
+    let router = match state.settings.frontend_url.as_deref().map(HeaderValue::from_str) {
+        Some(Ok(origin)) => router.layer(
+            CorsLayer::new()
+                .allow_origin(origin)
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers(AllowHeaders::mirror_request())
+                .allow_credentials(true),
+        ),
+        Some(Err(_)) => {
+            tracing::warn!("FRONTEND_URL is not a valid origin; CORS stays same-origin");
+            router
+        }
+        None => router,
+    };
+    router.with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    Json(json!({ "status": "ok", "database": format!("{:?}", state.settings.backend).to_lowercase() }))
+}
+
+async fn api_not_found() -> Error {
+    Error::not_found("not_found", "no such API route")
+}
+
+/// What `/` shows when the web app has not been built: the API still works, and the page
+/// says how to get the web app instead of a bare 404.
+async fn web_app_missing(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        Html(format!(
+            "<!doctype html><title>Boxoffice</title><h1>Boxoffice</h1>\
+             <p>The API is running under <a href=\"/api/events\">/api</a>, but the web app is not \
+             built: no <code>{}</code>. Start the box office with <code>./scripts/start.sh</code>, \
+             which builds it.</p>",
+            state.settings.web_dir.join("index.html").display()
+        )),
+    )
+}

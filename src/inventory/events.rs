@@ -1,0 +1,270 @@
+//! Creating events with their ticket types and seat maps, and reading them back.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::model::*;
+use super::{new_id, Inventory};
+use crate::db::placeholders;
+use crate::error::{Error, Result};
+
+/// Seat pitch in seat-map units: the web app draws one unit per pixel at zoom 1.
+const SEAT_PITCH: f64 = 24.0;
+/// Vertical gap between sections (room for the section label).
+const SECTION_GAP: f64 = 48.0;
+/// Rows per multi-row INSERT: 500 rows × 10 parameters stays under SQLite's and
+/// PostgreSQL's parameter limits.
+const SEAT_INSERT_CHUNK: usize = 500;
+
+fn event_from_row(r: &AnyRow) -> Result<Event> {
+    Ok(Event {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        venue: r.try_get("venue")?,
+        starts_at: r.try_get("starts_at")?,
+        sale_opens_at: r.try_get("sale_opens_at")?,
+        has_seat_map: r.try_get::<i64, _>("has_seat_map")? != 0,
+        capacity: r.try_get("capacity")?,
+        admit_rate_per_sec: r.try_get("admit_rate_per_sec")?,
+        hold_seconds: r.try_get("hold_seconds")?,
+        ticket_types: Vec::new(),
+    })
+}
+
+fn ticket_type_from_row(r: &AnyRow) -> Result<TicketType> {
+    Ok(TicketType {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        price: r.try_get("price")?,
+        total: r.try_get("total")?,
+        remaining_quantity: r.try_get("remaining")?,
+        seated: r.try_get::<i64, _>("seated")? != 0,
+        version: r.try_get("version")?,
+    })
+}
+
+const EVENT_COLUMNS: &str = "id, name, venue, starts_at, sale_opens_at, has_seat_map, capacity, \
+                             admit_rate_per_sec, hold_seconds";
+const TICKET_TYPE_COLUMNS: &str =
+    "id, event_id, name, price, total, total - held - sold AS remaining, seated, version";
+
+impl Inventory {
+    /// Creates an event, its ticket types and its seats in one transaction.
+    #[tracing::instrument(skip_all, fields(name = %new.name))]
+    pub async fn create_event(&self, new: NewEvent) -> Result<Event> {
+        let now = self.clock.now_ms();
+        let event_id = new_id();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO events (id, name, venue, starts_at, sale_opens_at, capacity, \
+             admit_rate_per_sec, hold_seconds, has_seat_map, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&event_id)
+        .bind(&new.name)
+        .bind(&new.venue)
+        .bind(new.starts_at)
+        .bind(new.sale_opens_at)
+        .bind(new.capacity)
+        .bind(new.admit_rate_per_sec)
+        .bind(new.hold_seconds)
+        .bind(i64::from(!new.sections.is_empty()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+
+        let mut type_ids = Vec::with_capacity(new.ticket_types.len());
+        for (position, t) in new.ticket_types.iter().enumerate() {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO ticket_types (id, event_id, position, name, price, seated, total) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&id)
+            .bind(&event_id)
+            .bind(position as i64)
+            .bind(&t.name)
+            .bind(t.price)
+            .bind(i64::from(t.seated))
+            .bind(t.total)
+            .execute(&mut *tx)
+            .await?;
+            type_ids.push(id);
+        }
+
+        let seats = lay_out_seats(&new.sections);
+        for chunk in seats.chunks(SEAT_INSERT_CHUNK) {
+            let values = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * 9, 9)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO seats (id, event_id, ticket_type_id, section, row_label, number, x, y, status) \
+                 VALUES {values}"
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q
+                    .bind(new_id())
+                    .bind(&event_id)
+                    .bind(&type_ids[s.ticket_type_index])
+                    .bind(&s.section)
+                    .bind(&s.row)
+                    .bind(s.number)
+                    .bind(s.x)
+                    .bind(s.y)
+                    .bind("available");
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(event_id = %event_id, seats = seats.len(), "event created");
+        self.event(&event_id).await
+    }
+
+    /// All events, soonest first, with live stock.
+    #[tracing::instrument(skip_all)]
+    pub async fn events(&self) -> Result<Vec<Event>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events ORDER BY starts_at, id LIMIT 500"
+        ))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+        if events.is_empty() {
+            return Ok(events);
+        }
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let sql = format!(
+            "SELECT {TICKET_TYPE_COLUMNS} FROM ticket_types WHERE event_id IN ({}) \
+             ORDER BY event_id, position",
+            placeholders(0, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut by_event: HashMap<String, Vec<TicketType>> = HashMap::new();
+        for r in q.fetch_all(&self.db.pool).await? {
+            by_event
+                .entry(r.try_get("event_id")?)
+                .or_default()
+                .push(ticket_type_from_row(&r)?);
+        }
+        for e in &mut events {
+            e.ticket_types = by_event.remove(&e.id).unwrap_or_default();
+        }
+        Ok(events)
+    }
+
+    /// One event with live stock, or `404 event_not_found`.
+    #[tracing::instrument(skip(self))]
+    pub async fn event(&self, event_id: &str) -> Result<Event> {
+        let row = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))
+            .bind(event_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(event_not_found)?;
+        let mut event = event_from_row(&row)?;
+        event.ticket_types = self.ticket_types(event_id).await?;
+        Ok(event)
+    }
+
+    /// True when the event exists (cheap; used to validate room joins).
+    pub async fn event_exists(&self, event_id: &str) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 AS one FROM events WHERE id = $1")
+            .bind(event_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .is_some())
+    }
+
+    /// The event's ticket types with live remaining counts and versions.
+    pub async fn ticket_types(&self, event_id: &str) -> Result<Vec<TicketType>> {
+        sqlx::query(&format!(
+            "SELECT {TICKET_TYPE_COLUMNS} FROM ticket_types WHERE event_id = $1 ORDER BY position"
+        ))
+        .bind(event_id)
+        .fetch_all(&self.db.pool)
+        .await?
+        .iter()
+        .map(ticket_type_from_row)
+        .collect()
+    }
+
+    /// The event's seat map with each seat's status and version.
+    #[tracing::instrument(skip(self))]
+    pub async fn seats(&self, event_id: &str) -> Result<Vec<Seat>> {
+        if !self.event_exists(event_id).await? {
+            return Err(event_not_found());
+        }
+        sqlx::query(
+            "SELECT id, section, row_label, number, x, y, ticket_type_id, status, version \
+             FROM seats WHERE event_id = $1 ORDER BY y, x",
+        )
+        .bind(event_id)
+        .fetch_all(&self.db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Seat {
+                id: r.try_get("id")?,
+                section: r.try_get("section")?,
+                row: r.try_get("row_label")?,
+                number: r.try_get("number")?,
+                x: r.try_get("x")?,
+                y: r.try_get("y")?,
+                ticket_type_id: r.try_get("ticket_type_id")?,
+                status: SeatStatus::parse(&r.try_get::<String, _>("status")?)?,
+                version: r.try_get("version")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Number of events stored (the demo seeder only runs on an empty database).
+    pub async fn event_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events")
+            .fetch_one(&self.db.pool)
+            .await?)
+    }
+}
+
+pub(super) fn event_not_found() -> Error {
+    Error::not_found("event_not_found", "no such event")
+}
+
+struct LaidOutSeat {
+    section: String,
+    row: String,
+    number: i64,
+    x: f64,
+    y: f64,
+    ticket_type_index: usize,
+}
+
+/// Places sections one under another, each centred on the widest, seats on a grid.
+fn lay_out_seats(sections: &[NewSection]) -> Vec<LaidOutSeat> {
+    let widest = sections.iter().map(|s| s.seats_per_row).max().unwrap_or(0) as f64;
+    let mut seats = Vec::new();
+    let mut top = SECTION_GAP;
+    for s in sections {
+        let left = (widest - s.seats_per_row as f64) / 2.0 * SEAT_PITCH + SEAT_PITCH;
+        for r in 0..s.rows {
+            for n in 0..s.seats_per_row {
+                seats.push(LaidOutSeat {
+                    section: s.name.clone(),
+                    row: row_label(r),
+                    number: n + 1,
+                    x: left + n as f64 * SEAT_PITCH,
+                    y: top + r as f64 * SEAT_PITCH,
+                    ticket_type_index: s.ticket_type_index,
+                });
+            }
+        }
+        top += s.rows as f64 * SEAT_PITCH + SECTION_GAP;
+    }
+    seats
+}

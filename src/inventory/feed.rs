@@ -1,0 +1,77 @@
+//! The inventory's change feed.
+//!
+//! Every committed change to stock or seats is published here exactly once, after its
+//! transaction commits; a rolled-back transaction publishes nothing. Consumers (the real-time
+//! layer, the waiting room) subscribe and never query the database to learn what changed:
+//! each message carries the new state and the new version of everything it touched.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::model::SeatStatus;
+
+/// What caused a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeCause {
+    Held,
+    Paid,
+    Cancelled,
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatChange {
+    pub seat_id: String,
+    pub status: SeatStatus,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockChange {
+    pub ticket_type_id: String,
+    pub remaining_quantity: i64,
+    pub version: i64,
+}
+
+/// One committed change: one reservation moving from one state to the next.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InventoryChange {
+    pub event_id: String,
+    pub reservation_id: String,
+    pub user_id: String,
+    pub cause: ChangeCause,
+    pub seats: Vec<SeatChange>,
+    pub ticket_types: Vec<StockChange>,
+}
+
+/// A broadcast channel of [`InventoryChange`]s. A consumer that falls more than
+/// `capacity` messages behind is told it lagged (tokio's `RecvError::Lagged`) and must
+/// re-read a snapshot; versions let it drop anything older than what it has.
+#[derive(Clone, Debug)]
+pub struct ChangeFeed {
+    tx: broadcast::Sender<Arc<InventoryChange>>,
+}
+
+impl ChangeFeed {
+    pub fn new(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity);
+        ChangeFeed { tx }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<InventoryChange>> {
+        self.tx.subscribe()
+    }
+
+    /// Called only after a commit.
+    pub(crate) fn publish(&self, change: InventoryChange) {
+        tracing::debug!(event_id = %change.event_id, cause = ?change.cause, seats = change.seats.len(), "inventory change");
+        // No subscriber is not an error: embedded mode with no browsers open.
+        let _ = self.tx.send(Arc::new(change));
+    }
+}

@@ -1,0 +1,644 @@
+//! Holds, payment, cancellation: the reservation life cycle
+//! `pending -> paid | cancelled | expired`, `paid -> cancelled` (refund).
+//!
+//! Each operation is one transaction whose writes are conditional on the state it expects, so
+//! concurrent requests (many buyers, or several instances on one database) can only ever
+//! succeed one at a time per seat or unit of stock. The change is published after commit.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
+use super::model::*;
+use super::{events::event_not_found, new_id, with_retry, Inventory};
+use crate::clock::Millis;
+use crate::db::placeholders;
+use crate::error::{Error, Result};
+
+/// A reservation row as locked inside a transaction.
+pub(super) struct ReservationHead {
+    pub id: String,
+    pub event_id: String,
+    pub user_id: String,
+    pub status: ReservationStatus,
+    pub expires_at: Millis,
+}
+
+fn reservation_not_found() -> Error {
+    Error::not_found("reservation_not_found", "no such reservation")
+}
+
+fn hold_expired() -> Error {
+    Error::conflict("hold_expired", "this hold has expired; its seats and tickets were released")
+}
+
+impl Inventory {
+    /// Holds the given seats for `user_id`, all or none.
+    #[tracing::instrument(skip(self, seats), fields(seats = seats.ids().len()))]
+    pub async fn hold_seats(&self, user_id: &str, event_id: &str, seats: &SeatSelection) -> Result<Reservation> {
+        let hold_ms = self.hold_millis(event_id).await?;
+        let (reservation, change) =
+            with_retry(|| self.try_hold_seats(user_id, event_id, seats.ids(), hold_ms)).await?;
+        self.feed.publish(change);
+        Ok(reservation)
+    }
+
+    async fn try_hold_seats(
+        &self,
+        user_id: &str,
+        event_id: &str,
+        seat_ids: &[String],
+        hold_ms: i64,
+    ) -> Result<(Reservation, InventoryChange)> {
+        let now = self.clock.now_ms();
+        let reservation_id = new_id();
+        let mut tx = self.db.pool.begin().await?;
+        insert_reservation(&mut tx, &reservation_id, event_id, user_id, now, now + hold_ms).await?;
+
+        // One conditional UPDATE for the whole selection: a seat changes only if it is
+        // still available, and the rows it returns are exactly the seats this hold won.
+        let sql = format!(
+            "UPDATE seats SET status = 'held', reservation_id = $1, version = version + 1 \
+             WHERE event_id = $2 AND status = 'available' AND id IN ({}) \
+             RETURNING id, ticket_type_id, version",
+            placeholders(2, seat_ids.len())
+        );
+        let mut q = sqlx::query(&sql).bind(&reservation_id).bind(event_id);
+        for id in seat_ids {
+            q = q.bind(id);
+        }
+        let won = q.fetch_all(&mut *tx).await?;
+        if won.len() != seat_ids.len() {
+            let mut won_ids = Vec::with_capacity(won.len());
+            for r in &won {
+                won_ids.push(r.try_get::<String, _>("id")?);
+            }
+            let missed: Vec<String> = seat_ids.iter().filter(|id| !won_ids.contains(id)).cloned().collect();
+            let unknown = unknown_seats(&mut tx, event_id, &missed).await?;
+            tx.rollback().await?;
+            return Err(if unknown.is_empty() {
+                Error::SeatUnavailable { seat_ids: missed }
+            } else {
+                Error::UnknownSeats { seat_ids: unknown }
+            });
+        }
+
+        let prices = type_prices(&mut tx, event_id).await?;
+        let mut seats = Vec::with_capacity(won.len());
+        let mut items = Vec::with_capacity(won.len());
+        let mut per_type: BTreeMap<String, i64> = BTreeMap::new();
+        for r in &won {
+            let seat_id: String = r.try_get("id")?;
+            let type_id: String = r.try_get("ticket_type_id")?;
+            let price = *prices.get(&type_id).ok_or_else(|| anyhow::anyhow!("seat without a ticket type"))?;
+            seats.push(SeatChange {
+                seat_id: seat_id.clone(),
+                status: SeatStatus::Held,
+                version: r.try_get("version")?,
+            });
+            *per_type.entry(type_id.clone()).or_default() += 1;
+            items.push(ReservationItem {
+                seat_id: Some(seat_id),
+                ticket_type_id: type_id,
+                quantity: 1,
+                price,
+            });
+        }
+        items.sort_by(|a, b| a.seat_id.cmp(&b.seat_id));
+        insert_items(&mut tx, &reservation_id, &items).await?;
+        let mut stock = Vec::with_capacity(per_type.len());
+        for (type_id, n) in &per_type {
+            stock.push(move_stock(&mut tx, type_id, *n, 0).await?);
+        }
+        let total = set_total(&mut tx, &reservation_id, &items).await?;
+        tx.commit().await?;
+
+        let reservation = Reservation {
+            id: reservation_id.clone(),
+            event_id: event_id.to_string(),
+            status: ReservationStatus::Pending,
+            expires_at: now + hold_ms,
+            created_at: now,
+            items,
+            total,
+        };
+        let change = InventoryChange {
+            event_id: event_id.to_string(),
+            reservation_id,
+            user_id: user_id.to_string(),
+            cause: ChangeCause::Held,
+            seats,
+            ticket_types: stock,
+        };
+        Ok((reservation, change))
+    }
+
+    /// Holds `quantity` general-admission tickets of one type, or `409 sold_out`.
+    #[tracing::instrument(skip(self))]
+    pub async fn hold_tickets(
+        &self,
+        user_id: &str,
+        event_id: &str,
+        ticket_type_id: &str,
+        quantity: Quantity,
+    ) -> Result<Reservation> {
+        let hold_ms = self.hold_millis(event_id).await?;
+        let (reservation, change) = with_retry(|| {
+            self.try_hold_tickets(user_id, event_id, ticket_type_id, quantity.get(), hold_ms)
+        })
+        .await?;
+        self.feed.publish(change);
+        Ok(reservation)
+    }
+
+    async fn try_hold_tickets(
+        &self,
+        user_id: &str,
+        event_id: &str,
+        ticket_type_id: &str,
+        quantity: i64,
+        hold_ms: i64,
+    ) -> Result<(Reservation, InventoryChange)> {
+        let now = self.clock.now_ms();
+        let reservation_id = new_id();
+        let mut tx = self.db.pool.begin().await?;
+        insert_reservation(&mut tx, &reservation_id, event_id, user_id, now, now + hold_ms).await?;
+        let row = sqlx::query(
+            "UPDATE ticket_types SET held = held + $1, version = version + 1 \
+             WHERE id = $2 AND event_id = $3 AND seated = 0 AND total - held - sold >= $1 \
+             RETURNING total - held - sold AS remaining, version, price",
+        )
+        .bind(quantity)
+        .bind(ticket_type_id)
+        .bind(event_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let seated = sqlx::query_scalar::<_, i64>(
+                "SELECT seated FROM ticket_types WHERE id = $1 AND event_id = $2",
+            )
+            .bind(ticket_type_id)
+            .bind(event_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.rollback().await?;
+            return Err(match seated {
+                None => Error::not_found("ticket_type_not_found", "no such ticket type for this event"),
+                Some(1) => Error::invalid(
+                    "seated_ticket_type",
+                    "this ticket type is sold by seat; hold seats from the seat map",
+                ),
+                Some(_) => Error::conflict("sold_out", "not enough tickets of this type are left"),
+            });
+        };
+        let items = vec![ReservationItem {
+            seat_id: None,
+            ticket_type_id: ticket_type_id.to_string(),
+            quantity,
+            price: row.try_get("price")?,
+        }];
+        insert_items(&mut tx, &reservation_id, &items).await?;
+        let total = set_total(&mut tx, &reservation_id, &items).await?;
+        tx.commit().await?;
+
+        let change = InventoryChange {
+            event_id: event_id.to_string(),
+            reservation_id: reservation_id.clone(),
+            user_id: user_id.to_string(),
+            cause: ChangeCause::Held,
+            seats: Vec::new(),
+            ticket_types: vec![StockChange {
+                ticket_type_id: ticket_type_id.to_string(),
+                remaining_quantity: row.try_get("remaining")?,
+                version: row.try_get("version")?,
+            }],
+        };
+        let reservation = Reservation {
+            id: reservation_id,
+            event_id: event_id.to_string(),
+            status: ReservationStatus::Pending,
+            expires_at: now + hold_ms,
+            created_at: now,
+            items,
+            total,
+        };
+        Ok((reservation, change))
+    }
+
+    /// Simulated payment: a pending, unexpired hold of the caller's becomes `paid`, its seats
+    /// `sold`.
+    #[tracing::instrument(skip(self))]
+    pub async fn pay(&self, user_id: &str, reservation_id: &str) -> Result<Reservation> {
+        let outcome = with_retry(|| self.try_pay(user_id, reservation_id)).await?;
+        self.finish(outcome, reservation_id).await
+    }
+
+    async fn try_pay(&self, user_id: &str, reservation_id: &str) -> Result<Outcome> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let head = self.lock_reservation(&mut tx, reservation_id).await?;
+        if head.user_id != user_id {
+            return Err(Error::forbidden("not_owner", "this reservation belongs to someone else"));
+        }
+        match head.status {
+            ReservationStatus::Pending if head.expires_at <= now => {
+                // Lapsed but not yet swept: release it now, and tell the payer.
+                let change = release(&mut tx, &head, ReservationStatus::Expired, now).await?;
+                tx.commit().await?;
+                return Ok(Outcome::Refused(change, hold_expired()));
+            }
+            ReservationStatus::Pending => {}
+            ReservationStatus::Paid => {
+                return Err(Error::conflict("already_paid", "this reservation is already paid"))
+            }
+            ReservationStatus::Expired => return Err(hold_expired()),
+            ReservationStatus::Cancelled => {
+                return Err(Error::conflict("reservation_cancelled", "this reservation was cancelled"))
+            }
+        }
+        set_status(&mut tx, &head, ReservationStatus::Paid, now).await?;
+        let seats = sqlx::query(
+            "UPDATE seats SET status = 'sold', version = version + 1 \
+             WHERE reservation_id = $1 AND status = 'held' RETURNING id, version",
+        )
+        .bind(&head.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let seats = seat_changes(&seats, SeatStatus::Sold)?;
+        let mut stock = Vec::new();
+        for (type_id, n) in item_quantities(&mut tx, &head.id).await? {
+            stock.push(move_stock(&mut tx, &type_id, -n, n).await?);
+        }
+        tx.commit().await?;
+        Ok(Outcome::Done(InventoryChange {
+            event_id: head.event_id,
+            reservation_id: head.id,
+            user_id: head.user_id,
+            cause: ChangeCause::Paid,
+            seats,
+            ticket_types: stock,
+        }))
+    }
+
+    /// Cancels a pending hold or refunds a paid order; its seats and stock come back.
+    #[tracing::instrument(skip(self))]
+    pub async fn cancel(&self, user_id: &str, reservation_id: &str) -> Result<Reservation> {
+        let outcome = with_retry(|| self.try_cancel(user_id, reservation_id)).await?;
+        self.finish(outcome, reservation_id).await
+    }
+
+    async fn try_cancel(&self, user_id: &str, reservation_id: &str) -> Result<Outcome> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let head = self.lock_reservation(&mut tx, reservation_id).await?;
+        if head.user_id != user_id {
+            return Err(Error::forbidden("not_owner", "this reservation belongs to someone else"));
+        }
+        match head.status {
+            ReservationStatus::Pending if head.expires_at <= now => {
+                let change = release(&mut tx, &head, ReservationStatus::Expired, now).await?;
+                tx.commit().await?;
+                Ok(Outcome::Refused(change, hold_expired()))
+            }
+            ReservationStatus::Pending | ReservationStatus::Paid => {
+                let change = release(&mut tx, &head, ReservationStatus::Cancelled, now).await?;
+                tx.commit().await?;
+                Ok(Outcome::Done(change))
+            }
+            ReservationStatus::Expired => Err(hold_expired()),
+            ReservationStatus::Cancelled => Err(Error::conflict(
+                "reservation_cancelled",
+                "this reservation is already cancelled",
+            )),
+        }
+    }
+
+    /// Publishes what a pay/cancel committed, then answers with the reservation as stored.
+    async fn finish(&self, outcome: Outcome, reservation_id: &str) -> Result<Reservation> {
+        match outcome {
+            Outcome::Done(change) => {
+                self.feed.publish(change);
+                self.reservation(reservation_id).await
+            }
+            Outcome::Refused(change, err) => {
+                self.feed.publish(change);
+                Err(err)
+            }
+        }
+    }
+
+    /// One reservation with its items (no ownership check: callers check).
+    pub async fn reservation(&self, reservation_id: &str) -> Result<Reservation> {
+        let mut list = self
+            .load_reservations("r.id = $1", reservation_id)
+            .await?;
+        list.pop().ok_or_else(reservation_not_found)
+    }
+
+    /// The caller's reservations, newest first.
+    #[tracing::instrument(skip(self))]
+    pub async fn reservations_of(&self, user_id: &str) -> Result<Vec<Reservation>> {
+        self.load_reservations("r.user_id = $1", user_id).await
+    }
+
+    /// The caller's pending (unexpired) holds: what a reconnecting client gets back.
+    pub async fn pending_reservations_of(&self, user_id: &str) -> Result<Vec<Reservation>> {
+        Ok(self
+            .reservations_of(user_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == ReservationStatus::Pending)
+            .collect())
+    }
+
+    async fn load_reservations(&self, filter: &str, arg: &str) -> Result<Vec<Reservation>> {
+        let now = self.clock.now_ms();
+        let rows = sqlx::query(&format!(
+            "SELECT r.id, r.event_id, r.status, r.total, r.created_at, r.expires_at, \
+                    i.ticket_type_id, i.seat_id, i.quantity, i.price \
+             FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id \
+             WHERE {filter} ORDER BY r.created_at DESC, r.id DESC, i.position LIMIT 2000"
+        ))
+        .bind(arg)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out: Vec<Reservation> = Vec::new();
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            if out.last().map(|l| l.id != id).unwrap_or(true) {
+                let expires_at: Millis = r.try_get("expires_at")?;
+                let mut status = ReservationStatus::parse(&r.try_get::<String, _>("status")?)?;
+                // A lapsed hold the sweeper has not reached yet is already expired to the
+                // user: paying it would be refused.
+                if status == ReservationStatus::Pending && expires_at <= now {
+                    status = ReservationStatus::Expired;
+                }
+                out.push(Reservation {
+                    id,
+                    event_id: r.try_get("event_id")?,
+                    status,
+                    expires_at,
+                    created_at: r.try_get("created_at")?,
+                    items: Vec::new(),
+                    total: r.try_get("total")?,
+                });
+            }
+            if let Some(last) = out.last_mut() {
+                last.items.push(ReservationItem {
+                    seat_id: r.try_get("seat_id")?,
+                    ticket_type_id: r.try_get("ticket_type_id")?,
+                    quantity: r.try_get("quantity")?,
+                    price: r.try_get("price")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads a reservation and, on PostgreSQL, locks its row so that a concurrent pay,
+    /// cancel or sweep of the same reservation waits for this transaction.
+    pub(super) async fn lock_reservation(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        reservation_id: &str,
+    ) -> Result<ReservationHead> {
+        let lock = if self.db.is_postgres() { " FOR UPDATE" } else { "" };
+        let row = sqlx::query(&format!(
+            "SELECT id, event_id, user_id, status, expires_at FROM reservations WHERE id = $1{lock}"
+        ))
+        .bind(reservation_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(reservation_not_found)?;
+        head_from_row(&row)
+    }
+
+    async fn hold_millis(&self, event_id: &str) -> Result<i64> {
+        let secs = sqlx::query_scalar::<_, i64>("SELECT hold_seconds FROM events WHERE id = $1")
+            .bind(event_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(event_not_found)?;
+        Ok(secs * 1000)
+    }
+}
+
+/// What a pay or cancel did: the change it committed, and whether the caller was refused
+/// (a lapsed hold is released even though the request fails).
+enum Outcome {
+    Done(InventoryChange),
+    Refused(InventoryChange, Error),
+}
+
+pub(super) fn head_from_row(row: &AnyRow) -> Result<ReservationHead> {
+    Ok(ReservationHead {
+        id: row.try_get("id")?,
+        event_id: row.try_get("event_id")?,
+        user_id: row.try_get("user_id")?,
+        status: ReservationStatus::parse(&row.try_get::<String, _>("status")?)?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+/// Returns a reservation's seats and stock to sale and marks it `to`
+/// (`cancelled` or `expired`). Exactly-once: the status update is conditional on the status
+/// read, so of two concurrent releasers only one changes anything.
+pub(super) async fn release(
+    tx: &mut Transaction<'static, Any>,
+    head: &ReservationHead,
+    to: ReservationStatus,
+    now: Millis,
+) -> Result<InventoryChange> {
+    set_status(tx, head, to, now).await?;
+    let was_paid = head.status == ReservationStatus::Paid;
+    let quantities = item_quantities(tx, &head.id).await?;
+    sqlx::query("UPDATE reservation_items SET active = 0 WHERE reservation_id = $1 AND active = 1")
+        .bind(&head.id)
+        .execute(&mut **tx)
+        .await?;
+    let seats = sqlx::query(
+        "UPDATE seats SET status = 'available', reservation_id = NULL, version = version + 1 \
+         WHERE reservation_id = $1 RETURNING id, version",
+    )
+    .bind(&head.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let seats = seat_changes(&seats, SeatStatus::Available)?;
+    let mut stock = Vec::with_capacity(quantities.len());
+    for (type_id, n) in quantities {
+        let (held, sold) = if was_paid { (0, -n) } else { (-n, 0) };
+        stock.push(move_stock(tx, &type_id, held, sold).await?);
+    }
+    Ok(InventoryChange {
+        event_id: head.event_id.clone(),
+        reservation_id: head.id.clone(),
+        user_id: head.user_id.clone(),
+        cause: if to == ReservationStatus::Expired {
+            ChangeCause::Expired
+        } else {
+            ChangeCause::Cancelled
+        },
+        seats,
+        ticket_types: stock,
+    })
+}
+
+async fn set_status(
+    tx: &mut Transaction<'static, Any>,
+    head: &ReservationHead,
+    to: ReservationStatus,
+    now: Millis,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE reservations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(&head.id)
+    .bind(head.status.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        // Someone else moved it first; the caller's transaction rolls back when dropped.
+        return Err(Error::conflict(
+            "reservation_changed",
+            "this reservation changed while the request ran; reload it",
+        ));
+    }
+    Ok(())
+}
+
+async fn insert_reservation(
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+    event_id: &str,
+    user_id: &str,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO reservations (id, event_id, user_id, status, total, created_at, expires_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $4)",
+    )
+    .bind(id)
+    .bind(event_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match &e {
+        // The event vanished between the hold_seconds lookup and here.
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => event_not_found(),
+        _ => e.into(),
+    })?;
+    Ok(())
+}
+
+async fn insert_items(tx: &mut Transaction<'static, Any>, reservation_id: &str, items: &[ReservationItem]) -> Result<()> {
+    let values = (0..items.len())
+        .map(|i| format!("({})", placeholders(i * 6, 6)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO reservation_items (reservation_id, position, ticket_type_id, seat_id, quantity, price) \
+         VALUES {values}"
+    );
+    let mut q = sqlx::query(&sql);
+    for (i, item) in items.iter().enumerate() {
+        q = q
+            .bind(reservation_id)
+            .bind(i as i64)
+            .bind(&item.ticket_type_id)
+            .bind(item.seat_id.clone())
+            .bind(item.quantity)
+            .bind(item.price);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn set_total(tx: &mut Transaction<'static, Any>, reservation_id: &str, items: &[ReservationItem]) -> Result<i64> {
+    let total: i64 = items.iter().map(|i| i.price * i.quantity).sum();
+    sqlx::query("UPDATE reservations SET total = $1 WHERE id = $2")
+        .bind(total)
+        .bind(reservation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(total)
+}
+
+/// Moves a ticket type's counters by the given deltas and returns its new stock. The table's
+/// CHECK constraints refuse any move that would oversell or go negative.
+async fn move_stock(tx: &mut Transaction<'static, Any>, type_id: &str, held: i64, sold: i64) -> Result<StockChange> {
+    let row = sqlx::query(
+        "UPDATE ticket_types SET held = held + $1, sold = sold + $2, version = version + 1 \
+         WHERE id = $3 RETURNING total - held - sold AS remaining, version",
+    )
+    .bind(held)
+    .bind(sold)
+    .bind(type_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(StockChange {
+        ticket_type_id: type_id.to_string(),
+        remaining_quantity: row.try_get("remaining")?,
+        version: row.try_get("version")?,
+    })
+}
+
+/// Quantities per ticket type of a reservation's active items, in a fixed (sorted) order so
+/// that counter rows are always locked in the same order.
+async fn item_quantities(tx: &mut Transaction<'static, Any>, reservation_id: &str) -> Result<BTreeMap<String, i64>> {
+    let rows = sqlx::query(
+        "SELECT ticket_type_id, quantity FROM reservation_items WHERE reservation_id = $1 AND active = 1",
+    )
+    .bind(reservation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = BTreeMap::new();
+    for r in rows {
+        *out.entry(r.try_get::<String, _>("ticket_type_id")?).or_default() += r.try_get::<i64, _>("quantity")?;
+    }
+    Ok(out)
+}
+
+async fn type_prices(tx: &mut Transaction<'static, Any>, event_id: &str) -> Result<HashMap<String, i64>> {
+    let rows = sqlx::query("SELECT id, price FROM ticket_types WHERE event_id = $1")
+        .bind(event_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("price")?)))
+        .collect()
+}
+
+async fn unknown_seats(tx: &mut Transaction<'static, Any>, event_id: &str, ids: &[String]) -> Result<Vec<String>> {
+    let sql = format!(
+        "SELECT id FROM seats WHERE event_id = $1 AND id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(event_id);
+    for id in ids {
+        q = q.bind(id);
+    }
+    let known = q.fetch_all(&mut **tx).await?;
+    Ok(ids.iter().filter(|id| !known.contains(id)).cloned().collect())
+}
+
+fn seat_changes(rows: &[AnyRow], status: SeatStatus) -> Result<Vec<SeatChange>> {
+    let mut out = rows
+        .iter()
+        .map(|r| {
+            Ok(SeatChange {
+                seat_id: r.try_get("id")?,
+                status,
+                version: r.try_get("version")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| a.seat_id.cmp(&b.seat_id));
+    Ok(out)
+}

@@ -1,0 +1,82 @@
+//! Inventory: events, ticket types, seat maps and the reservations that hold them.
+//!
+//! The rule this module exists for: never sell a seat or a ticket twice. It is enforced in the
+//! database, inside one transaction per change:
+//! - seats move `available -> held` only by a conditional `UPDATE … WHERE status = 'available'`
+//!   (so two buyers can never both win), and a partial unique index allows a seat in at most
+//!   one active reservation item;
+//! - general-admission stock is a `held`/`sold` counter pair moved by a conditional update, and
+//!   a `CHECK (held + sold <= total)` makes an oversell impossible even for buggy code.
+//!
+//! Every committed change is then published once on the [`ChangeFeed`].
+//! This module knows nothing of HTTP or Socket.IO.
+
+mod events;
+mod expiry;
+pub mod feed;
+mod holds;
+pub mod model;
+
+use crate::clock::Clock;
+use crate::db::Db;
+
+pub use expiry::spawn_sweeper;
+pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange};
+pub use model::*;
+
+/// The inventory service. Cheap to clone; every clone shares the pool and the feed.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    db: Db,
+    clock: Clock,
+    feed: ChangeFeed,
+    max_tickets_per_order: u32,
+}
+
+impl Inventory {
+    pub fn new(db: Db, clock: Clock, feed: ChangeFeed, max_tickets_per_order: u32) -> Self {
+        Inventory {
+            db,
+            clock,
+            feed,
+            max_tickets_per_order,
+        }
+    }
+
+    pub fn feed(&self) -> &ChangeFeed {
+        &self.feed
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn max_tickets_per_order(&self) -> u32 {
+        self.max_tickets_per_order
+    }
+}
+
+/// Runs a transactional operation again when the database reports a transient conflict
+/// (a PostgreSQL deadlock or serialization failure, SQLite busy). Each attempt is a fresh
+/// transaction, so a retry can never apply a change twice.
+async fn with_retry<T, F, Fut>(mut op: F) -> crate::error::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::error::Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Err(e) if e.is_retryable() && attempt < 5 => {
+                attempt += 1;
+                tracing::debug!(attempt, error = %e, "retrying transaction");
+                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}

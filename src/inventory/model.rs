@@ -1,0 +1,451 @@
+//! What the inventory is made of, as clients see it, and the parsed inputs that change it.
+//!
+//! Inputs are parsed once at the edge into types that cannot hold a bad value
+//! ([`NewEvent`], [`SeatSelection`], [`Quantity`]), so the rest of the domain never re-checks.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{parse_rfc3339, serde_rfc3339, Millis};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    pub name: String,
+    pub venue: String,
+    #[serde(with = "serde_rfc3339")]
+    pub starts_at: Millis,
+    #[serde(with = "serde_rfc3339")]
+    pub sale_opens_at: Millis,
+    pub has_seat_map: bool,
+    pub capacity: i64,
+    pub admit_rate_per_sec: f64,
+    pub hold_seconds: i64,
+    pub ticket_types: Vec<TicketType>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketType {
+    pub id: String,
+    pub name: String,
+    /// Minor units (cents).
+    pub price: i64,
+    pub total: i64,
+    pub remaining_quantity: i64,
+    /// True when the stock is the seats of a seat map (hold seats, not quantities).
+    pub seated: bool,
+    pub version: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeatStatus {
+    Available,
+    Held,
+    Sold,
+}
+
+impl SeatStatus {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "available" => Ok(SeatStatus::Available),
+            "held" => Ok(SeatStatus::Held),
+            "sold" => Ok(SeatStatus::Sold),
+            other => Err(anyhow::anyhow!("unknown seat status {other:?} in database").into()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seat {
+    pub id: String,
+    pub section: String,
+    pub row: String,
+    pub number: i64,
+    pub x: f64,
+    pub y: f64,
+    pub ticket_type_id: String,
+    pub status: SeatStatus,
+    pub version: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReservationStatus {
+    Pending,
+    Paid,
+    Cancelled,
+    Expired,
+}
+
+impl ReservationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationStatus::Pending => "pending",
+            ReservationStatus::Paid => "paid",
+            ReservationStatus::Cancelled => "cancelled",
+            ReservationStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "pending" => Ok(ReservationStatus::Pending),
+            "paid" => Ok(ReservationStatus::Paid),
+            "cancelled" => Ok(ReservationStatus::Cancelled),
+            "expired" => Ok(ReservationStatus::Expired),
+            other => Err(anyhow::anyhow!("unknown reservation status {other:?} in database").into()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    pub id: String,
+    pub event_id: String,
+    pub status: ReservationStatus,
+    #[serde(with = "serde_rfc3339")]
+    pub expires_at: Millis,
+    #[serde(with = "serde_rfc3339")]
+    pub created_at: Millis,
+    pub items: Vec<ReservationItem>,
+    /// Minor units (cents).
+    pub total: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservationItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat_id: Option<String>,
+    pub ticket_type_id: String,
+    pub quantity: i64,
+    pub price: i64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+/// Longest id we accept from a client. Ours are 32 hex characters; anything much longer is
+/// garbage and is refused before it reaches a query.
+const MAX_ID_LEN: usize = 64;
+
+/// A client-supplied id checked for length, so it can be bound to a query as it is.
+pub fn parse_id(kind: &'static str, id: &str) -> Result<String> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(Error::invalid("invalid_id", format!("{kind} id must be 1-{MAX_ID_LEN} characters")));
+    }
+    Ok(id.to_string())
+}
+
+/// A non-empty set of distinct seat ids, no more than one order may hold.
+#[derive(Clone, Debug)]
+pub struct SeatSelection(Vec<String>);
+
+impl SeatSelection {
+    pub fn parse(ids: Vec<String>, max: u32) -> Result<Self> {
+        if ids.is_empty() {
+            return Err(Error::invalid("invalid_seat_ids", "seatIds must name at least one seat"));
+        }
+        if ids.len() > max as usize {
+            return Err(Error::invalid(
+                "too_many_tickets",
+                format!("at most {max} seats per order"),
+            ));
+        }
+        let mut seen = HashSet::with_capacity(ids.len());
+        for id in &ids {
+            parse_id("seat", id)?;
+            if !seen.insert(id.as_str()) {
+                return Err(Error::invalid("duplicate_seat_ids", format!("seat {id} is listed twice")));
+            }
+        }
+        let mut ids = ids;
+        // A fixed order everywhere means two holds lock rows in the same order and cannot
+        // deadlock each other on PostgreSQL.
+        ids.sort();
+        Ok(SeatSelection(ids))
+    }
+
+    pub fn ids(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// A ticket quantity from 1 to the per-order maximum.
+#[derive(Clone, Copy, Debug)]
+pub struct Quantity(i64);
+
+impl Quantity {
+    pub fn parse(q: i64, max: u32) -> Result<Self> {
+        if q < 1 {
+            return Err(Error::invalid("invalid_quantity", "quantity must be at least 1"));
+        }
+        if q > i64::from(max) {
+            return Err(Error::invalid(
+                "too_many_tickets",
+                format!("at most {max} tickets per order"),
+            ));
+        }
+        Ok(Quantity(q))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// The body of `POST /api/admin/events`, as sent.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventSpec {
+    pub name: String,
+    #[serde(default)]
+    pub venue: String,
+    pub starts_at: String,
+    pub sale_opens_at: Option<String>,
+    pub capacity: Option<i64>,
+    pub admit_rate_per_sec: Option<f64>,
+    pub hold_seconds: Option<i64>,
+    pub ticket_types: Vec<TicketTypeSpec>,
+    pub seat_map: Option<SeatMapSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TicketTypeSpec {
+    pub name: String,
+    pub price: i64,
+    pub quantity: Option<i64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeatMapSpec {
+    pub sections: Vec<SectionSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SectionSpec {
+    pub name: String,
+    pub rows: i64,
+    pub seats_per_row: i64,
+    pub ticket_type_index: i64,
+}
+
+/// A checked event, ready to store.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub name: String,
+    pub venue: String,
+    pub starts_at: Millis,
+    pub sale_opens_at: Millis,
+    pub capacity: i64,
+    pub admit_rate_per_sec: f64,
+    pub hold_seconds: i64,
+    pub ticket_types: Vec<NewTicketType>,
+    pub sections: Vec<NewSection>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTicketType {
+    pub name: String,
+    pub price: i64,
+    /// General-admission stock; for seated types, the number of seats pointing at it.
+    pub total: i64,
+    pub seated: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSection {
+    pub name: String,
+    pub rows: i64,
+    pub seats_per_row: i64,
+    pub ticket_type_index: usize,
+}
+
+pub const DEFAULT_CAPACITY: i64 = 1000;
+pub const DEFAULT_ADMIT_RATE: f64 = 10.0;
+pub const DEFAULT_HOLD_SECONDS: i64 = 600;
+const MAX_SEATS_PER_EVENT: i64 = 50_000;
+const MAX_GA_QUANTITY: i64 = 10_000_000;
+const MAX_PRICE: i64 = 100_000_000; // one million in major units
+
+fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<String> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n < min || n > max {
+        return Err(Error::invalid(
+            "invalid_field",
+            format!("{field} must be {min}-{max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn in_range(field: &'static str, v: i64, min: i64, max: i64) -> Result<i64> {
+    if v < min || v > max {
+        return Err(Error::invalid(
+            "invalid_field",
+            format!("{field} must be between {min} and {max}"),
+        ));
+    }
+    Ok(v)
+}
+
+impl NewEvent {
+    pub fn parse(spec: EventSpec) -> Result<NewEvent> {
+        let name = text("name", &spec.name, 1, 200)?;
+        let venue = text("venue", &spec.venue, 0, 200)?;
+        let starts_at = parse_rfc3339(&spec.starts_at)
+            .ok_or_else(|| Error::invalid("invalid_field", "startsAt must be an RFC 3339 time"))?;
+        let sale_opens_at = match &spec.sale_opens_at {
+            Some(s) => parse_rfc3339(s).ok_or_else(|| {
+                Error::invalid("invalid_field", "saleOpensAt must be an RFC 3339 time")
+            })?,
+            None => 0,
+        };
+        let capacity = in_range("capacity", spec.capacity.unwrap_or(DEFAULT_CAPACITY), 1, 10_000_000)?;
+        let admit_rate_per_sec = spec.admit_rate_per_sec.unwrap_or(DEFAULT_ADMIT_RATE);
+        if !(admit_rate_per_sec.is_finite() && admit_rate_per_sec > 0.0 && admit_rate_per_sec <= 100_000.0) {
+            return Err(Error::invalid(
+                "invalid_field",
+                "admitRatePerSec must be greater than 0 and at most 100000",
+            ));
+        }
+        let hold_seconds = in_range("holdSeconds", spec.hold_seconds.unwrap_or(DEFAULT_HOLD_SECONDS), 5, 86_400)?;
+
+        if spec.ticket_types.is_empty() || spec.ticket_types.len() > 50 {
+            return Err(Error::invalid("invalid_field", "an event needs 1-50 ticket types"));
+        }
+        let sections_spec = spec.seat_map.map(|m| m.sections).unwrap_or_default();
+        if sections_spec.len() > 50 {
+            return Err(Error::invalid("invalid_field", "a seat map has at most 50 sections"));
+        }
+
+        let mut seats_per_type = vec![0i64; spec.ticket_types.len()];
+        let mut sections = Vec::with_capacity(sections_spec.len());
+        let mut section_names = HashSet::new();
+        let mut total_seats = 0i64;
+        for s in sections_spec {
+            let name = text("section name", &s.name, 1, 50)?;
+            if !section_names.insert(name.clone()) {
+                return Err(Error::invalid("invalid_field", format!("section {name} is listed twice")));
+            }
+            let rows = in_range("rows", s.rows, 1, 100)?;
+            let seats_per_row = in_range("seatsPerRow", s.seats_per_row, 1, 200)?;
+            let idx = usize::try_from(s.ticket_type_index)
+                .ok()
+                .filter(|i| *i < seats_per_type.len())
+                .ok_or_else(|| {
+                    Error::invalid("invalid_field", "ticketTypeIndex must point into ticketTypes")
+                })?;
+            seats_per_type[idx] += rows * seats_per_row;
+            total_seats += rows * seats_per_row;
+            sections.push(NewSection {
+                name,
+                rows,
+                seats_per_row,
+                ticket_type_index: idx,
+            });
+        }
+        if total_seats > MAX_SEATS_PER_EVENT {
+            return Err(Error::invalid(
+                "invalid_field",
+                format!("a seat map has at most {MAX_SEATS_PER_EVENT} seats"),
+            ));
+        }
+
+        let mut ticket_types = Vec::with_capacity(spec.ticket_types.len());
+        for (i, t) in spec.ticket_types.into_iter().enumerate() {
+            let name = text("ticket type name", &t.name, 1, 100)?;
+            let price = in_range("price", t.price, 0, MAX_PRICE)?;
+            let seated = seats_per_type[i] > 0;
+            let total = if seated {
+                // A seated type's stock is its seats; a stated quantity must agree or be 0.
+                match t.quantity {
+                    None | Some(0) => seats_per_type[i],
+                    Some(q) if q == seats_per_type[i] => q,
+                    Some(_) => {
+                        return Err(Error::invalid(
+                            "invalid_field",
+                            format!("ticket type {name} takes its stock from its seats; leave quantity out"),
+                        ))
+                    }
+                }
+            } else {
+                in_range("quantity", t.quantity.unwrap_or(0), 0, MAX_GA_QUANTITY)?
+            };
+            ticket_types.push(NewTicketType {
+                name,
+                price,
+                total,
+                seated,
+            });
+        }
+
+        Ok(NewEvent {
+            name,
+            venue,
+            starts_at,
+            sale_opens_at,
+            capacity,
+            admit_rate_per_sec,
+            hold_seconds,
+            ticket_types,
+            sections,
+        })
+    }
+}
+
+/// Row labels A…Z, then AA, AB… for deep sections.
+pub fn row_label(mut i: i64) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push((b'A' + (i % 26) as u8) as char);
+        i = i / 26 - 1;
+        if i < 0 {
+            break;
+        }
+    }
+    s.iter().rev().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_labels() {
+        assert_eq!(row_label(0), "A");
+        assert_eq!(row_label(25), "Z");
+        assert_eq!(row_label(26), "AA");
+        assert_eq!(row_label(27), "AB");
+    }
+
+    #[test]
+    fn seat_selection_rejects_bad_lists() {
+        assert!(SeatSelection::parse(vec![], 10).is_err());
+        assert!(SeatSelection::parse(vec!["a".into(), "a".into()], 10).is_err());
+        assert!(SeatSelection::parse((0..11).map(|i| i.to_string()).collect(), 10).is_err());
+        assert!(SeatSelection::parse(vec!["x".repeat(65)], 10).is_err());
+        let s = SeatSelection::parse(vec!["b".into(), "a".into()], 10).unwrap();
+        assert_eq!(s.ids(), ["a", "b"]);
+    }
+
+    #[test]
+    fn quantity_bounds() {
+        assert!(Quantity::parse(0, 10).is_err());
+        assert!(Quantity::parse(-3, 10).is_err());
+        assert!(Quantity::parse(11, 10).is_err());
+        assert_eq!(Quantity::parse(10, 10).unwrap().get(), 10);
+    }
+}

@@ -1,0 +1,25 @@
+//! Boxoffice: a real-time ticket on-sale server.
+//!
+//! The crate is laid out the way the system is:
+//! - [`inventory`] and [`admission`] are the domain (events, seats, holds; who may shop);
+//!   they know nothing of HTTP or Socket.IO and publish every committed change on a feed;
+//! - [`auth`] is identity (users, passwords, tokens);
+//! - [`http`] is the REST edge, which parses input and calls the domain;
+//! - [`startup`] wires configuration into a running server; `src/bin` is a thin `main`.
+
+pub mod admission;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod inventory;
+pub mod startup;
+pub mod state;
+
+pub use error::{Error, Result};
+pub use http::app;
+pub use startup::Application;

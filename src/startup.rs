@@ -1,0 +1,170 @@
+//! Building and running the application: configuration in, a listening server out.
+//!
+//! [`Application::build`] connects to the database, migrates, seeds, binds the port and
+//! assembles the state; [`Application::run_until`] serves until the given shutdown future
+//! completes (Ctrl-C / SIGTERM in `main`, a test's own signal in tests). Tests bind port 0
+//! and read the real one with [`Application::port`].
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::admission::{Admission, OpenDoor};
+use crate::auth::{Jwt, Users};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::idempotency::IdempotencyStore;
+use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
+use crate::state::{AppState, Settings};
+
+/// Change-feed messages buffered per subscriber before it is told it lagged.
+const FEED_CAPACITY: usize = 16 * 1024;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    sweep_interval: Option<Duration>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    /// As [`Application::build`], with the clock the domain should read (tests pass a
+    /// manual one to move time forward without sleeping).
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Application> {
+        let secret = jwt_secret(&config)?;
+        let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?;
+        let db = Db::connect(&config.database_url, config.database_max_connections)
+            .await
+            .with_context(|| format!("cannot open database {}", redact(&config.database_url)))?;
+
+        let inventory = Inventory::new(
+            db.clone(),
+            clock.clone(),
+            ChangeFeed::new(FEED_CAPACITY),
+            config.max_tickets_per_order,
+        );
+        let users = Users::new(db.clone(), jwt, clock.clone());
+        if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+            users.ensure_admin(email, password).await?;
+            tracing::info!(%email, "administrator account ready");
+        }
+        if config.seed_demo {
+            crate::demo::seed_if_empty(&inventory).await?;
+        }
+        let admission: Arc<dyn Admission> = Arc::new(OpenDoor);
+        let state = AppState {
+            inventory,
+            users,
+            admission,
+            idempotency: IdempotencyStore::new(db.clone(), clock),
+            settings: Arc::new(Settings {
+                allow_guests: config.allow_guests,
+                max_body_bytes: config.max_body_bytes,
+                web_dir: config.web_dir.clone(),
+                frontend_url: config.frontend_url.clone(),
+                backend: db.backend,
+            }),
+        };
+
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+        Ok(Application {
+            listener,
+            state,
+            sweep_interval: (config.sweep_interval_ms > 0)
+                .then(|| Duration::from_millis(config.sweep_interval_ms)),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and stops the
+    /// background tasks.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let sweeper = self
+            .sweep_interval
+            .map(|every| spawn_sweeper(self.state.inventory.clone(), every));
+        let app = crate::http::app(self.state);
+        tracing::info!(addr = %self.listener.local_addr()?, "boxoffice listening");
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        if let Some(s) = sweeper {
+            s.abort();
+        }
+        served.context("server failed")
+    }
+}
+
+/// The signing key: JWT_SECRET, or in embedded mode one generated once and kept under the
+/// data dir so restarts keep sessions. A cluster must share one explicit secret.
+fn jwt_secret(config: &Config) -> anyhow::Result<String> {
+    if let Some(s) = &config.jwt_secret {
+        anyhow::ensure!(
+            s.len() >= crate::auth::MIN_SECRET_LEN,
+            "JWT_SECRET must be at least {} bytes",
+            crate::auth::MIN_SECRET_LEN
+        );
+        return Ok(s.clone());
+    }
+    anyhow::ensure!(
+        config.effective_redis_url().is_none(),
+        "JWT_SECRET is required when REDIS_URL is set: every instance must share one key"
+    );
+    let path = config.data_dir.join("jwt_secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim().to_string();
+        if s.len() >= crate::auth::MIN_SECRET_LEN {
+            return Ok(s);
+        }
+    }
+    let secret = {
+        use rand::RngCore;
+        let mut bytes = [0u8; 48];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    };
+    write_private(&path, &secret)?;
+    tracing::warn!(path = %path.display(), "JWT_SECRET not set: generated one and saved it (embedded mode only)");
+    Ok(secret)
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+/// A database URL fit for logs: no password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}

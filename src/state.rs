@@ -1,0 +1,29 @@
+//! The one application state every handler (and, later, every socket handler) shares.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::admission::Admission;
+use crate::auth::Users;
+use crate::db::Backend;
+use crate::idempotency::IdempotencyStore;
+use crate::inventory::Inventory;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub inventory: Inventory,
+    pub users: Users,
+    pub admission: Arc<dyn Admission>,
+    pub idempotency: IdempotencyStore,
+    pub settings: Arc<Settings>,
+}
+
+/// Start-up choices the edge needs to know.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub allow_guests: bool,
+    pub max_body_bytes: usize,
+    pub web_dir: PathBuf,
+    pub frontend_url: Option<String>,
+    pub backend: Backend,
+}
