@@ -1,0 +1,219 @@
+//! Orders: pay, cancel, refund, list mine, ownership, idempotency keys, the per-order limit,
+//! and the change feed each of them publishes.
+
+mod common;
+
+use boxoffice::inventory::{ChangeCause, SeatStatus};
+use common::{id, reservation_seats, seat_ids, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn pay_cancel_refund_cycle(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let event = app.simple_event(2, 5, 10).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let seats = seat_ids(&app.seats(&event_id).await);
+    let ann = app.token("ann");
+    let bob = app.token("bob");
+
+    let (_, held) = app.hold(&ann, &event_id, &seats[..2]).await;
+    let res = held["reservation"].clone();
+    assert_eq!(res["status"], "pending");
+    assert_eq!(res["total"], 10_000);
+    let rid = id(&res);
+
+    // Only the owner may pay or cancel.
+    let (s, b) = app.post(&format!("/api/reservations/{rid}/pay"), Some(&bob), json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_owner")));
+    let (s, b) = app.delete(&format!("/api/reservations/{rid}"), Some(&bob)).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_owner")));
+
+    let (s, paid) = app.post(&format!("/api/reservations/{rid}/pay"), Some(&ann), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(paid["reservation"]["status"], "paid");
+    let map = app.seats(&event_id).await;
+    assert!(map.iter().filter(|m| seats[..2].contains(&id(m))).all(|m| m["status"] == "sold"));
+    assert_eq!(app.remaining(&event_id, 0).await, 8);
+    let (s, b) = app.post(&format!("/api/reservations/{rid}/pay"), Some(&ann), json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_paid")));
+    // Bob cannot take sold seats.
+    let (s, b) = app.hold(&bob, &event_id, &seats[1..3]).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(b["error"]["seatIds"], json!([seats[1]]));
+
+    // Refund: the paid order is cancelled and its seats come back.
+    let (s, cancelled) = app.delete(&format!("/api/reservations/{rid}"), Some(&ann)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(cancelled["reservation"]["status"], "cancelled");
+    assert_eq!(app.remaining(&event_id, 0).await, 10);
+    let (s, b) = app.delete(&format!("/api/reservations/{rid}"), Some(&ann)).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("reservation_cancelled")));
+    let (s, _) = app.hold(&bob, &event_id, &seats[..2]).await;
+    assert_eq!(s, StatusCode::CREATED, "released seats can be held again");
+
+    // General admission: cancel a pending hold.
+    let (_, g) = app.buy(&ann, &event_id, &ga, 4).await;
+    assert_eq!(app.remaining(&event_id, 1).await, 6);
+    let (s, _) = app.delete(&format!("/api/reservations/{}", id(&g["reservation"])), Some(&ann)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.remaining(&event_id, 1).await, 10);
+
+    // My reservations: newest first, only mine.
+    let (s, mine) = app.get("/api/reservations", Some(&ann)).await;
+    assert_eq!(s, StatusCode::OK);
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine[0]["status"], "cancelled");
+    assert_eq!(mine[0]["items"][0]["quantity"], 4);
+    assert_eq!(mine[1]["id"], rid);
+    let (_, bobs) = app.get("/api/reservations", Some(&bob)).await;
+    assert_eq!(bobs.as_array().unwrap().len(), 1);
+}
+
+async fn idempotency_key_replays_first_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let event = app.simple_event(1, 4, 10).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let token = app.token("twice");
+    let body = json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 2});
+
+    let send = || {
+        app.client
+            .post(app.url("/api/reservations"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "order-123")
+            .json(&body)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let second = send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::CREATED);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    let second: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(first, second, "the same answer, byte for byte");
+
+    let (_, mine) = app.get("/api/reservations", Some(&token)).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "one reservation, not two");
+    assert_eq!(app.remaining(&event_id, 1).await, 8);
+
+    // The same key with a different body is refused, and changes nothing.
+    let (s, b) = app
+        .send(
+            app.client
+                .post(app.url("/api/reservations"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "order-123")
+                .json(&json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 3})),
+        )
+        .await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("idempotency_key_reused")));
+    // Another user's identical key is their own.
+    let (s, _) = app
+        .send(
+            app.client
+                .post(app.url("/api/reservations"))
+                .bearer_auth(app.token("someone-else"))
+                .header("Idempotency-Key", "order-123")
+                .json(&body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(app.remaining(&event_id, 1).await, 6);
+
+    // Pay twice with one key: one payment, the same answer.
+    let rid = id(&first["reservation"]);
+    let pay = || {
+        app.client
+            .post(app.url(&format!("/api/reservations/{rid}/pay")))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "pay-1")
+            .send()
+    };
+    let p1 = pay().await.unwrap();
+    let p2 = pay().await.unwrap();
+    assert_eq!((p1.status(), p2.status()), (StatusCode::OK, StatusCode::OK));
+}
+
+async fn per_order_limit(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.max_tickets_per_order = 3).await;
+    let event = app.simple_event(1, 5, 10).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let seats = seat_ids(&app.seats(&event_id).await);
+    let t = app.token("greedy");
+    let (s, b) = app.buy(&t, &event_id, &ga, 4).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("too_many_tickets")));
+    let (s, b) = app.hold(&t, &event_id, &seats[..4]).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("too_many_tickets")));
+    let (s, _) = app.buy(&t, &event_id, &ga, 3).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+/// Every committed change is published once, after commit, with the new versions; a
+/// rolled-back hold publishes nothing.
+async fn change_feed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let event = app.simple_event(1, 4, 10).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let seats = seat_ids(&app.seats(&event_id).await);
+    let mut feed = app.state.inventory.feed().subscribe();
+    let ann = app.token("ann");
+
+    let (_, held) = app.hold(&ann, &event_id, &seats[..2]).await;
+    let c = feed.try_recv().expect("hold published");
+    assert_eq!(c.cause, ChangeCause::Held);
+    assert_eq!(c.event_id, event_id);
+    assert_eq!(c.user_id, "ann");
+    assert_eq!(c.seats.iter().map(|s| s.seat_id.clone()).collect::<Vec<_>>(), seats[..2].to_vec());
+    assert!(c.seats.iter().all(|s| s.status == SeatStatus::Held && s.version == 2));
+    assert_eq!(c.ticket_types.len(), 1);
+    assert_eq!(c.ticket_types[0].remaining_quantity, 2);
+    assert!(feed.try_recv().is_err(), "published once");
+
+    // A hold that fails after taking one of its seats rolls back: nothing is published,
+    // and the seat it briefly took is untouched.
+    let (s, _) = app.hold(&app.token("bob"), &event_id, &[seats[1].clone(), seats[2].clone()]).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(feed.try_recv().is_err(), "nothing published for a rolled-back hold");
+    let map = app.seats(&event_id).await;
+    let s2 = map.iter().find(|m| id(m) == seats[2]).unwrap();
+    assert_eq!((s2["status"].as_str(), s2["version"].as_i64()), (Some("available"), Some(1)));
+    // Sold out: nothing published either.
+    let (s, _) = app.buy(&app.token("bob"), &event_id, &ga, 10).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let _ = feed.try_recv().expect("ga hold published");
+    let (s, _) = app.buy(&app.token("carl"), &event_id, &ga, 1).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(feed.try_recv().is_err());
+
+    // Pay and cancel publish their versions; the versions match what GET shows.
+    let rid = id(&held["reservation"]);
+    app.post(&format!("/api/reservations/{rid}/pay"), Some(&ann), json!({})).await;
+    let c = feed.try_recv().expect("payment published");
+    assert_eq!(c.cause, ChangeCause::Paid);
+    assert!(c.seats.iter().all(|s| s.status == SeatStatus::Sold && s.version == 3));
+    app.delete(&format!("/api/reservations/{rid}"), Some(&ann)).await;
+    let c = feed.try_recv().expect("refund published");
+    assert_eq!(c.cause, ChangeCause::Cancelled);
+    let map = app.seats(&event_id).await;
+    for change in &c.seats {
+        assert_eq!(change.status, SeatStatus::Available);
+        let seat = map.iter().find(|m| id(m) == change.seat_id).unwrap();
+        assert_eq!(seat["version"].as_i64(), Some(change.version));
+    }
+    let ev = app.event(&event_id).await;
+    assert_eq!(ev["ticketTypes"][0]["version"].as_i64(), Some(c.ticket_types[0].version));
+    assert_eq!(reservation_seats(&held["reservation"]).len(), 2);
+}
+
+on_both_databases!(
+    pay_cancel_refund_cycle,
+    idempotency_key_replays_first_answer,
+    per_order_limit,
+    change_feed
+);
