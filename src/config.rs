@@ -15,7 +15,11 @@ pub struct Config {
     pub port: u16,
 
     /// `sqlite://…` (embedded, single instance) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/boxoffice.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/boxoffice.db"
+    )]
     pub database_url: String,
 
     /// Redis URL; unset means a single instance with all coordination in-process.

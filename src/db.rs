@@ -37,7 +37,9 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(anyhow::anyhow!("DATABASE_URL must start with sqlite:// or postgres://").into());
+            return Err(
+                anyhow::anyhow!("DATABASE_URL must start with sqlite:// or postgres://").into(),
+            );
         };
         tracing::Span::current().record("backend", tracing::field::debug(backend));
 
@@ -85,7 +87,9 @@ impl Db {
 
 /// Embedded mode must work from a fresh clone: create the database file and its folder.
 fn sqlite_url_creating_file(url: &str) -> Result<String> {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or("");
     if !path.is_empty() && path != ":memory:" {
         if let Some(parent) = std::path::Path::new(path).parent() {

@@ -130,7 +130,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Database(sqlx::Error::Database(db)) => {
-                matches!(db.code().as_deref(), Some("40P01") | Some("40001") | Some("5") | Some("517"))
+                matches!(
+                    db.code().as_deref(),
+                    Some("40P01") | Some("40001") | Some("5") | Some("517")
+                )
             }
             _ => false,
         }

@@ -36,7 +36,10 @@ impl IdempotencyStore {
     #[tracing::instrument(skip(self, request_hash))]
     pub async fn claim(&self, scope: &str, key: &str, request_hash: &str) -> Result<Claim> {
         if key.is_empty() || key.len() > 255 {
-            return Err(Error::invalid("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters"));
+            return Err(Error::invalid(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1-255 characters",
+            ));
         }
         let now = self.clock.now_ms();
         let inserted = sqlx::query(
@@ -63,7 +66,10 @@ impl IdempotencyStore {
         .await?;
         let Some(row) = row else {
             // Deleted between our insert and read (a failed first attempt): try once more.
-            return Err(Error::conflict("idempotency_key_in_use", "a request with this Idempotency-Key is in progress; retry"));
+            return Err(Error::conflict(
+                "idempotency_key_in_use",
+                "a request with this Idempotency-Key is in progress; retry",
+            ));
         };
         if row.try_get::<String, _>("request_hash")? != request_hash {
             return Err(Error::invalid(
@@ -75,7 +81,9 @@ impl IdempotencyStore {
         match row.try_get::<Option<i64>, _>("status_code")? {
             Some(status) if now - created < KEEP_MS => Ok(Claim::Replay {
                 status: status as u16,
-                body: row.try_get::<Option<String>, _>("response")?.unwrap_or_default(),
+                body: row
+                    .try_get::<Option<String>, _>("response")?
+                    .unwrap_or_default(),
             }),
             Some(_) => {
                 // Too old to replay: forget it and treat the request as new.

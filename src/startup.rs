@@ -95,7 +95,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and stops the
     /// background tasks.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let sweeper = self
             .sweep_interval
             .map(|every| spawn_sweeper(self.state.inventory.clone(), every));
@@ -156,7 +159,9 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         opts.mode(0o600);
     }
     use std::io::Write;
-    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(contents.as_bytes())?;
     Ok(())
 }

@@ -29,7 +29,11 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
     let before = snapshot(&app, &event_id).await;
 
     let raw = |path: &str, body: &str, content_type: Option<&str>| {
-        let mut req = app.client.post(app.url(path)).bearer_auth(&token).body(body.to_string());
+        let mut req = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(&token)
+            .body(body.to_string());
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
@@ -37,15 +41,80 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
     };
     let json_ct = Some("application/json");
     let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode, &str)> = vec![
-        ("malformed JSON", raw("/api/seats/reserve", "{\"eventId\": ", json_ct), StatusCode::BAD_REQUEST, "malformed_json"),
-        ("not JSON at all", raw("/api/reservations", "quantity=2", json_ct), StatusCode::BAD_REQUEST, "malformed_json"),
-        ("no content type", raw("/api/reservations", "{}", None), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        ("seatIds is a string", raw("/api/seats/reserve", &json!({"eventId": event_id, "seatIds": "abc"}).to_string(), json_ct), StatusCode::BAD_REQUEST, "invalid_body"),
-        ("quantity is a string", raw("/api/reservations", &json!({"eventId": event_id, "ticketTypeId": ga, "quantity": "two"}).to_string(), json_ct), StatusCode::BAD_REQUEST, "invalid_body"),
-        ("quantity is fractional", raw("/api/reservations", &format!(r#"{{"eventId":"{event_id}","ticketTypeId":"{ga}","quantity":1.5}}"#), json_ct), StatusCode::BAD_REQUEST, "invalid_body"),
-        ("quantity overflows", raw("/api/reservations", &format!(r#"{{"eventId":"{event_id}","ticketTypeId":"{ga}","quantity":1e30}}"#), json_ct), StatusCode::BAD_REQUEST, "invalid_body"),
-        ("eventId missing", raw("/api/reservations", &json!({"ticketTypeId": ga, "quantity": 1}).to_string(), json_ct), StatusCode::BAD_REQUEST, "invalid_body"),
-        ("body is an array", raw("/api/seats/reserve", "[1,2,3]", json_ct), StatusCode::BAD_REQUEST, "invalid_body"),
+        (
+            "malformed JSON",
+            raw("/api/seats/reserve", "{\"eventId\": ", json_ct),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "not JSON at all",
+            raw("/api/reservations", "quantity=2", json_ct),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "no content type",
+            raw("/api/reservations", "{}", None),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "seatIds is a string",
+            raw(
+                "/api/seats/reserve",
+                &json!({"eventId": event_id, "seatIds": "abc"}).to_string(),
+                json_ct,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "quantity is a string",
+            raw(
+                "/api/reservations",
+                &json!({"eventId": event_id, "ticketTypeId": ga, "quantity": "two"}).to_string(),
+                json_ct,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "quantity is fractional",
+            raw(
+                "/api/reservations",
+                &format!(r#"{{"eventId":"{event_id}","ticketTypeId":"{ga}","quantity":1.5}}"#),
+                json_ct,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "quantity overflows",
+            raw(
+                "/api/reservations",
+                &format!(r#"{{"eventId":"{event_id}","ticketTypeId":"{ga}","quantity":1e30}}"#),
+                json_ct,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "eventId missing",
+            raw(
+                "/api/reservations",
+                &json!({"ticketTypeId": ga, "quantity": 1}).to_string(),
+                json_ct,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "body is an array",
+            raw("/api/seats/reserve", "[1,2,3]", json_ct),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
     ];
     for (what, req, status, expected) in cases {
         let (s, body) = app.send(req).await;
@@ -54,20 +123,104 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
     }
 
     let shop: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
-        ("zero quantity", "/api/reservations", json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 0}), StatusCode::BAD_REQUEST, "invalid_quantity"),
-        ("negative quantity", "/api/reservations", json!({"eventId": event_id, "ticketTypeId": ga, "quantity": -5}), StatusCode::BAD_REQUEST, "invalid_quantity"),
-        ("huge quantity", "/api/reservations", json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 9_007_199_254_740_991i64}), StatusCode::BAD_REQUEST, "too_many_tickets"),
-        ("more than in stock", "/api/reservations", json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 10}), StatusCode::CREATED, ""),
-        ("empty seatIds", "/api/seats/reserve", json!({"eventId": event_id, "seatIds": []}), StatusCode::BAD_REQUEST, "invalid_seat_ids"),
-        ("duplicated seatIds", "/api/seats/reserve", json!({"eventId": event_id, "seatIds": [seats[0], seats[0]]}), StatusCode::BAD_REQUEST, "duplicate_seat_ids"),
-        ("empty seat id", "/api/seats/reserve", json!({"eventId": event_id, "seatIds": [""]}), StatusCode::BAD_REQUEST, "invalid_id"),
-        ("unknown event", "/api/seats/reserve", json!({"eventId": "no-such-event", "seatIds": [seats[0]]}), StatusCode::NOT_FOUND, "event_not_found"),
-        ("unknown event (GA)", "/api/reservations", json!({"eventId": "no-such-event", "ticketTypeId": ga, "quantity": 1}), StatusCode::NOT_FOUND, "event_not_found"),
-        ("unknown seat", "/api/seats/reserve", json!({"eventId": event_id, "seatIds": [seats[0], "no-such-seat"]}), StatusCode::NOT_FOUND, "seat_not_found"),
-        ("another event's seat", "/api/seats/reserve", json!({"eventId": event_id, "seatIds": [other_seat]}), StatusCode::NOT_FOUND, "seat_not_found"),
-        ("unknown ticket type", "/api/reservations", json!({"eventId": event_id, "ticketTypeId": "nope", "quantity": 1}), StatusCode::NOT_FOUND, "ticket_type_not_found"),
-        ("seated type by quantity", "/api/reservations", json!({"eventId": event_id, "ticketTypeId": event["ticketTypes"][0]["id"], "quantity": 1}), StatusCode::BAD_REQUEST, "seated_ticket_type"),
-        ("id far too long", "/api/seats/reserve", json!({"eventId": "e".repeat(5000), "seatIds": [seats[0]]}), StatusCode::BAD_REQUEST, "invalid_id"),
+        (
+            "zero quantity",
+            "/api/reservations",
+            json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 0}),
+            StatusCode::BAD_REQUEST,
+            "invalid_quantity",
+        ),
+        (
+            "negative quantity",
+            "/api/reservations",
+            json!({"eventId": event_id, "ticketTypeId": ga, "quantity": -5}),
+            StatusCode::BAD_REQUEST,
+            "invalid_quantity",
+        ),
+        (
+            "huge quantity",
+            "/api/reservations",
+            json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 9_007_199_254_740_991i64}),
+            StatusCode::BAD_REQUEST,
+            "too_many_tickets",
+        ),
+        (
+            "more than in stock",
+            "/api/reservations",
+            json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 10}),
+            StatusCode::CREATED,
+            "",
+        ),
+        (
+            "empty seatIds",
+            "/api/seats/reserve",
+            json!({"eventId": event_id, "seatIds": []}),
+            StatusCode::BAD_REQUEST,
+            "invalid_seat_ids",
+        ),
+        (
+            "duplicated seatIds",
+            "/api/seats/reserve",
+            json!({"eventId": event_id, "seatIds": [seats[0], seats[0]]}),
+            StatusCode::BAD_REQUEST,
+            "duplicate_seat_ids",
+        ),
+        (
+            "empty seat id",
+            "/api/seats/reserve",
+            json!({"eventId": event_id, "seatIds": [""]}),
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        ),
+        (
+            "unknown event",
+            "/api/seats/reserve",
+            json!({"eventId": "no-such-event", "seatIds": [seats[0]]}),
+            StatusCode::NOT_FOUND,
+            "event_not_found",
+        ),
+        (
+            "unknown event (GA)",
+            "/api/reservations",
+            json!({"eventId": "no-such-event", "ticketTypeId": ga, "quantity": 1}),
+            StatusCode::NOT_FOUND,
+            "event_not_found",
+        ),
+        (
+            "unknown seat",
+            "/api/seats/reserve",
+            json!({"eventId": event_id, "seatIds": [seats[0], "no-such-seat"]}),
+            StatusCode::NOT_FOUND,
+            "seat_not_found",
+        ),
+        (
+            "another event's seat",
+            "/api/seats/reserve",
+            json!({"eventId": event_id, "seatIds": [other_seat]}),
+            StatusCode::NOT_FOUND,
+            "seat_not_found",
+        ),
+        (
+            "unknown ticket type",
+            "/api/reservations",
+            json!({"eventId": event_id, "ticketTypeId": "nope", "quantity": 1}),
+            StatusCode::NOT_FOUND,
+            "ticket_type_not_found",
+        ),
+        (
+            "seated type by quantity",
+            "/api/reservations",
+            json!({"eventId": event_id, "ticketTypeId": event["ticketTypes"][0]["id"], "quantity": 1}),
+            StatusCode::BAD_REQUEST,
+            "seated_ticket_type",
+        ),
+        (
+            "id far too long",
+            "/api/seats/reserve",
+            json!({"eventId": "e".repeat(5000), "seatIds": [seats[0]]}),
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        ),
     ];
     for (what, path, body, status, expected) in shop {
         let (s, b) = app.post(path, Some(&token), body).await;
@@ -75,7 +228,9 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
         if status == StatusCode::CREATED {
             // Undo the one legitimate purchase so the state compares equal at the end.
             let rid = id(&b["reservation"]);
-            let (s, _) = app.delete(&format!("/api/reservations/{rid}"), Some(&token)).await;
+            let (s, _) = app
+                .delete(&format!("/api/reservations/{rid}"), Some(&token))
+                .await;
             assert_eq!(s, StatusCode::OK);
         } else {
             assert_eq!(code(&b), expected, "{what}: {b}");
@@ -92,9 +247,16 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
     // Bodies over 64 KiB.
     let padding = "x".repeat(70 * 1024);
     let (s, b) = app
-        .post("/api/seats/reserve", Some(&token), json!({"eventId": event_id, "seatIds": [padding]}))
+        .post(
+            "/api/seats/reserve",
+            Some(&token),
+            json!({"eventId": event_id, "seatIds": [padding]}),
+        )
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
     let (s, b) = app
         .send(
             app.client
@@ -104,13 +266,24 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
                 .json(&json!({"pad": "y".repeat(70 * 1024)})),
         )
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
 
     // Unknown reservations and routes.
-    let (s, b) = app.post("/api/reservations/nope/pay", Some(&token), json!({})).await;
-    assert_eq!((s, code(&b)), (StatusCode::NOT_FOUND, "reservation_not_found"));
+    let (s, b) = app
+        .post("/api/reservations/nope/pay", Some(&token), json!({}))
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::NOT_FOUND, "reservation_not_found")
+    );
     let (s, b) = app.delete("/api/reservations/nope", Some(&token)).await;
-    assert_eq!((s, code(&b)), (StatusCode::NOT_FOUND, "reservation_not_found"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::NOT_FOUND, "reservation_not_found")
+    );
     let (s, b) = app.get("/api/events/nope", None).await;
     assert_eq!((s, code(&b)), (StatusCode::NOT_FOUND, "event_not_found"));
     let (s, b) = app.get("/api/events/nope/seats", None).await;
@@ -118,10 +291,17 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
     let (s, b) = app.get("/api/no/such/route", None).await;
     assert_eq!((s, code(&b)), (StatusCode::NOT_FOUND, "not_found"));
 
-    assert_eq!(snapshot(&app, &event_id).await, before_after_undo(before), "state unchanged");
+    assert_eq!(
+        snapshot(&app, &event_id).await,
+        before_after_undo(before),
+        "state unchanged"
+    );
     let (_, mine) = app.get("/api/reservations", Some(&token)).await;
     assert!(
-        mine.as_array().unwrap().iter().all(|r| r["status"] == "cancelled"),
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "cancelled"),
         "only the undone purchase exists"
     );
 }
@@ -176,8 +356,14 @@ async fn bad_tokens_are_refused(backend: Backend) {
         ("garbage", "not-a-jwt".to_string(), "invalid_token"),
     ];
     for (what, token, expected) in &cases {
-        let (s, b) = app.post("/api/seats/reserve", Some(token), body.clone()).await;
-        assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, *expected), "{what}");
+        let (s, b) = app
+            .post("/api/seats/reserve", Some(token), body.clone())
+            .await;
+        assert_eq!(
+            (s, code(&b)),
+            (StatusCode::UNAUTHORIZED, *expected),
+            "{what}"
+        );
         let (s, _) = app.get("/api/reservations", Some(token)).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{what}");
         let (s, _) = app.post("/api/admin/events", Some(token), json!({})).await;
@@ -186,7 +372,11 @@ async fn bad_tokens_are_refused(backend: Backend) {
     let (s, b) = app.post("/api/seats/reserve", None, body.clone()).await;
     assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, "auth_required"));
     let (s, b) = app
-        .send(app.client.get(app.url("/api/reservations")).header("authorization", "Basic abc"))
+        .send(
+            app.client
+                .get(app.url("/api/reservations"))
+                .header("authorization", "Basic abc"),
+        )
         .await;
     assert_eq!((s, code(&b)), (StatusCode::UNAUTHORIZED, "auth_required"));
     // A regular user is not an administrator.
@@ -210,22 +400,33 @@ async fn bad_event_definitions(backend: Backend) {
     };
     with("empty name", &|v| v["name"] = json!(""));
     with("bad time", &|v| v["startsAt"] = json!("next tuesday"));
-    with("negative price", &|v| v["ticketTypes"][0]["price"] = json!(-1));
-    with("negative quantity", &|v| v["ticketTypes"][0]["quantity"] = json!(-10));
-    with("huge quantity", &|v| v["ticketTypes"][0]["quantity"] = json!(1_000_000_000_000i64));
+    with("negative price", &|v| {
+        v["ticketTypes"][0]["price"] = json!(-1)
+    });
+    with("negative quantity", &|v| {
+        v["ticketTypes"][0]["quantity"] = json!(-10)
+    });
+    with("huge quantity", &|v| {
+        v["ticketTypes"][0]["quantity"] = json!(1_000_000_000_000i64)
+    });
     with("no ticket types", &|v| v["ticketTypes"] = json!([]));
     with("zero capacity", &|v| v["capacity"] = json!(0));
     with("zero admit rate", &|v| v["admitRatePerSec"] = json!(0));
     with("hold of 0 s", &|v| v["holdSeconds"] = json!(0));
-    with("section points nowhere", &|v| {
-        v["seatMap"] = json!({"sections": [{"name": "A", "rows": 2, "seatsPerRow": 2, "ticketTypeIndex": 5}]})
-    });
-    with("negative rows", &|v| {
-        v["seatMap"] = json!({"sections": [{"name": "A", "rows": -2, "seatsPerRow": 2, "ticketTypeIndex": 0}]})
-    });
-    with("huge seat map", &|v| {
-        v["seatMap"] = json!({"sections": (0..10).map(|i| json!({"name": format!("S{i}"), "rows": 100, "seatsPerRow": 200, "ticketTypeIndex": 0})).collect::<Vec<_>>()})
-    });
+    with(
+        "section points nowhere",
+        &|v| {
+            v["seatMap"] = json!({"sections": [{"name": "A", "rows": 2, "seatsPerRow": 2, "ticketTypeIndex": 5}]})
+        },
+    );
+    with(
+        "negative rows",
+        &|v| v["seatMap"] = json!({"sections": [{"name": "A", "rows": -2, "seatsPerRow": 2, "ticketTypeIndex": 0}]}),
+    );
+    with(
+        "huge seat map",
+        &|v| v["seatMap"] = json!({"sections": (0..10).map(|i| json!({"name": format!("S{i}"), "rows": 100, "seatsPerRow": 200, "ticketTypeIndex": 0})).collect::<Vec<_>>()}),
+    );
     with("unknown field", &|v| v["colour"] = json!("red"));
     for (what, spec) in cases {
         let (s, b) = app.post("/api/admin/events", Some(&admin), spec).await;
@@ -237,4 +438,8 @@ async fn bad_event_definitions(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED);
 }
 
-on_both_databases!(bad_shopping_requests_change_nothing, bad_tokens_are_refused, bad_event_definitions);
+on_both_databases!(
+    bad_shopping_requests_change_nothing,
+    bad_tokens_are_refused,
+    bad_event_definitions
+);

@@ -43,13 +43,23 @@ async fn holds_expire_and_stock_comes_back(backend: Backend) {
         assert_eq!(seat["version"], 3, "created 1, held 2, released 3");
     }
     let (_, mine) = app.get("/api/reservations", Some(&token)).await;
-    assert!(mine.as_array().unwrap().iter().all(|r| r["status"] == "expired"));
+    assert!(mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "expired"));
     // A second sweep finds nothing more.
     assert_eq!(app.state.inventory.expire_due().await.unwrap(), 0);
 
     // Paying an expired hold.
     let res = held["reservation"]["id"].as_str().unwrap();
-    let (status, body) = app.post(&format!("/api/reservations/{res}/pay"), Some(&token), serde_json::json!({})).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/reservations/{res}/pay"),
+            Some(&token),
+            serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "hold_expired");
 }
@@ -65,7 +75,13 @@ async fn paying_a_lapsed_hold_releases_it(backend: Backend) {
     let mut feed = app.state.inventory.feed().subscribe();
 
     app.clock.advance(Duration::from_secs(61));
-    let (status, body) = app.post(&format!("/api/reservations/{res}/pay"), Some(&token), serde_json::json!({})).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/reservations/{res}/pay"),
+            Some(&token),
+            serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "hold_expired");
     let change = feed.try_recv().expect("the release is published");
@@ -85,9 +101,13 @@ async fn two_sweepers_release_each_hold_once(backend: Backend) {
     let seats = seat_ids(&app.seats(&event_id).await);
     let mut holds = 0;
     for (i, pair) in seats.chunks(2).enumerate() {
-        let (s, _) = app.hold(&app.token(&format!("u{i}")), &event_id, pair).await;
+        let (s, _) = app
+            .hold(&app.token(&format!("u{i}")), &event_id, pair)
+            .await;
         assert_eq!(s, StatusCode::CREATED);
-        let (s, _) = app.buy(&app.token(&format!("g{i}")), &event_id, &ga, 3).await;
+        let (s, _) = app
+            .buy(&app.token(&format!("g{i}")), &event_id, &ga, 3)
+            .await;
         assert_eq!(s, StatusCode::CREATED);
         holds += 2;
     }
@@ -119,13 +139,21 @@ async fn two_sweepers_release_each_hold_once(backend: Backend) {
     for feed in [&mut feed_a, &mut feed_b] {
         while let Ok(c) = feed.try_recv() {
             assert_eq!(c.cause, ChangeCause::Expired);
-            assert!(released.insert(c.reservation_id.clone()), "released twice: {}", c.reservation_id);
+            assert!(
+                released.insert(c.reservation_id.clone()),
+                "released twice: {}",
+                c.reservation_id
+            );
         }
     }
     assert_eq!(released.len(), 100);
     assert_eq!(app.remaining(&event_id, 0).await, 100);
     assert_eq!(app.remaining(&event_id, 1).await, 1000);
-    assert!(app.seats(&event_id).await.iter().all(|s| s["status"] == "available"));
+    assert!(app
+        .seats(&event_id)
+        .await
+        .iter()
+        .all(|s| s["status"] == "available"));
 }
 
 on_both_databases!(
@@ -145,7 +173,10 @@ async fn background_sweeper_runs() {
     app.clock.advance(Duration::from_secs(61));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while app.remaining(&event_id, 0).await != 3 {
-        assert!(tokio::time::Instant::now() < deadline, "sweeper did not release the hold");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sweeper did not release the hold"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

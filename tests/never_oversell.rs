@@ -52,23 +52,42 @@ async fn seat_contention(backend: Backend) {
             }
             StatusCode::CONFLICT => {
                 assert_eq!(body["error"]["code"], "seat_unavailable");
-                let taken: Vec<String> = serde_json::from_value(body["error"]["seatIds"].clone()).unwrap();
+                let taken: Vec<String> =
+                    serde_json::from_value(body["error"]["seatIds"].clone()).unwrap();
                 assert!(!taken.is_empty(), "a 409 names the seats that were taken");
-                assert!(taken.iter().all(|s| wanted.contains(s)), "named seats were asked for");
+                assert!(
+                    taken.iter().all(|s| wanted.contains(s)),
+                    "named seats were asked for"
+                );
                 refusals.push((buyer, taken));
             }
             other => panic!("unexpected {other}: {body}"),
         }
     }
-    assert!(!winners.is_empty() && !refusals.is_empty(), "the test must see both outcomes");
+    assert!(
+        !winners.is_empty() && !refusals.is_empty(),
+        "the test must see both outcomes"
+    );
     // Nothing was released during the run, so every seat a 409 named must be held by a winner.
     for (buyer, taken) in &refusals {
         for s in taken {
-            assert!(winners.contains_key(s), "seat {s} named to buyer {buyer} is not held by anyone");
+            assert!(
+                winners.contains_key(s),
+                "seat {s} named to buyer {buyer} is not held by anyone"
+            );
         }
         // All-or-nothing: a refused buyer holds nothing at all.
-        let (_, mine) = app.get("/api/reservations", Some(&app.token(&format!("buyer-{buyer}")))).await;
-        assert_eq!(mine.as_array().unwrap().len(), 0, "refused buyer {buyer} holds nothing");
+        let (_, mine) = app
+            .get(
+                "/api/reservations",
+                Some(&app.token(&format!("buyer-{buyer}"))),
+            )
+            .await;
+        assert_eq!(
+            mine.as_array().unwrap().len(),
+            0,
+            "refused buyer {buyer} holds nothing"
+        );
     }
     // The seat map agrees exactly with the winners.
     let seats = app.seats(&event_id).await;
@@ -134,7 +153,10 @@ async fn database_refuses_oversell(backend: Backend) {
         .bind(&event_id)
         .execute(pool)
         .await;
-    assert!(over.is_err(), "CHECK (held + sold <= total) refuses an oversell");
+    assert!(
+        over.is_err(),
+        "CHECK (held + sold <= total) refuses an oversell"
+    );
     // A second active reservation item for a seat that is already held.
     let res_id: String = sqlx::query_scalar("SELECT reservation_id FROM seats WHERE id = $1")
         .bind(&seats[0])
@@ -148,7 +170,10 @@ async fn database_refuses_oversell(backend: Backend) {
     .bind(&res_id)
     .execute(pool)
     .await;
-    assert!(dup.is_err(), "a seat cannot be in two active reservation items");
+    assert!(
+        dup.is_err(),
+        "a seat cannot be in two active reservation items"
+    );
     // A held seat without a reservation.
     let orphan = sqlx::query("UPDATE seats SET reservation_id = NULL WHERE id = $1")
         .bind(&seats[0])
@@ -185,8 +210,14 @@ async fn assert_invariants(app: &TestApp) {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(ga_mismatch, 0, "general-admission counters match active items");
+    assert_eq!(
+        ga_mismatch, 0,
+        "general-admission counters match active items"
+    );
 }
 
-on_both_databases!(seat_contention, ticket_contention, database_refuses_oversell);
-
+on_both_databases!(
+    seat_contention,
+    ticket_contention,
+    database_refuses_oversell
+);

@@ -24,38 +24,82 @@ async fn pay_cancel_refund_cycle(backend: Backend) {
     let rid = id(&res);
 
     // Only the owner may pay or cancel.
-    let (s, b) = app.post(&format!("/api/reservations/{rid}/pay"), Some(&bob), json!({})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_owner")));
-    let (s, b) = app.delete(&format!("/api/reservations/{rid}"), Some(&bob)).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_owner")));
+    let (s, b) = app
+        .post(
+            &format!("/api/reservations/{rid}/pay"),
+            Some(&bob),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_owner"))
+    );
+    let (s, b) = app
+        .delete(&format!("/api/reservations/{rid}"), Some(&bob))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_owner"))
+    );
 
-    let (s, paid) = app.post(&format!("/api/reservations/{rid}/pay"), Some(&ann), json!({})).await;
+    let (s, paid) = app
+        .post(
+            &format!("/api/reservations/{rid}/pay"),
+            Some(&ann),
+            json!({}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(paid["reservation"]["status"], "paid");
     let map = app.seats(&event_id).await;
-    assert!(map.iter().filter(|m| seats[..2].contains(&id(m))).all(|m| m["status"] == "sold"));
+    assert!(map
+        .iter()
+        .filter(|m| seats[..2].contains(&id(m)))
+        .all(|m| m["status"] == "sold"));
     assert_eq!(app.remaining(&event_id, 0).await, 8);
-    let (s, b) = app.post(&format!("/api/reservations/{rid}/pay"), Some(&ann), json!({})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_paid")));
+    let (s, b) = app
+        .post(
+            &format!("/api/reservations/{rid}/pay"),
+            Some(&ann),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_paid"))
+    );
     // Bob cannot take sold seats.
     let (s, b) = app.hold(&bob, &event_id, &seats[1..3]).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(b["error"]["seatIds"], json!([seats[1]]));
 
     // Refund: the paid order is cancelled and its seats come back.
-    let (s, cancelled) = app.delete(&format!("/api/reservations/{rid}"), Some(&ann)).await;
+    let (s, cancelled) = app
+        .delete(&format!("/api/reservations/{rid}"), Some(&ann))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(cancelled["reservation"]["status"], "cancelled");
     assert_eq!(app.remaining(&event_id, 0).await, 10);
-    let (s, b) = app.delete(&format!("/api/reservations/{rid}"), Some(&ann)).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("reservation_cancelled")));
+    let (s, b) = app
+        .delete(&format!("/api/reservations/{rid}"), Some(&ann))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("reservation_cancelled"))
+    );
     let (s, _) = app.hold(&bob, &event_id, &seats[..2]).await;
     assert_eq!(s, StatusCode::CREATED, "released seats can be held again");
 
     // General admission: cancel a pending hold.
     let (_, g) = app.buy(&ann, &event_id, &ga, 4).await;
     assert_eq!(app.remaining(&event_id, 1).await, 6);
-    let (s, _) = app.delete(&format!("/api/reservations/{}", id(&g["reservation"])), Some(&ann)).await;
+    let (s, _) = app
+        .delete(
+            &format!("/api/reservations/{}", id(&g["reservation"])),
+            Some(&ann),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(app.remaining(&event_id, 1).await, 10);
 
@@ -97,7 +141,11 @@ async fn idempotency_key_replays_first_answer(backend: Backend) {
     assert_eq!(first, second, "the same answer, byte for byte");
 
     let (_, mine) = app.get("/api/reservations", Some(&token)).await;
-    assert_eq!(mine.as_array().unwrap().len(), 1, "one reservation, not two");
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "one reservation, not two"
+    );
     assert_eq!(app.remaining(&event_id, 1).await, 8);
 
     // The same key with a different body is refused, and changes nothing.
@@ -110,7 +158,10 @@ async fn idempotency_key_replays_first_answer(backend: Backend) {
                 .json(&json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 3})),
         )
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("idempotency_key_reused")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("idempotency_key_reused"))
+    );
     // Another user's identical key is their own.
     let (s, _) = app
         .send(
@@ -146,9 +197,15 @@ async fn per_order_limit(backend: Backend) {
     let seats = seat_ids(&app.seats(&event_id).await);
     let t = app.token("greedy");
     let (s, b) = app.buy(&t, &event_id, &ga, 4).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("too_many_tickets")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("too_many_tickets"))
+    );
     let (s, b) = app.hold(&t, &event_id, &seats[..4]).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("too_many_tickets")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("too_many_tickets"))
+    );
     let (s, _) = app.buy(&t, &event_id, &ga, 3).await;
     assert_eq!(s, StatusCode::CREATED);
 }
@@ -169,20 +226,41 @@ async fn change_feed(backend: Backend) {
     assert_eq!(c.cause, ChangeCause::Held);
     assert_eq!(c.event_id, event_id);
     assert_eq!(c.user_id, "ann");
-    assert_eq!(c.seats.iter().map(|s| s.seat_id.clone()).collect::<Vec<_>>(), seats[..2].to_vec());
-    assert!(c.seats.iter().all(|s| s.status == SeatStatus::Held && s.version == 2));
+    assert_eq!(
+        c.seats
+            .iter()
+            .map(|s| s.seat_id.clone())
+            .collect::<Vec<_>>(),
+        seats[..2].to_vec()
+    );
+    assert!(c
+        .seats
+        .iter()
+        .all(|s| s.status == SeatStatus::Held && s.version == 2));
     assert_eq!(c.ticket_types.len(), 1);
     assert_eq!(c.ticket_types[0].remaining_quantity, 2);
     assert!(feed.try_recv().is_err(), "published once");
 
     // A hold that fails after taking one of its seats rolls back: nothing is published,
     // and the seat it briefly took is untouched.
-    let (s, _) = app.hold(&app.token("bob"), &event_id, &[seats[1].clone(), seats[2].clone()]).await;
+    let (s, _) = app
+        .hold(
+            &app.token("bob"),
+            &event_id,
+            &[seats[1].clone(), seats[2].clone()],
+        )
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(feed.try_recv().is_err(), "nothing published for a rolled-back hold");
+    assert!(
+        feed.try_recv().is_err(),
+        "nothing published for a rolled-back hold"
+    );
     let map = app.seats(&event_id).await;
     let s2 = map.iter().find(|m| id(m) == seats[2]).unwrap();
-    assert_eq!((s2["status"].as_str(), s2["version"].as_i64()), (Some("available"), Some(1)));
+    assert_eq!(
+        (s2["status"].as_str(), s2["version"].as_i64()),
+        (Some("available"), Some(1))
+    );
     // Sold out: nothing published either.
     let (s, _) = app.buy(&app.token("bob"), &event_id, &ga, 10).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -193,11 +271,20 @@ async fn change_feed(backend: Backend) {
 
     // Pay and cancel publish their versions; the versions match what GET shows.
     let rid = id(&held["reservation"]);
-    app.post(&format!("/api/reservations/{rid}/pay"), Some(&ann), json!({})).await;
+    app.post(
+        &format!("/api/reservations/{rid}/pay"),
+        Some(&ann),
+        json!({}),
+    )
+    .await;
     let c = feed.try_recv().expect("payment published");
     assert_eq!(c.cause, ChangeCause::Paid);
-    assert!(c.seats.iter().all(|s| s.status == SeatStatus::Sold && s.version == 3));
-    app.delete(&format!("/api/reservations/{rid}"), Some(&ann)).await;
+    assert!(c
+        .seats
+        .iter()
+        .all(|s| s.status == SeatStatus::Sold && s.version == 3));
+    app.delete(&format!("/api/reservations/{rid}"), Some(&ann))
+        .await;
     let c = feed.try_recv().expect("refund published");
     assert_eq!(c.cause, ChangeCause::Cancelled);
     let map = app.seats(&event_id).await;
@@ -207,7 +294,10 @@ async fn change_feed(backend: Backend) {
         assert_eq!(seat["version"].as_i64(), Some(change.version));
     }
     let ev = app.event(&event_id).await;
-    assert_eq!(ev["ticketTypes"][0]["version"].as_i64(), Some(c.ticket_types[0].version));
+    assert_eq!(
+        ev["ticketTypes"][0]["version"].as_i64(),
+        Some(c.ticket_types[0].version)
+    );
     assert_eq!(reservation_seats(&held["reservation"]).len(), 2);
 }
 

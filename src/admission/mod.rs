@@ -27,7 +27,12 @@ pub struct QueueSummary {
 pub trait Admission: Send + Sync + 'static {
     /// Allows or refuses (`403 not_admitted`) a shopping call by `user_id` on `event_id`,
     /// given the `X-Admission-Token` header if one was sent.
-    async fn check(&self, event_id: &str, user_id: &str, admission_token: Option<&str>) -> Result<()>;
+    async fn check(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        admission_token: Option<&str>,
+    ) -> Result<()>;
 
     /// The event's line, for event pages.
     async fn summary(&self, event: &Event) -> Result<QueueSummary>;

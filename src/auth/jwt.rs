@@ -52,7 +52,9 @@ pub struct Jwt {
 
 impl std::fmt::Debug for Jwt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jwt").field("ttl_seconds", &self.ttl_seconds).finish_non_exhaustive()
+        f.debug_struct("Jwt")
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish_non_exhaustive()
     }
 }
 
@@ -62,7 +64,9 @@ pub const MIN_SECRET_LEN: usize = 32;
 impl Jwt {
     pub fn new(secret: &[u8], ttl_seconds: u64) -> Result<Jwt> {
         if secret.len() < MIN_SECRET_LEN {
-            return Err(anyhow::anyhow!("JWT_SECRET must be at least {MIN_SECRET_LEN} bytes").into());
+            return Err(
+                anyhow::anyhow!("JWT_SECRET must be at least {MIN_SECRET_LEN} bytes").into(),
+            );
         }
         // Only HS256: a token claiming `alg: none` or any other algorithm is refused.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -96,14 +100,15 @@ impl Jwt {
 
     /// Verifies signature, algorithm and expiry, and returns who the caller is.
     pub fn verify(&self, token: &str) -> Result<AuthUser> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    Error::unauthenticated("token_expired", "Invalid token: expired")
+        let data =
+            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+                match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                        Error::unauthenticated("token_expired", "Invalid token: expired")
+                    }
+                    _ => Error::unauthenticated("invalid_token", "Invalid token"),
                 }
-                _ => Error::unauthenticated("invalid_token", "Invalid token"),
-            }
-        })?;
+            })?;
         let c = data.claims;
         let id = c
             .sub

@@ -46,11 +46,16 @@ fn parse_email(email: &str) -> Result<String> {
     let e = email.trim().to_lowercase();
     let ok = e.len() <= 254
         && e.split_once('@')
-            .map(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+            .map(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            })
             .unwrap_or(false)
         && !e.chars().any(char::is_whitespace);
     if !ok {
-        return Err(Error::invalid("invalid_email", "a valid email address is required"));
+        return Err(Error::invalid(
+            "invalid_email",
+            "a valid email address is required",
+        ));
     }
     Ok(e)
 }
@@ -58,7 +63,10 @@ fn parse_email(email: &str) -> Result<String> {
 fn parse_password(p: &str) -> Result<()> {
     let n = p.chars().count();
     if !(8..=128).contains(&n) {
-        return Err(Error::invalid("invalid_password", "password must be 8-128 characters"));
+        return Err(Error::invalid(
+            "invalid_password",
+            "password must be 8-128 characters",
+        ));
     }
     Ok(())
 }
@@ -66,7 +74,10 @@ fn parse_password(p: &str) -> Result<()> {
 fn parse_name(n: &str) -> Result<String> {
     let n = n.trim();
     if n.is_empty() || n.chars().count() > 100 {
-        return Err(Error::invalid("invalid_name", "name must be 1-100 characters"));
+        return Err(Error::invalid(
+            "invalid_name",
+            "name must be 1-100 characters",
+        ));
     }
     Ok(n.to_string())
 }
@@ -161,11 +172,12 @@ impl Users {
         let email = parse_email(email)?;
         parse_password(password)?;
         let hash = password::hash(password.to_string()).await?;
-        let updated = sqlx::query("UPDATE users SET password_hash = $1, role = 'admin' WHERE email = $2")
-            .bind(&hash)
-            .bind(&email)
-            .execute(&self.db.pool)
-            .await?;
+        let updated =
+            sqlx::query("UPDATE users SET password_hash = $1, role = 'admin' WHERE email = $2")
+                .bind(&hash)
+                .bind(&email)
+                .execute(&self.db.pool)
+                .await?;
         if updated.rows_affected() == 0 {
             let user = User {
                 id: uuid::Uuid::now_v7().simple().to_string(),
@@ -192,7 +204,11 @@ impl Users {
         .bind(user.email.clone())
         .bind(&user.name)
         .bind(hash.map(str::to_string))
-        .bind(if user.role == Role::Admin { "admin" } else { "user" })
+        .bind(if user.role == Role::Admin {
+            "admin"
+        } else {
+            "user"
+        })
         .bind(i64::from(user.is_guest))
         .bind(self.clock.now_ms())
         .execute(&self.db.pool)

@@ -23,19 +23,28 @@ fn session(token: String, user: User) -> Json<Value> {
     Json(json!({ "token": token, "user": user }))
 }
 
-async fn register(State(state): State<AppState>, ApiJson(new): ApiJson<NewUser>) -> Result<(StatusCode, Json<Value>)> {
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(new): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<Value>)> {
     let (token, user) = state.users.register(new).await?;
     Ok((StatusCode::CREATED, session(token, user)))
 }
 
-async fn login(State(state): State<AppState>, ApiJson(creds): ApiJson<Credentials>) -> Result<Json<Value>> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(creds): ApiJson<Credentials>,
+) -> Result<Json<Value>> {
     let (token, user) = state.users.login(creds).await?;
     Ok(session(token, user))
 }
 
 async fn guest(State(state): State<AppState>) -> Result<Json<Value>> {
     if !state.settings.allow_guests {
-        return Err(Error::forbidden("guests_disabled", "guest access is switched off"));
+        return Err(Error::forbidden(
+            "guests_disabled",
+            "guest access is switched off",
+        ));
     }
     let (token, user) = state.users.guest().await?;
     Ok(session(token, user))

@@ -35,7 +35,9 @@ impl IntoResponse for Error {
         let message = if status.is_server_error() {
             tracing::error!(error = %self, ?self, "request failed");
             match status {
-                StatusCode::SERVICE_UNAVAILABLE => "a backing service is unavailable; retry shortly".to_string(),
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    "a backing service is unavailable; retry shortly".to_string()
+                }
                 _ => "internal error".to_string(),
             }
         } else if let Error::Database(_) = self {

@@ -35,8 +35,14 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<Event>>> {
     Ok(Json(state.inventory.events().await?))
 }
 
-async fn one(State(state): State<AppState>, Path(event_id): Path<String>) -> Result<Json<EventWithQueue>> {
-    let event = state.inventory.event(&parse_id("event", &event_id)?).await?;
+async fn one(
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+) -> Result<Json<EventWithQueue>> {
+    let event = state
+        .inventory
+        .event(&parse_id("event", &event_id)?)
+        .await?;
     Ok(Json(with_queue(&state, event).await?))
 }
 

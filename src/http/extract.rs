@@ -27,7 +27,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_error(rejection: JsonRejection) -> Error {
     match rejection {
-        JsonRejection::JsonSyntaxError(e) => Error::invalid("malformed_json", format!("body is not valid JSON: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(e) => Error::invalid(
+            "malformed_json",
+            format!("body is not valid JSON: {}", e.body_text()),
+        ),
         JsonRejection::JsonDataError(e) => Error::invalid("invalid_body", e.body_text()),
         JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
@@ -53,7 +56,10 @@ pub struct CurrentUser(pub AuthUser);
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)
             .ok_or_else(|| Error::unauthenticated("auth_required", "Authentication required"))?;
         Ok(CurrentUser(state.users.jwt().verify(token)?))
@@ -66,10 +72,16 @@ pub struct AdminUser(pub AuthUser);
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
         if !user.is_admin() {
-            return Err(Error::forbidden("admin_only", "this needs an administrator"));
+            return Err(Error::forbidden(
+                "admin_only",
+                "this needs an administrator",
+            ));
         }
         Ok(AdminUser(user))
     }

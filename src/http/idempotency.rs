@@ -61,14 +61,17 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Err(e) => return e.into_response(),
     }
 
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let (parts, body) = resp.into_parts();
     // Our responses are small JSON documents; 1 MiB is far above any of them.
     let body = match to_bytes(body, 1 << 20).await {
         Ok(b) => b,
         Err(e) => {
             let _ = state.idempotency.forget(&scope, &key).await;
-            return Error::Internal(anyhow::anyhow!("response too large to save: {e}")).into_response();
+            return Error::Internal(anyhow::anyhow!("response too large to save: {e}"))
+                .into_response();
         }
     };
     let saved = if parts.status.is_server_error() {
@@ -77,7 +80,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     } else {
         state
             .idempotency
-            .save(&scope, &key, parts.status.as_u16(), &String::from_utf8_lossy(&body))
+            .save(
+                &scope,
+                &key,
+                parts.status.as_u16(),
+                &String::from_utf8_lossy(&body),
+            )
             .await
     };
     if let Err(e) = saved {

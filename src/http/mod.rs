@@ -33,20 +33,30 @@ pub fn app(state: AppState) -> Router {
         .merge(reservations::router())
         .route("/health", get(health))
         .fallback(api_not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
 
     let mut router = Router::new().nest("/api", api);
     let index = state.settings.web_dir.join("index.html");
     router = if index.exists() {
         // Client-side routes (/events/…, /queue/…) all load the app's index.html.
-        router.fallback_service(ServeDir::new(&state.settings.web_dir).fallback(ServeFile::new(index)))
+        router.fallback_service(
+            ServeDir::new(&state.settings.web_dir).fallback(ServeFile::new(index)),
+        )
     } else {
         router.fallback(web_app_missing)
     };
 
     let router = router.layer(TraceLayer::new_for_http());
-    let router = match state.settings.frontend_url.as_deref().map(HeaderValue::from_str) {
+    let router = match state
+        .settings
+        .frontend_url
+        .as_deref()
+        .map(HeaderValue::from_str)
+    {
         Some(Ok(origin)) => router.layer(
             CorsLayer::new()
                 .allow_origin(origin)
@@ -64,7 +74,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    Json(json!({ "status": "ok", "database": format!("{:?}", state.settings.backend).to_lowercase() }))
+    Json(
+        json!({ "status": "ok", "database": format!("{:?}", state.settings.backend).to_lowercase() }),
+    )
 }
 
 async fn api_not_found() -> Error {

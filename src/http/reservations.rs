@@ -48,8 +48,14 @@ async fn reserve_seats(
 ) -> Result<(StatusCode, Json<Value>)> {
     let event_id = parse_id("event", &body.event_id)?;
     let seats = SeatSelection::parse(body.seat_ids, state.inventory.max_tickets_per_order())?;
-    state.admission.check(&event_id, &user.id, token.as_deref()).await?;
-    let r = state.inventory.hold_seats(&user.id, &event_id, &seats).await?;
+    state
+        .admission
+        .check(&event_id, &user.id, token.as_deref())
+        .await?;
+    let r = state
+        .inventory
+        .hold_seats(&user.id, &event_id, &seats)
+        .await?;
     Ok((StatusCode::CREATED, wrap(r)))
 }
 
@@ -62,21 +68,38 @@ async fn reserve_tickets(
     let event_id = parse_id("event", &body.event_id)?;
     let type_id = parse_id("ticket type", &body.ticket_type_id)?;
     let quantity = Quantity::parse(body.quantity, state.inventory.max_tickets_per_order())?;
-    state.admission.check(&event_id, &user.id, token.as_deref()).await?;
-    let r = state.inventory.hold_tickets(&user.id, &event_id, &type_id, quantity).await?;
+    state
+        .admission
+        .check(&event_id, &user.id, token.as_deref())
+        .await?;
+    let r = state
+        .inventory
+        .hold_tickets(&user.id, &event_id, &type_id, quantity)
+        .await?;
     Ok((StatusCode::CREATED, wrap(r)))
 }
 
-async fn pay(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<Json<Value>> {
+async fn pay(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
     let id = parse_id("reservation", &id)?;
     Ok(wrap(state.inventory.pay(&user.id, &id).await?))
 }
 
-async fn cancel(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<Json<Value>> {
+async fn cancel(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
     let id = parse_id("reservation", &id)?;
     Ok(wrap(state.inventory.cancel(&user.id, &id).await?))
 }
 
-async fn mine(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Json<Vec<Reservation>>> {
+async fn mine(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Vec<Reservation>>> {
     Ok(Json(state.inventory.reservations_of(&user.id).await?))
 }

@@ -132,7 +132,10 @@ impl Inventory {
         ))
         .fetch_all(&self.db.pool)
         .await?;
-        let mut events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+        let mut events = rows
+            .iter()
+            .map(event_from_row)
+            .collect::<Result<Vec<_>>>()?;
         if events.is_empty() {
             return Ok(events);
         }

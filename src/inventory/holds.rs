@@ -31,13 +31,21 @@ fn reservation_not_found() -> Error {
 }
 
 fn hold_expired() -> Error {
-    Error::conflict("hold_expired", "this hold has expired; its seats and tickets were released")
+    Error::conflict(
+        "hold_expired",
+        "this hold has expired; its seats and tickets were released",
+    )
 }
 
 impl Inventory {
     /// Holds the given seats for `user_id`, all or none.
     #[tracing::instrument(skip(self, seats), fields(seats = seats.ids().len()))]
-    pub async fn hold_seats(&self, user_id: &str, event_id: &str, seats: &SeatSelection) -> Result<Reservation> {
+    pub async fn hold_seats(
+        &self,
+        user_id: &str,
+        event_id: &str,
+        seats: &SeatSelection,
+    ) -> Result<Reservation> {
         let hold_ms = self.hold_millis(event_id).await?;
         let (reservation, change) =
             with_retry(|| self.try_hold_seats(user_id, event_id, seats.ids(), hold_ms)).await?;
@@ -55,7 +63,15 @@ impl Inventory {
         let now = self.clock.now_ms();
         let reservation_id = new_id();
         let mut tx = self.db.pool.begin().await?;
-        insert_reservation(&mut tx, &reservation_id, event_id, user_id, now, now + hold_ms).await?;
+        insert_reservation(
+            &mut tx,
+            &reservation_id,
+            event_id,
+            user_id,
+            now,
+            now + hold_ms,
+        )
+        .await?;
 
         // One conditional UPDATE for the whole selection: a seat changes only if it is
         // still available, and the rows it returns are exactly the seats this hold won.
@@ -75,7 +91,11 @@ impl Inventory {
             for r in &won {
                 won_ids.push(r.try_get::<String, _>("id")?);
             }
-            let missed: Vec<String> = seat_ids.iter().filter(|id| !won_ids.contains(id)).cloned().collect();
+            let missed: Vec<String> = seat_ids
+                .iter()
+                .filter(|id| !won_ids.contains(id))
+                .cloned()
+                .collect();
             let unknown = unknown_seats(&mut tx, event_id, &missed).await?;
             tx.rollback().await?;
             return Err(if unknown.is_empty() {
@@ -92,7 +112,9 @@ impl Inventory {
         for r in &won {
             let seat_id: String = r.try_get("id")?;
             let type_id: String = r.try_get("ticket_type_id")?;
-            let price = *prices.get(&type_id).ok_or_else(|| anyhow::anyhow!("seat without a ticket type"))?;
+            let price = *prices
+                .get(&type_id)
+                .ok_or_else(|| anyhow::anyhow!("seat without a ticket type"))?;
             seats.push(SeatChange {
                 seat_id: seat_id.clone(),
                 status: SeatStatus::Held,
@@ -164,7 +186,15 @@ impl Inventory {
         let now = self.clock.now_ms();
         let reservation_id = new_id();
         let mut tx = self.db.pool.begin().await?;
-        insert_reservation(&mut tx, &reservation_id, event_id, user_id, now, now + hold_ms).await?;
+        insert_reservation(
+            &mut tx,
+            &reservation_id,
+            event_id,
+            user_id,
+            now,
+            now + hold_ms,
+        )
+        .await?;
         let row = sqlx::query(
             "UPDATE ticket_types SET held = held + $1, version = version + 1 \
              WHERE id = $2 AND event_id = $3 AND seated = 0 AND total - held - sold >= $1 \
@@ -185,7 +215,10 @@ impl Inventory {
             .await?;
             tx.rollback().await?;
             return Err(match seated {
-                None => Error::not_found("ticket_type_not_found", "no such ticket type for this event"),
+                None => Error::not_found(
+                    "ticket_type_not_found",
+                    "no such ticket type for this event",
+                ),
                 Some(1) => Error::invalid(
                     "seated_ticket_type",
                     "this ticket type is sold by seat; hold seats from the seat map",
@@ -240,7 +273,10 @@ impl Inventory {
         let mut tx = self.db.pool.begin().await?;
         let head = self.lock_reservation(&mut tx, reservation_id).await?;
         if head.user_id != user_id {
-            return Err(Error::forbidden("not_owner", "this reservation belongs to someone else"));
+            return Err(Error::forbidden(
+                "not_owner",
+                "this reservation belongs to someone else",
+            ));
         }
         match head.status {
             ReservationStatus::Pending if head.expires_at <= now => {
@@ -251,11 +287,17 @@ impl Inventory {
             }
             ReservationStatus::Pending => {}
             ReservationStatus::Paid => {
-                return Err(Error::conflict("already_paid", "this reservation is already paid"))
+                return Err(Error::conflict(
+                    "already_paid",
+                    "this reservation is already paid",
+                ))
             }
             ReservationStatus::Expired => return Err(hold_expired()),
             ReservationStatus::Cancelled => {
-                return Err(Error::conflict("reservation_cancelled", "this reservation was cancelled"))
+                return Err(Error::conflict(
+                    "reservation_cancelled",
+                    "this reservation was cancelled",
+                ))
             }
         }
         set_status(&mut tx, &head, ReservationStatus::Paid, now).await?;
@@ -294,7 +336,10 @@ impl Inventory {
         let mut tx = self.db.pool.begin().await?;
         let head = self.lock_reservation(&mut tx, reservation_id).await?;
         if head.user_id != user_id {
-            return Err(Error::forbidden("not_owner", "this reservation belongs to someone else"));
+            return Err(Error::forbidden(
+                "not_owner",
+                "this reservation belongs to someone else",
+            ));
         }
         match head.status {
             ReservationStatus::Pending if head.expires_at <= now => {
@@ -331,9 +376,7 @@ impl Inventory {
 
     /// One reservation with its items (no ownership check: callers check).
     pub async fn reservation(&self, reservation_id: &str) -> Result<Reservation> {
-        let mut list = self
-            .load_reservations("r.id = $1", reservation_id)
-            .await?;
+        let mut list = self.load_reservations("r.id = $1", reservation_id).await?;
         list.pop().ok_or_else(reservation_not_found)
     }
 
@@ -404,7 +447,11 @@ impl Inventory {
         tx: &mut Transaction<'static, Any>,
         reservation_id: &str,
     ) -> Result<ReservationHead> {
-        let lock = if self.db.is_postgres() { " FOR UPDATE" } else { "" };
+        let lock = if self.db.is_postgres() {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
         let row = sqlx::query(&format!(
             "SELECT id, event_id, user_id, status, expires_at FROM reservations WHERE id = $1{lock}"
         ))
@@ -537,7 +584,11 @@ async fn insert_reservation(
     Ok(())
 }
 
-async fn insert_items(tx: &mut Transaction<'static, Any>, reservation_id: &str, items: &[ReservationItem]) -> Result<()> {
+async fn insert_items(
+    tx: &mut Transaction<'static, Any>,
+    reservation_id: &str,
+    items: &[ReservationItem],
+) -> Result<()> {
     let values = (0..items.len())
         .map(|i| format!("({})", placeholders(i * 6, 6)))
         .collect::<Vec<_>>()
@@ -560,7 +611,11 @@ async fn insert_items(tx: &mut Transaction<'static, Any>, reservation_id: &str, 
     Ok(())
 }
 
-async fn set_total(tx: &mut Transaction<'static, Any>, reservation_id: &str, items: &[ReservationItem]) -> Result<i64> {
+async fn set_total(
+    tx: &mut Transaction<'static, Any>,
+    reservation_id: &str,
+    items: &[ReservationItem],
+) -> Result<i64> {
     let total: i64 = items.iter().map(|i| i.price * i.quantity).sum();
     sqlx::query("UPDATE reservations SET total = $1 WHERE id = $2")
         .bind(total)
@@ -572,7 +627,12 @@ async fn set_total(tx: &mut Transaction<'static, Any>, reservation_id: &str, ite
 
 /// Moves a ticket type's counters by the given deltas and returns its new stock. The table's
 /// CHECK constraints refuse any move that would oversell or go negative.
-async fn move_stock(tx: &mut Transaction<'static, Any>, type_id: &str, held: i64, sold: i64) -> Result<StockChange> {
+async fn move_stock(
+    tx: &mut Transaction<'static, Any>,
+    type_id: &str,
+    held: i64,
+    sold: i64,
+) -> Result<StockChange> {
     let row = sqlx::query(
         "UPDATE ticket_types SET held = held + $1, sold = sold + $2, version = version + 1 \
          WHERE id = $3 RETURNING total - held - sold AS remaining, version",
@@ -591,7 +651,10 @@ async fn move_stock(tx: &mut Transaction<'static, Any>, type_id: &str, held: i64
 
 /// Quantities per ticket type of a reservation's active items, in a fixed (sorted) order so
 /// that counter rows are always locked in the same order.
-async fn item_quantities(tx: &mut Transaction<'static, Any>, reservation_id: &str) -> Result<BTreeMap<String, i64>> {
+async fn item_quantities(
+    tx: &mut Transaction<'static, Any>,
+    reservation_id: &str,
+) -> Result<BTreeMap<String, i64>> {
     let rows = sqlx::query(
         "SELECT ticket_type_id, quantity FROM reservation_items WHERE reservation_id = $1 AND active = 1",
     )
@@ -600,12 +663,16 @@ async fn item_quantities(tx: &mut Transaction<'static, Any>, reservation_id: &st
     .await?;
     let mut out = BTreeMap::new();
     for r in rows {
-        *out.entry(r.try_get::<String, _>("ticket_type_id")?).or_default() += r.try_get::<i64, _>("quantity")?;
+        *out.entry(r.try_get::<String, _>("ticket_type_id")?)
+            .or_default() += r.try_get::<i64, _>("quantity")?;
     }
     Ok(out)
 }
 
-async fn type_prices(tx: &mut Transaction<'static, Any>, event_id: &str) -> Result<HashMap<String, i64>> {
+async fn type_prices(
+    tx: &mut Transaction<'static, Any>,
+    event_id: &str,
+) -> Result<HashMap<String, i64>> {
     let rows = sqlx::query("SELECT id, price FROM ticket_types WHERE event_id = $1")
         .bind(event_id)
         .fetch_all(&mut **tx)
@@ -615,7 +682,11 @@ async fn type_prices(tx: &mut Transaction<'static, Any>, event_id: &str) -> Resu
         .collect()
 }
 
-async fn unknown_seats(tx: &mut Transaction<'static, Any>, event_id: &str, ids: &[String]) -> Result<Vec<String>> {
+async fn unknown_seats(
+    tx: &mut Transaction<'static, Any>,
+    event_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>> {
     let sql = format!(
         "SELECT id FROM seats WHERE event_id = $1 AND id IN ({})",
         placeholders(1, ids.len())
@@ -625,7 +696,11 @@ async fn unknown_seats(tx: &mut Transaction<'static, Any>, event_id: &str, ids: 
         q = q.bind(id);
     }
     let known = q.fetch_all(&mut **tx).await?;
-    Ok(ids.iter().filter(|id| !known.contains(id)).cloned().collect())
+    Ok(ids
+        .iter()
+        .filter(|id| !known.contains(id))
+        .cloned()
+        .collect())
 }
 
 fn seat_changes(rows: &[AnyRow], status: SeatStatus) -> Result<Vec<SeatChange>> {

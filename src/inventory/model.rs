@@ -99,7 +99,9 @@ impl ReservationStatus {
             "paid" => Ok(ReservationStatus::Paid),
             "cancelled" => Ok(ReservationStatus::Cancelled),
             "expired" => Ok(ReservationStatus::Expired),
-            other => Err(anyhow::anyhow!("unknown reservation status {other:?} in database").into()),
+            other => {
+                Err(anyhow::anyhow!("unknown reservation status {other:?} in database").into())
+            }
         }
     }
 }
@@ -140,7 +142,10 @@ const MAX_ID_LEN: usize = 64;
 /// A client-supplied id checked for length, so it can be bound to a query as it is.
 pub fn parse_id(kind: &'static str, id: &str) -> Result<String> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(Error::invalid("invalid_id", format!("{kind} id must be 1-{MAX_ID_LEN} characters")));
+        return Err(Error::invalid(
+            "invalid_id",
+            format!("{kind} id must be 1-{MAX_ID_LEN} characters"),
+        ));
     }
     Ok(id.to_string())
 }
@@ -152,7 +157,10 @@ pub struct SeatSelection(Vec<String>);
 impl SeatSelection {
     pub fn parse(ids: Vec<String>, max: u32) -> Result<Self> {
         if ids.is_empty() {
-            return Err(Error::invalid("invalid_seat_ids", "seatIds must name at least one seat"));
+            return Err(Error::invalid(
+                "invalid_seat_ids",
+                "seatIds must name at least one seat",
+            ));
         }
         if ids.len() > max as usize {
             return Err(Error::invalid(
@@ -164,7 +172,10 @@ impl SeatSelection {
         for id in &ids {
             parse_id("seat", id)?;
             if !seen.insert(id.as_str()) {
-                return Err(Error::invalid("duplicate_seat_ids", format!("seat {id} is listed twice")));
+                return Err(Error::invalid(
+                    "duplicate_seat_ids",
+                    format!("seat {id} is listed twice"),
+                ));
             }
         }
         let mut ids = ids;
@@ -186,7 +197,10 @@ pub struct Quantity(i64);
 impl Quantity {
     pub fn parse(q: i64, max: u32) -> Result<Self> {
         if q < 1 {
-            return Err(Error::invalid("invalid_quantity", "quantity must be at least 1"));
+            return Err(Error::invalid(
+                "invalid_quantity",
+                "quantity must be at least 1",
+            ));
         }
         if q > i64::from(max) {
             return Err(Error::invalid(
@@ -313,22 +327,41 @@ impl NewEvent {
             })?,
             None => 0,
         };
-        let capacity = in_range("capacity", spec.capacity.unwrap_or(DEFAULT_CAPACITY), 1, 10_000_000)?;
+        let capacity = in_range(
+            "capacity",
+            spec.capacity.unwrap_or(DEFAULT_CAPACITY),
+            1,
+            10_000_000,
+        )?;
         let admit_rate_per_sec = spec.admit_rate_per_sec.unwrap_or(DEFAULT_ADMIT_RATE);
-        if !(admit_rate_per_sec.is_finite() && admit_rate_per_sec > 0.0 && admit_rate_per_sec <= 100_000.0) {
+        if !(admit_rate_per_sec.is_finite()
+            && admit_rate_per_sec > 0.0
+            && admit_rate_per_sec <= 100_000.0)
+        {
             return Err(Error::invalid(
                 "invalid_field",
                 "admitRatePerSec must be greater than 0 and at most 100000",
             ));
         }
-        let hold_seconds = in_range("holdSeconds", spec.hold_seconds.unwrap_or(DEFAULT_HOLD_SECONDS), 5, 86_400)?;
+        let hold_seconds = in_range(
+            "holdSeconds",
+            spec.hold_seconds.unwrap_or(DEFAULT_HOLD_SECONDS),
+            5,
+            86_400,
+        )?;
 
         if spec.ticket_types.is_empty() || spec.ticket_types.len() > 50 {
-            return Err(Error::invalid("invalid_field", "an event needs 1-50 ticket types"));
+            return Err(Error::invalid(
+                "invalid_field",
+                "an event needs 1-50 ticket types",
+            ));
         }
         let sections_spec = spec.seat_map.map(|m| m.sections).unwrap_or_default();
         if sections_spec.len() > 50 {
-            return Err(Error::invalid("invalid_field", "a seat map has at most 50 sections"));
+            return Err(Error::invalid(
+                "invalid_field",
+                "a seat map has at most 50 sections",
+            ));
         }
 
         let mut seats_per_type = vec![0i64; spec.ticket_types.len()];
@@ -338,7 +371,10 @@ impl NewEvent {
         for s in sections_spec {
             let name = text("section name", &s.name, 1, 50)?;
             if !section_names.insert(name.clone()) {
-                return Err(Error::invalid("invalid_field", format!("section {name} is listed twice")));
+                return Err(Error::invalid(
+                    "invalid_field",
+                    format!("section {name} is listed twice"),
+                ));
             }
             let rows = in_range("rows", s.rows, 1, 100)?;
             let seats_per_row = in_range("seatsPerRow", s.seats_per_row, 1, 200)?;
@@ -346,7 +382,10 @@ impl NewEvent {
                 .ok()
                 .filter(|i| *i < seats_per_type.len())
                 .ok_or_else(|| {
-                    Error::invalid("invalid_field", "ticketTypeIndex must point into ticketTypes")
+                    Error::invalid(
+                        "invalid_field",
+                        "ticketTypeIndex must point into ticketTypes",
+                    )
                 })?;
             seats_per_type[idx] += rows * seats_per_row;
             total_seats += rows * seats_per_row;
@@ -374,12 +413,12 @@ impl NewEvent {
                 match t.quantity {
                     None | Some(0) => seats_per_type[i],
                     Some(q) if q == seats_per_type[i] => q,
-                    Some(_) => {
-                        return Err(Error::invalid(
-                            "invalid_field",
-                            format!("ticket type {name} takes its stock from its seats; leave quantity out"),
-                        ))
-                    }
+                    Some(_) => return Err(Error::invalid(
+                        "invalid_field",
+                        format!(
+                            "ticket type {name} takes its stock from its seats; leave quantity out"
+                        ),
+                    )),
                 }
             } else {
                 in_range("quantity", t.quantity.unwrap_or(0), 0, MAX_GA_QUANTITY)?

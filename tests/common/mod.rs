@@ -59,12 +59,14 @@ pub async fn fresh_database(backend: Backend) -> String {
         }
         Backend::Postgres => {
             let admin = pg_admin_url();
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-                panic!(
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
                     "PostgreSQL is required for these tests and did not answer at {admin}: {e}. \
                      Run ./scripts/test.sh, which starts one, or set BOXOFFICE_TEST_PG_URL."
                 )
-            });
+                });
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .await
@@ -152,7 +154,9 @@ impl TestApp {
     }
 
     pub fn admin_token(&self) -> String {
-        self.jwt.issue("admin-1", Role::Admin, Some("Admin")).unwrap()
+        self.jwt
+            .issue("admin-1", Role::Admin, Some("Admin"))
+            .unwrap()
     }
 
     pub fn expired_token(&self, user_id: &str) -> String {
@@ -239,7 +243,9 @@ impl TestApp {
     }
 
     pub async fn seats(&self, event_id: &str) -> Vec<Value> {
-        let (status, body) = self.get(&format!("/api/events/{event_id}/seats"), None).await;
+        let (status, body) = self
+            .get(&format!("/api/events/{event_id}/seats"), None)
+            .await;
         assert_eq!(status, StatusCode::OK);
         body["seats"].as_array().unwrap().clone()
     }
@@ -275,7 +281,13 @@ impl TestApp {
     }
 
     /// Holds general-admission tickets as `token`.
-    pub async fn buy(&self, token: &str, event_id: &str, type_id: &str, quantity: i64) -> (StatusCode, Value) {
+    pub async fn buy(
+        &self,
+        token: &str,
+        event_id: &str,
+        type_id: &str,
+        quantity: i64,
+    ) -> (StatusCode, Value) {
         self.post(
             "/api/reservations",
             Some(token),
