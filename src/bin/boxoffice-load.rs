@@ -1,1 +1,253 @@
-fn main() {}
+//! Boxoffice's own load generator. It targets a running server (loopback only, by design of
+//! the tests and benchmarks that use it), runs for a bounded time, and prints medians.
+//!
+//! `boxoffice-load holds` measures seat holds per second under contention: it creates an
+//! event through the admin API (minting tokens with the shared JWT secret, as any issuer
+//! sharing `JWT_SECRET` may), then `--concurrency` buyers each loop: hold 1–4 random seats
+//! from a pool of `--seats`, and (with `--release`, the default) cancel the hold at once so
+//! the pool never drains and contention stays constant.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use boxoffice::auth::{Jwt, Role};
+use clap::{Parser, Subcommand};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+#[command(
+    name = "boxoffice-load",
+    about = "Load generator for a Boxoffice server"
+)]
+struct Cli {
+    /// Base URL of the server (loopback).
+    #[arg(long, default_value = "http://127.0.0.1:3001", global = true)]
+    url: String,
+    /// The server's JWT_SECRET, to mint admin and buyer tokens.
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
+    jwt_secret: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Seat holds per second under contention.
+    Holds {
+        /// Concurrent buyers.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seats in the event (fewer seats, more contention).
+        #[arg(long, default_value_t = 2000)]
+        seats: usize,
+        /// How long to run, in seconds (bounded: at most 300).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Largest number of seats per hold (each hold takes 1..=this).
+        #[arg(long, default_value_t = 4)]
+        max_seats: usize,
+        /// Cancel each successful hold at once, keeping the pool from draining.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        release: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let host = reqwest::Url::parse(&cli.url)?
+        .host_str()
+        .unwrap_or_default()
+        .to_string();
+    if !(host == "localhost" || host.starts_with("127.") || host == "[::1]" || host == "::1") {
+        bail!("boxoffice-load only targets loopback addresses, not {host}");
+    }
+    let secret = cli
+        .jwt_secret
+        .clone()
+        .context("--jwt-secret (or JWT_SECRET) is required to mint tokens")?;
+    let jwt = Jwt::new(secret.as_bytes(), 3600)?;
+    match cli.command {
+        Command::Holds {
+            concurrency,
+            seats,
+            seconds,
+            max_seats,
+            release,
+        } => {
+            holds(
+                &cli.url,
+                &jwt,
+                concurrency,
+                seats,
+                seconds.min(300),
+                max_seats,
+                release,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    held: AtomicU64,
+    seats_held: AtomicU64,
+    conflicts: AtomicU64,
+    errors: AtomicU64,
+    released: AtomicU64,
+}
+
+async fn holds(
+    url: &str,
+    jwt: &Jwt,
+    concurrency: usize,
+    seats: usize,
+    seconds: u64,
+    max_seats: usize,
+    release: bool,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let admin = jwt.issue("load-admin", Role::Admin, Some("load"))?;
+    let per_row = 50usize;
+    let rows = seats.div_ceil(per_row).max(1);
+    let sections: Vec<Value> = (0..rows.div_ceil(100))
+        .map(|i| {
+            json!({"name": format!("S{i}"), "rows": (rows - i * 100).min(100), "seatsPerRow": per_row, "ticketTypeIndex": 0})
+        })
+        .collect();
+    let event: Value = client
+        .post(format!("{url}/api/admin/events"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "name": format!("Load test {}", uuid::Uuid::new_v4().simple()),
+            "startsAt": "2030-01-01T20:00:00Z",
+            "capacity": 10_000_000,
+            "holdSeconds": 600,
+            "ticketTypes": [{"name": "Seat", "price": 1000}],
+            "seatMap": {"sections": sections}
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let event_id = event["id"].as_str().context("event id")?.to_string();
+    let seat_list: Value = client
+        .get(format!("{url}/api/events/{event_id}/seats"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let all: Arc<Vec<String>> = Arc::new(
+        seat_list["seats"]
+            .as_array()
+            .context("seats")?
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_string))
+            .collect(),
+    );
+    println!(
+        "event {event_id}: {} seats, {concurrency} buyers, {seconds} s, 1-{max_seats} seats per hold, release={release}",
+        all.len()
+    );
+
+    let counters = Arc::new(Counters::default());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (client, all, counters) = (client.clone(), all.clone(), counters.clone());
+        let token = jwt.issue(&format!("load-buyer-{worker}"), Role::User, None)?;
+        let (url, event_id) = (url.to_string(), event_id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let wanted: Vec<String> = {
+                    let mut rng = rand::thread_rng();
+                    let n = rng.gen_range(1..=max_seats);
+                    all.choose_multiple(&mut rng, n).cloned().collect()
+                };
+                let t0 = Instant::now();
+                let resp = client
+                    .post(format!("{url}/api/seats/reserve"))
+                    .bearer_auth(&token)
+                    .json(&json!({"eventId": event_id, "seatIds": wanted}))
+                    .send()
+                    .await;
+                let status = resp.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+                latencies.push(t0.elapsed().as_micros() as u64);
+                match status {
+                    201 => {
+                        counters.held.fetch_add(1, Ordering::Relaxed);
+                        counters
+                            .seats_held
+                            .fetch_add(wanted.len() as u64, Ordering::Relaxed);
+                        let body: Value = resp.unwrap().json().await.unwrap_or_default();
+                        if release {
+                            if let Some(id) = body["reservation"]["id"].as_str() {
+                                let ok = client
+                                    .delete(format!("{url}/api/reservations/{id}"))
+                                    .bearer_auth(&token)
+                                    .send()
+                                    .await
+                                    .map(|r| r.status().is_success())
+                                    .unwrap_or(false);
+                                if ok {
+                                    counters.released.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                        }
+                    }
+                    409 => {
+                        counters.conflicts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        counters.errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    let held = counters.held.load(Ordering::Relaxed);
+    let conflicts = counters.conflicts.load(Ordering::Relaxed);
+    let errors = counters.errors.load(Ordering::Relaxed);
+    println!(
+        "holds: {held} ok ({:.0}/s, {:.0} seats/s), {conflicts} conflicts (409), {errors} errors, {} released",
+        held as f64 / elapsed,
+        counters.seats_held.load(Ordering::Relaxed) as f64 / elapsed,
+        counters.released.load(Ordering::Relaxed)
+    );
+    println!(
+        "hold attempts: {:.0}/s; latency ms: median {:.2}, p90 {:.2}, p99 {:.2}",
+        (held + conflicts + errors) as f64 / elapsed,
+        pct(0.5),
+        pct(0.9),
+        pct(0.99)
+    );
+    if errors > 0 {
+        bail!("{errors} requests failed");
+    }
+    Ok(())
+}

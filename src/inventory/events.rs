@@ -1,6 +1,7 @@
 //! Creating events with their ticket types and seat maps, and reading them back.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -232,6 +233,64 @@ impl Inventory {
         Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events")
             .fetch_one(&self.db.pool)
             .await?)
+    }
+}
+
+/// What a hold needs to know of an event, none of which changes after the event is created:
+/// the hold length and each ticket type's price and kind. Cached, so a hold costs no extra
+/// query; safe across instances because nothing here is ever updated.
+#[derive(Debug)]
+pub(super) struct EventTerms {
+    pub hold_ms: i64,
+    pub types: HashMap<String, TypeTerms>,
+}
+
+#[derive(Debug)]
+pub(super) struct TypeTerms {
+    pub price: i64,
+    pub seated: bool,
+}
+
+/// Cached terms kept at most; past this the cache starts over (events are admin-created, so
+/// this only bounds memory against a pathological catalogue).
+const TERMS_CACHE_MAX: usize = 10_000;
+
+impl Inventory {
+    pub(super) async fn terms(&self, event_id: &str) -> Result<Arc<EventTerms>> {
+        if let Some(t) = self.terms.read().expect("terms lock").get(event_id) {
+            return Ok(t.clone());
+        }
+        let hold_seconds =
+            sqlx::query_scalar::<_, i64>("SELECT hold_seconds FROM events WHERE id = $1")
+                .bind(event_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or_else(event_not_found)?;
+        let types = sqlx::query("SELECT id, price, seated FROM ticket_types WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id")?,
+                    TypeTerms {
+                        price: r.try_get("price")?,
+                        seated: r.try_get::<i64, _>("seated")? != 0,
+                    },
+                ))
+            })
+            .collect::<Result<HashMap<_, _>>>()?;
+        let terms = Arc::new(EventTerms {
+            hold_ms: hold_seconds * 1000,
+            types,
+        });
+        let mut cache = self.terms.write().expect("terms lock");
+        if cache.len() >= TERMS_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(event_id.to_string(), terms.clone());
+        Ok(terms)
     }
 }
 

@@ -5,14 +5,15 @@
 //! concurrent requests (many buyers, or several instances on one database) can only ever
 //! succeed one at a time per seat or unit of stock. The change is published after commit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::events::{event_not_found, EventTerms};
 use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
 use super::model::*;
-use super::{events::event_not_found, new_id, with_retry, Inventory};
+use super::{new_id, with_retry, Inventory};
 use crate::clock::Millis;
 use crate::db::placeholders;
 use crate::error::{Error, Result};
@@ -46,32 +47,26 @@ impl Inventory {
         event_id: &str,
         seats: &SeatSelection,
     ) -> Result<Reservation> {
-        let hold_ms = self.hold_millis(event_id).await?;
+        let terms = self.terms(event_id).await?;
         let (reservation, change) =
-            with_retry(|| self.try_hold_seats(user_id, event_id, seats.ids(), hold_ms)).await?;
+            with_retry(|| self.try_hold_seats(user_id, event_id, seats.ids(), &terms)).await?;
         self.feed.publish(change);
         Ok(reservation)
     }
 
+    // Statement order matters for throughput on PostgreSQL: the ticket-type counter rows are
+    // shared by every hold of the event, so they are updated last, just before COMMIT, and
+    // their row locks are held as briefly as possible.
     async fn try_hold_seats(
         &self,
         user_id: &str,
         event_id: &str,
         seat_ids: &[String],
-        hold_ms: i64,
+        terms: &EventTerms,
     ) -> Result<(Reservation, InventoryChange)> {
         let now = self.clock.now_ms();
         let reservation_id = new_id();
         let mut tx = self.db.pool.begin().await?;
-        insert_reservation(
-            &mut tx,
-            &reservation_id,
-            event_id,
-            user_id,
-            now,
-            now + hold_ms,
-        )
-        .await?;
 
         // One conditional UPDATE for the whole selection: a seat changes only if it is
         // still available, and the rows it returns are exactly the seats this hold won.
@@ -105,16 +100,17 @@ impl Inventory {
             });
         }
 
-        let prices = type_prices(&mut tx, event_id).await?;
         let mut seats = Vec::with_capacity(won.len());
         let mut items = Vec::with_capacity(won.len());
         let mut per_type: BTreeMap<String, i64> = BTreeMap::new();
         for r in &won {
             let seat_id: String = r.try_get("id")?;
             let type_id: String = r.try_get("ticket_type_id")?;
-            let price = *prices
+            let price = terms
+                .types
                 .get(&type_id)
-                .ok_or_else(|| anyhow::anyhow!("seat without a ticket type"))?;
+                .ok_or_else(|| anyhow::anyhow!("seat without a ticket type"))?
+                .price;
             seats.push(SeatChange {
                 seat_id: seat_id.clone(),
                 status: SeatStatus::Held,
@@ -129,19 +125,30 @@ impl Inventory {
             });
         }
         items.sort_by(|a, b| a.seat_id.cmp(&b.seat_id));
+        let total = items.iter().map(|i| i.price * i.quantity).sum();
+        let expires_at = now + terms.hold_ms;
+        insert_reservation(
+            &mut tx,
+            &reservation_id,
+            event_id,
+            user_id,
+            total,
+            now,
+            expires_at,
+        )
+        .await?;
         insert_items(&mut tx, &reservation_id, &items).await?;
         let mut stock = Vec::with_capacity(per_type.len());
         for (type_id, n) in &per_type {
             stock.push(move_stock(&mut tx, type_id, *n, 0).await?);
         }
-        let total = set_total(&mut tx, &reservation_id, &items).await?;
         tx.commit().await?;
 
         let reservation = Reservation {
             id: reservation_id.clone(),
             event_id: event_id.to_string(),
             status: ReservationStatus::Pending,
-            expires_at: now + hold_ms,
+            expires_at,
             created_at: now,
             items,
             total,
@@ -166,9 +173,31 @@ impl Inventory {
         ticket_type_id: &str,
         quantity: Quantity,
     ) -> Result<Reservation> {
-        let hold_ms = self.hold_millis(event_id).await?;
+        let terms = self.terms(event_id).await?;
+        let price = match terms.types.get(ticket_type_id) {
+            None => {
+                return Err(Error::not_found(
+                    "ticket_type_not_found",
+                    "no such ticket type for this event",
+                ))
+            }
+            Some(t) if t.seated => {
+                return Err(Error::invalid(
+                    "seated_ticket_type",
+                    "this ticket type is sold by seat; hold seats from the seat map",
+                ))
+            }
+            Some(t) => t.price,
+        };
         let (reservation, change) = with_retry(|| {
-            self.try_hold_tickets(user_id, event_id, ticket_type_id, quantity.get(), hold_ms)
+            self.try_hold_tickets(
+                user_id,
+                event_id,
+                ticket_type_id,
+                quantity.get(),
+                price,
+                terms.hold_ms,
+            )
         })
         .await?;
         self.feed.publish(change);
@@ -181,59 +210,47 @@ impl Inventory {
         event_id: &str,
         ticket_type_id: &str,
         quantity: i64,
+        price: i64,
         hold_ms: i64,
     ) -> Result<(Reservation, InventoryChange)> {
         let now = self.clock.now_ms();
         let reservation_id = new_id();
+        let items = vec![ReservationItem {
+            seat_id: None,
+            ticket_type_id: ticket_type_id.to_string(),
+            quantity,
+            price,
+        }];
+        let total = price * quantity;
         let mut tx = self.db.pool.begin().await?;
         insert_reservation(
             &mut tx,
             &reservation_id,
             event_id,
             user_id,
+            total,
             now,
             now + hold_ms,
         )
         .await?;
+        insert_items(&mut tx, &reservation_id, &items).await?;
+        // The stock check and the decrement are one conditional UPDATE, last before COMMIT.
         let row = sqlx::query(
             "UPDATE ticket_types SET held = held + $1, version = version + 1 \
-             WHERE id = $2 AND event_id = $3 AND seated = 0 AND total - held - sold >= $1 \
-             RETURNING total - held - sold AS remaining, version, price",
+             WHERE id = $2 AND total - held - sold >= $1 \
+             RETURNING total - held - sold AS remaining, version",
         )
         .bind(quantity)
         .bind(ticket_type_id)
-        .bind(event_id)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
-            let seated = sqlx::query_scalar::<_, i64>(
-                "SELECT seated FROM ticket_types WHERE id = $1 AND event_id = $2",
-            )
-            .bind(ticket_type_id)
-            .bind(event_id)
-            .fetch_optional(&mut *tx)
-            .await?;
             tx.rollback().await?;
-            return Err(match seated {
-                None => Error::not_found(
-                    "ticket_type_not_found",
-                    "no such ticket type for this event",
-                ),
-                Some(1) => Error::invalid(
-                    "seated_ticket_type",
-                    "this ticket type is sold by seat; hold seats from the seat map",
-                ),
-                Some(_) => Error::conflict("sold_out", "not enough tickets of this type are left"),
-            });
+            return Err(Error::conflict(
+                "sold_out",
+                "not enough tickets of this type are left",
+            ));
         };
-        let items = vec![ReservationItem {
-            seat_id: None,
-            ticket_type_id: ticket_type_id.to_string(),
-            quantity,
-            price: row.try_get("price")?,
-        }];
-        insert_items(&mut tx, &reservation_id, &items).await?;
-        let total = set_total(&mut tx, &reservation_id, &items).await?;
         tx.commit().await?;
 
         let change = InventoryChange {
@@ -461,15 +478,6 @@ impl Inventory {
         .ok_or_else(reservation_not_found)?;
         head_from_row(&row)
     }
-
-    async fn hold_millis(&self, event_id: &str) -> Result<i64> {
-        let secs = sqlx::query_scalar::<_, i64>("SELECT hold_seconds FROM events WHERE id = $1")
-            .bind(event_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or_else(event_not_found)?;
-        Ok(secs * 1000)
-    }
 }
 
 /// What a pay or cancel did: the change it committed, and whether the caller was refused
@@ -562,22 +570,24 @@ async fn insert_reservation(
     id: &str,
     event_id: &str,
     user_id: &str,
+    total: i64,
     now: Millis,
     expires_at: Millis,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO reservations (id, event_id, user_id, status, total, created_at, expires_at, updated_at) \
-         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $4)",
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $5)",
     )
     .bind(id)
     .bind(event_id)
     .bind(user_id)
+    .bind(total)
     .bind(now)
     .bind(expires_at)
     .execute(&mut **tx)
     .await
     .map_err(|e| match &e {
-        // The event vanished between the hold_seconds lookup and here.
+        // The event vanished after its terms were read.
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => event_not_found(),
         _ => e.into(),
     })?;
@@ -609,20 +619,6 @@ async fn insert_items(
     }
     q.execute(&mut **tx).await?;
     Ok(())
-}
-
-async fn set_total(
-    tx: &mut Transaction<'static, Any>,
-    reservation_id: &str,
-    items: &[ReservationItem],
-) -> Result<i64> {
-    let total: i64 = items.iter().map(|i| i.price * i.quantity).sum();
-    sqlx::query("UPDATE reservations SET total = $1 WHERE id = $2")
-        .bind(total)
-        .bind(reservation_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(total)
 }
 
 /// Moves a ticket type's counters by the given deltas and returns its new stock. The table's
@@ -667,19 +663,6 @@ async fn item_quantities(
             .or_default() += r.try_get::<i64, _>("quantity")?;
     }
     Ok(out)
-}
-
-async fn type_prices(
-    tx: &mut Transaction<'static, Any>,
-    event_id: &str,
-) -> Result<HashMap<String, i64>> {
-    let rows = sqlx::query("SELECT id, price FROM ticket_types WHERE event_id = $1")
-        .bind(event_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("price")?)))
-        .collect()
 }
 
 async fn unknown_seats(

@@ -17,8 +17,12 @@ pub mod feed;
 mod holds;
 pub mod model;
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use crate::clock::Clock;
 use crate::db::Db;
+use events::EventTerms;
 
 pub use expiry::spawn_sweeper;
 pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange};
@@ -31,6 +35,8 @@ pub struct Inventory {
     clock: Clock,
     feed: ChangeFeed,
     max_tickets_per_order: u32,
+    /// Immutable per-event facts a hold needs (see [`EventTerms`]), cached per instance.
+    terms: Arc<RwLock<HashMap<String, Arc<EventTerms>>>>,
 }
 
 impl Inventory {
@@ -40,6 +46,7 @@ impl Inventory {
             clock,
             feed,
             max_tickets_per_order,
+            terms: Arc::default(),
         }
     }
 

@@ -413,12 +413,14 @@ impl NewEvent {
                 match t.quantity {
                     None | Some(0) => seats_per_type[i],
                     Some(q) if q == seats_per_type[i] => q,
-                    Some(_) => return Err(Error::invalid(
-                        "invalid_field",
-                        format!(
+                    Some(_) => {
+                        return Err(Error::invalid(
+                            "invalid_field",
+                            format!(
                             "ticket type {name} takes its stock from its seats; leave quantity out"
                         ),
-                    )),
+                        ))
+                    }
                 }
             } else {
                 in_range("quantity", t.quantity.unwrap_or(0), 0, MAX_GA_QUANTITY)?
