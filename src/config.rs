@@ -82,6 +82,16 @@ pub struct Config {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Window in which changes to one event are batched into one message per kind (ms, at
+    /// most 25; 0 sends every change at once).
+    #[arg(long, env = "PUSH_BATCH_MS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=25))]
+    pub push_batch_ms: u64,
+
+    /// Messages the Redis adapter buffers per subscription before it must drop (dropped
+    /// messages are counted at /api/metrics).
+    #[arg(long, env = "REDIS_STREAM_BUFFER", default_value_t = 65_536)]
+    pub redis_stream_buffer: usize,
+
     /// Database connections per instance (SQLite always uses one writer connection).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
@@ -120,6 +130,8 @@ impl Config {
             token_ttl_seconds: 3600,
             max_body_bytes: 64 * 1024,
             database_max_connections: 16,
+            push_batch_ms: 20,
+            redis_stream_buffer: 65_536,
         }
     }
 }

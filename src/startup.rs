@@ -7,27 +7,42 @@
 
 use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
+use socketioxide::adapter::{Adapter, LocalAdapter};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::{SocketIo, SocketIoBuilder};
+use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 use crate::admission::{Admission, OpenDoor};
 use crate::auth::{Jwt, Users};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::coord::{Coord, MemoryCoord, RedisCoord};
 use crate::db::Db;
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
+use crate::metrics::Metrics;
+use crate::realtime::{self, fanout, redis_driver::CountingDriver};
 use crate::state::{AppState, Settings};
 
 /// Change-feed messages buffered per subscriber before it is told it lagged.
 const FEED_CAPACITY: usize = 16 * 1024;
 
+type CloseSockets = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    router: Router,
+    fanout: JoinHandle<()>,
+    close_sockets: CloseSockets,
     sweep_interval: Option<Duration>,
 }
 
@@ -60,11 +75,29 @@ impl Application {
             crate::demo::seed_if_empty(&inventory).await?;
         }
         let admission: Arc<dyn Admission> = Arc::new(OpenDoor);
+        let redis = match config.effective_redis_url() {
+            Some(url) => Some(
+                redis::Client::open(with_resp3(&url))
+                    .with_context(|| format!("bad REDIS_URL {}", redact(&url)))?,
+            ),
+            None => None,
+        };
+        let coord: Arc<dyn Coord> = match &redis {
+            Some(client) => Arc::new(
+                RedisCoord::connect(client, "boxoffice")
+                    .await
+                    .context("cannot reach Redis")?,
+            ),
+            None => Arc::new(MemoryCoord::new()),
+        };
+        let metrics = Arc::new(Metrics::default());
         let state = AppState {
             inventory,
             users,
             admission,
             idempotency: IdempotencyStore::new(db.clone(), clock),
+            coord,
+            metrics: metrics.clone(),
             settings: Arc::new(Settings {
                 allow_guests: config.allow_guests,
                 max_body_bytes: config.max_body_bytes,
@@ -74,12 +107,55 @@ impl Application {
             }),
         };
 
+        // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
+        let http = crate::http::app(state.clone());
+        let feed = state.inventory.feed().subscribe();
+        let window = Duration::from_millis(config.push_batch_ms);
+        let (router, fanout, close_sockets) = match redis {
+            None => {
+                let (layer, io) = engine_config(SocketIo::builder())
+                    .with_state(state.clone())
+                    .build_layer();
+                io.ns(
+                    "/",
+                    realtime::on_connect::<LocalAdapter>
+                        .with(realtime::authenticate::<LocalAdapter>),
+                );
+                let fanout = fanout::spawn(io.clone(), feed, window, metrics.clone());
+                (http.layer(layer), fanout, closer(io))
+            }
+            Some(client) => {
+                let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
+                    .await
+                    .context("cannot open the Redis pub/sub connection (Redis 7+ with RESP3 is required)")?;
+                let adapter = RedisAdapterCtr::new_with_driver(
+                    driver,
+                    RedisAdapterConfig::new().with_stream_buffer(config.redis_stream_buffer.max(1)),
+                );
+                type Redis = CustomRedisAdapter<socketioxide::adapter::Emitter, CountingDriver>;
+                let (layer, io) = engine_config(SocketIo::builder().with_adapter::<Redis>(adapter))
+                    .with_state(state.clone())
+                    .build_layer();
+                io.ns(
+                    "/",
+                    realtime::on_connect::<Redis>.with(realtime::authenticate::<Redis>),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
+                let fanout = fanout::spawn(io.clone(), feed, window, metrics.clone());
+                (http.layer(layer), fanout, closer(io))
+            }
+        };
+
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         Ok(Application {
             listener,
             state,
+            router,
+            fanout,
+            close_sockets,
             sweep_interval: (config.sweep_interval_ms > 0)
                 .then(|| Duration::from_millis(config.sweep_interval_ms)),
         })
@@ -102,15 +178,47 @@ impl Application {
         let sweeper = self
             .sweep_interval
             .map(|every| spawn_sweeper(self.state.inventory.clone(), every));
-        let app = crate::http::app(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "boxoffice listening");
-        let served = axum::serve(self.listener, app)
+        let close_sockets = self.close_sockets;
+        // Open sockets would keep a graceful shutdown waiting for ever: close them first.
+        let shutdown = async move {
+            shutdown.await;
+            close_sockets().await;
+        };
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
         if let Some(s) = sweeper {
             s.abort();
         }
+        self.fanout.abort();
         served.context("server failed")
+    }
+}
+
+/// Engine settings shared by both adapters. Small per-connection buffers keep an idle
+/// socket cheap: a watcher receives small pushes and sends almost nothing.
+fn engine_config<A: Adapter>(b: SocketIoBuilder<A>) -> SocketIoBuilder<A> {
+    b.ping_interval(Duration::from_secs(25))
+        .ping_timeout(Duration::from_secs(20))
+        .max_buffer_size(256)
+        .max_payload(16 * 1024)
+        .ws_read_buffer_size(1024)
+        .connect_timeout(Duration::from_secs(10))
+}
+
+fn closer<A: Adapter>(io: SocketIo<A>) -> CloseSockets {
+    Box::new(move || Box::pin(async move { io.close().await }))
+}
+
+/// socketioxide-redis receives room messages as RESP3 pushes.
+fn with_resp3(url: &str) -> String {
+    if url.contains("protocol=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&protocol=resp3")
+    } else {
+        format!("{url}?protocol=resp3")
     }
 }
 

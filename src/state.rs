@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use crate::admission::Admission;
 use crate::auth::Users;
+use crate::coord::Coord;
 use crate::db::Backend;
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::Inventory;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +17,9 @@ pub struct AppState {
     pub users: Users,
     pub admission: Arc<dyn Admission>,
     pub idempotency: IdempotencyStore,
+    /// Sessions (and, later, the line) shared by instances: in memory or in Redis.
+    pub coord: Arc<dyn Coord>,
+    pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
 }
 

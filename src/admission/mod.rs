@@ -23,6 +23,23 @@ pub struct QueueSummary {
     pub admit_rate_per_sec: f64,
 }
 
+/// One user's place in an event's line, as `queue:position` and the queue REST calls show it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuePosition {
+    pub event_id: String,
+    /// 1-based place in line; `None` once admitted (or when there is no line).
+    pub position: Option<i64>,
+    pub total_waiting: i64,
+    /// Seconds.
+    pub estimated_wait_time: i64,
+    /// The user's ticket number in line; place = number - servingNumber.
+    pub number: Option<i64>,
+    pub admitted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admission_token: Option<String>,
+}
+
 #[async_trait]
 pub trait Admission: Send + Sync + 'static {
     /// Allows or refuses (`403 not_admitted`) a shopping call by `user_id` on `event_id`,
@@ -36,6 +53,9 @@ pub trait Admission: Send + Sync + 'static {
 
     /// The event's line, for event pages.
     async fn summary(&self, event: &Event) -> Result<QueueSummary>;
+
+    /// The user's place in the event's line.
+    async fn position(&self, event_id: &str, user_id: &str) -> Result<QueuePosition>;
 }
 
 /// No waiting room: every signed-in user may shop every event.
@@ -55,6 +75,18 @@ impl Admission for OpenDoor {
             active_shoppers: 0,
             total_waiting: 0,
             admit_rate_per_sec: event.admit_rate_per_sec,
+        })
+    }
+
+    async fn position(&self, event_id: &str, _user_id: &str) -> Result<QueuePosition> {
+        Ok(QueuePosition {
+            event_id: event_id.to_string(),
+            position: None,
+            total_waiting: 0,
+            estimated_wait_time: 0,
+            number: None,
+            admitted: true,
+            admission_token: None,
         })
     }
 }

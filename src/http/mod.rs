@@ -32,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(reservations::router())
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -74,9 +75,15 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    Json(
-        json!({ "status": "ok", "database": format!("{:?}", state.settings.backend).to_lowercase() }),
-    )
+    Json(json!({
+        "status": "ok",
+        "database": format!("{:?}", state.settings.backend).to_lowercase(),
+        "coordination": state.coord.kind(),
+    }))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    Json(state.metrics.snapshot())
 }
 
 async fn api_not_found() -> Error {

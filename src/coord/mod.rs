@@ -1,0 +1,63 @@
+//! Coordination state shared by every instance: where a user's sockets were subscribed, so a
+//! reconnect (to any instance) can put them back.
+//!
+//! One trait, two implementations chosen at start-up: [`MemoryCoord`] when the box office
+//! runs as one process, [`RedisCoord`] when `REDIS_URL` is set and several instances share
+//! one Redis.
+
+mod memory;
+mod redis_impl;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+pub use memory::MemoryCoord;
+pub use redis_impl::RedisCoord;
+
+/// What a user's sockets were subscribed to. Kept for a while after the last socket goes,
+/// so a reconnect puts the new socket back where the old one was.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// Event rooms, oldest first; the last is the event the user is looking at.
+    pub event_ids: Vec<String>,
+    /// Waiting lines the user watches.
+    pub queue_event_ids: Vec<String>,
+}
+
+/// Rooms a session remembers at most, per kind (a user does not watch 20 events at once;
+/// the bound keeps one user from growing the store without limit).
+pub const SESSION_ROOMS_MAX: usize = 20;
+
+impl Session {
+    pub fn is_empty(&self) -> bool {
+        self.event_ids.is_empty() && self.queue_event_ids.is_empty()
+    }
+
+    /// Adds `id` as the most recent entry, dropping the oldest past the bound.
+    pub fn remember(list: &mut Vec<String>, id: &str) {
+        list.retain(|e| e != id);
+        list.push(id.to_string());
+        if list.len() > SESSION_ROOMS_MAX {
+            list.remove(0);
+        }
+    }
+}
+
+#[async_trait]
+pub trait Coord: Send + Sync + 'static {
+    /// The user's session, if one was saved and has not lapsed.
+    async fn session(&self, user_id: &str) -> Result<Option<Session>>;
+
+    /// Saves (and renews the lifetime of) the user's session.
+    async fn save_session(&self, user_id: &str, session: &Session) -> Result<()>;
+
+    /// Which implementation this is, for health output.
+    fn kind(&self) -> &'static str;
+}
+
+/// How long a session outlives its last change: long enough to ride out a reload, a lost
+/// network or a server restart.
+pub const SESSION_TTL_SECS: u64 = 3600;

@@ -1,0 +1,161 @@
+//! From the inventory's change feed to Socket.IO room messages, batched.
+//!
+//! Under a burst, many changes for one event arrive within milliseconds. They are collected
+//! for one short window (`PUSH_BATCH_MS`, at most 25 ms) and sent as one message per kind and
+//! event: all seats newly held in one `seat:selected`, all released in one `seat:released`,
+//! all sold in one `seat:sold`, all stock changes in one `ticket:updated`. Within a window
+//! only the newest version of each seat and ticket type is kept, so a seat held and
+//! released in the same window costs one entry, not two. Each message is serialized once
+//! and written to every socket in the room (and published once to Redis in cluster mode).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use socketioxide::adapter::Adapter;
+use socketioxide::SocketIo;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::event_room;
+use crate::inventory::{InventoryChange, SeatStatus};
+use crate::metrics::Metrics;
+
+/// The newest state of everything one event changed during a window.
+#[derive(Default, Debug)]
+pub struct Batch {
+    seats: HashMap<String, (SeatStatus, i64)>,
+    stock: HashMap<String, (i64, i64)>,
+}
+
+impl Batch {
+    pub fn add(&mut self, change: &InventoryChange) {
+        for s in &change.seats {
+            let entry = self
+                .seats
+                .entry(s.seat_id.clone())
+                .or_insert((s.status, s.version));
+            if s.version >= entry.1 {
+                *entry = (s.status, s.version);
+            }
+        }
+        for t in &change.ticket_types {
+            let entry = self
+                .stock
+                .entry(t.ticket_type_id.clone())
+                .or_insert((t.remaining_quantity, t.version));
+            if t.version >= entry.1 {
+                *entry = (t.remaining_quantity, t.version);
+            }
+        }
+    }
+
+    /// The messages this batch becomes: `(event name, payload)`, at most one per kind.
+    pub fn messages(self, event_id: &str) -> Vec<(&'static str, serde_json::Value)> {
+        let mut out = Vec::with_capacity(4);
+        let mut by_status: [(SeatStatus, &'static str, Vec<(String, i64)>); 3] = [
+            (SeatStatus::Held, "seat:selected", Vec::new()),
+            (SeatStatus::Available, "seat:released", Vec::new()),
+            (SeatStatus::Sold, "seat:sold", Vec::new()),
+        ];
+        for (seat, (status, version)) in self.seats {
+            if let Some(slot) = by_status.iter_mut().find(|(s, _, _)| *s == status) {
+                slot.2.push((seat, version));
+            }
+        }
+        for (_, name, mut seats) in by_status {
+            if seats.is_empty() {
+                continue;
+            }
+            seats.sort();
+            let (ids, versions): (Vec<String>, Vec<i64>) = seats.into_iter().unzip();
+            out.push((
+                name,
+                json!({ "eventId": event_id, "seatIds": ids, "versions": versions }),
+            ));
+        }
+        if !self.stock.is_empty() {
+            let mut updates: Vec<_> = self.stock.into_iter().collect();
+            updates.sort();
+            let updates: Vec<_> = updates
+                .into_iter()
+                .map(|(id, (remaining, version))| {
+                    json!({ "ticketTypeId": id, "remainingQuantity": remaining, "version": version })
+                })
+                .collect();
+            // The contract's fields describe the first type; `updates` carries them all, so
+            // one message covers every type the window changed.
+            let mut msg = updates[0].clone();
+            msg["eventId"] = json!(event_id);
+            msg["updates"] = json!(updates);
+            out.push(("ticket:updated", msg));
+        }
+        out
+    }
+}
+
+/// Consumes the feed until it closes, emitting one batch of messages per event per window.
+pub fn spawn<A: Adapter>(
+    io: SocketIo<A>,
+    mut feed: Receiver<Arc<InventoryChange>>,
+    window: Duration,
+    metrics: Arc<Metrics>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let first = match feed.recv().await {
+                Ok(c) => c,
+                Err(RecvError::Lagged(n)) => {
+                    lagged(&metrics, n);
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            let mut batches: HashMap<String, Batch> = HashMap::new();
+            let mut taken = 1u64;
+            batches
+                .entry(first.event_id.clone())
+                .or_default()
+                .add(&first);
+            let deadline = Instant::now() + window;
+            let mut closed = false;
+            while !window.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => break,
+                    next = feed.recv() => match next {
+                        Ok(c) => {
+                            taken += 1;
+                            batches.entry(c.event_id.clone()).or_default().add(&c);
+                        }
+                        Err(RecvError::Lagged(n)) => lagged(&metrics, n),
+                        Err(RecvError::Closed) => { closed = true; break }
+                    }
+                }
+            }
+            Metrics::add(&metrics.changes_in, taken);
+            for (event_id, batch) in batches {
+                let room = event_room(&event_id);
+                for (name, payload) in batch.messages(&event_id) {
+                    match io.to(room.clone()).emit(name, &payload).await {
+                        Ok(()) => Metrics::add(&metrics.pushes_out, 1),
+                        Err(e) => tracing::warn!(error = %e, event = name, "room push failed"),
+                    }
+                }
+            }
+            if closed {
+                return;
+            }
+        }
+    })
+}
+
+fn lagged(metrics: &Metrics, n: u64) {
+    Metrics::add(&metrics.feed_lagged, n);
+    tracing::error!(
+        missed = n,
+        "real-time layer fell behind the change feed; clients resync on their next snapshot"
+    );
+}
