@@ -24,6 +24,9 @@ use super::event_room;
 use crate::inventory::{InventoryChange, SeatStatus};
 use crate::metrics::Metrics;
 
+/// A seat id and its version.
+type SeatVersion = (String, i64);
+
 /// The newest state of everything one event changed during a window.
 #[derive(Default, Debug)]
 pub struct Batch {
@@ -56,7 +59,7 @@ impl Batch {
     /// The messages this batch becomes: `(event name, payload)`, at most one per kind.
     pub fn messages(self, event_id: &str) -> Vec<(&'static str, serde_json::Value)> {
         let mut out = Vec::with_capacity(4);
-        let mut by_status: [(SeatStatus, &'static str, Vec<(String, i64)>); 3] = [
+        let mut by_status: [(SeatStatus, &'static str, Vec<SeatVersion>); 3] = [
             (SeatStatus::Held, "seat:selected", Vec::new()),
             (SeatStatus::Available, "seat:released", Vec::new()),
             (SeatStatus::Sold, "seat:sold", Vec::new()),
