@@ -87,6 +87,11 @@ pub struct Config {
     #[arg(long, env = "PUSH_BATCH_MS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=25))]
     pub push_batch_ms: u64,
 
+    /// Prefix of every Redis key and pub/sub channel this deployment uses, so several
+    /// deployments (or test clusters) can share one Redis.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "boxoffice")]
+    pub redis_prefix: String,
+
     /// Messages the Redis adapter buffers per subscription before it must drop (dropped
     /// messages are counted at /api/metrics).
     #[arg(long, env = "REDIS_STREAM_BUFFER", default_value_t = 65_536)]
@@ -132,6 +137,7 @@ impl Config {
             database_max_connections: 16,
             push_batch_ms: 20,
             redis_stream_buffer: 65_536,
+            redis_prefix: "boxoffice".into(),
         }
     }
 }

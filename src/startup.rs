@@ -84,7 +84,7 @@ impl Application {
         };
         let coord: Arc<dyn Coord> = match &redis {
             Some(client) => Arc::new(
-                RedisCoord::connect(client, "boxoffice")
+                RedisCoord::connect(client, &config.redis_prefix)
                     .await
                     .context("cannot reach Redis")?,
             ),
@@ -130,7 +130,9 @@ impl Application {
                     .context("cannot open the Redis pub/sub connection (Redis 7+ with RESP3 is required)")?;
                 let adapter = RedisAdapterCtr::new_with_driver(
                     driver,
-                    RedisAdapterConfig::new().with_stream_buffer(config.redis_stream_buffer.max(1)),
+                    RedisAdapterConfig::new()
+                        .with_prefix(format!("{}:socket.io", config.redis_prefix))
+                        .with_stream_buffer(config.redis_stream_buffer.max(1)),
                 );
                 type Redis = CustomRedisAdapter<socketioxide::adapter::Emitter, CountingDriver>;
                 let (layer, io) = engine_config(SocketIo::builder().with_adapter::<Redis>(adapter))
