@@ -45,14 +45,15 @@ pub fn demo_event(clock: &Clock) -> EventSpec {
     }
 }
 
-/// Creates the demo event when the database holds no events yet.
+/// Creates the demo event when the database holds no events yet, once per database even
+/// when several instances start together.
 pub async fn seed_if_empty(inventory: &Inventory) -> Result<()> {
     if inventory.event_count().await? > 0 {
         return Ok(());
     }
-    let event = inventory
-        .create_event(NewEvent::parse(demo_event(inventory.clock()))?)
-        .await?;
-    tracing::info!(event_id = %event.id, "created the demo event");
+    let spec = NewEvent::parse(demo_event(inventory.clock()))?;
+    if let Some(event) = inventory.create_event_once("demo-event", spec).await? {
+        tracing::info!(event_id = %event.id, "created the demo event");
+    }
     Ok(())
 }

@@ -186,3 +186,23 @@ async fn cluster_mode_requires_a_shared_secret() {
         .expect("refuses to start");
     assert!(err.to_string().contains("JWT_SECRET"), "{err}");
 }
+
+/// Several instances starting together on one empty PostgreSQL database seed one demo
+/// event, not one each. (SQLite is the single-instance mode.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_starts_seed_once() {
+    let url = common::fresh_database(Backend::Postgres).await;
+    let config = || {
+        let mut c = common::test_config(url.clone());
+        c.seed_demo = true;
+        c
+    };
+    let (a, b, c) = tokio::join!(
+        boxoffice::Application::build(config()),
+        boxoffice::Application::build(config()),
+        boxoffice::Application::build(config()),
+    );
+    let (a, _b, _c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    let events = a.state().inventory.events().await.unwrap();
+    assert_eq!(events.len(), 1, "one demo event");
+}

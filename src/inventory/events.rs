@@ -55,9 +55,37 @@ impl Inventory {
     /// Creates an event, its ticket types and its seats in one transaction.
     #[tracing::instrument(skip_all, fields(name = %new.name))]
     pub async fn create_event(&self, new: NewEvent) -> Result<Event> {
+        self.create_event_seeded(new, None).await?.ok_or_else(|| {
+            anyhow::anyhow!("event creation without a seed cannot be skipped").into()
+        })
+    }
+
+    /// Creates an event once per database under the seed name `seed`: of several instances
+    /// seeding at the same moment, one creates it and the others get `None`.
+    pub async fn create_event_once(&self, seed: &str, new: NewEvent) -> Result<Option<Event>> {
+        self.create_event_seeded(new, Some(seed)).await
+    }
+
+    async fn create_event_seeded(
+        &self,
+        new: NewEvent,
+        seed: Option<&str>,
+    ) -> Result<Option<Event>> {
         let now = self.clock.now_ms();
         let event_id = new_id();
         let mut tx = self.db.pool.begin().await?;
+        if let Some(seed) = seed {
+            let claimed = sqlx::query("INSERT INTO seeds (name, created_at) VALUES ($1, $2)")
+                .bind(seed)
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+            match claimed {
+                Ok(_) => {}
+                Err(e) if crate::error::is_unique_violation(&e) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
         sqlx::query(
             "INSERT INTO events (id, name, venue, starts_at, sale_opens_at, capacity, \
              admit_rate_per_sec, hold_seconds, has_seat_map, created_at) \
@@ -122,7 +150,7 @@ impl Inventory {
         }
         tx.commit().await?;
         tracing::info!(event_id = %event_id, seats = seats.len(), "event created");
-        self.event(&event_id).await
+        self.event(&event_id).await.map(Some)
     }
 
     /// All events, soonest first, with live stock.
