@@ -211,7 +211,14 @@ async fn join_event<A: Adapter>(
         Session::remember(&mut s.event_ids, &event_id)
     })
     .await;
-    match snapshot(&state, &event_id).await {
+    // `{eventId, seats: false}` asks for stock only: a client that loads the seat map over
+    // REST (as the web app does) keeps every socket message small. That matters for memory:
+    // a WebSocket keeps a write buffer as large as the largest message it ever sent.
+    let with_seats = payload
+        .get("seats")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    match snapshot(&state, &event_id, with_seats).await {
         Ok(mut snap) => {
             snap["ok"] = json!(true);
             let _ = ack.send(&snap);
@@ -223,10 +230,10 @@ async fn join_event<A: Adapter>(
     }
 }
 
-/// The event's stock and (if it has a seat map) seats, with versions.
-pub async fn snapshot(state: &AppState, event_id: &str) -> Result<Value, Error> {
+/// The event's stock and (if it has a seat map and they are wanted) seats, with versions.
+pub async fn snapshot(state: &AppState, event_id: &str, with_seats: bool) -> Result<Value, Error> {
     let event = state.inventory.event(event_id).await?;
-    let seats = if event.has_seat_map {
+    let seats = if event.has_seat_map && with_seats {
         Some(state.inventory.seats(event_id).await?)
     } else {
         None

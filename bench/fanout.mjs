@@ -1,0 +1,173 @@
+// Fan-out benchmark: server CPU per delivered push and memory per idle connection.
+//
+//   node bench/fanout.mjs [--clients 5000] [--instances 2] [--purchases 40] [--burst 2000]
+//
+// Starts `--instances` release servers on 127.0.0.1 sharing the local Redis and a fresh
+// PostgreSQL database, connects `--clients` official socket.io-client sockets (WebSocket)
+// spread across them, all in one event room, then:
+//   1. spaced purchases (one hold every 250 ms, so no batching): server CPU (utime+stime of
+//      all instances, from /proc) divided by pushes delivered to clients;
+//   2. a burst of holds as fast as possible: CPU per delivered change (a change is one seat
+//      reaching one client);
+//   3. RSS of the instances before and after connecting the clients: KiB per connection.
+// Everything runs on this machine; numbers are for comparing, on the same machine.
+
+import { spawn, execFileSync } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { io } from "socket.io-client";
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CLIENTS = arg("clients", 5000);
+const INSTANCES = arg("instances", 2);
+const PURCHASES = arg("purchases", 40);
+const BURST = arg("burst", 2000);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.BOXOFFICE_BIN ?? path.resolve(here, "../target/release/boxoffice");
+const PG = process.env.BOXOFFICE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS = process.env.BOXOFFICE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const SECRET = "bench-secret-bench-secret-bench-secret-0000";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const CLK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+
+function jwt(claims) {
+  const b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const h = b({ alg: "HS256", typ: "JWT" });
+  const p = b({ iat: now, exp: now + 3600, ...claims });
+  return `${h}.${p}.${createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url")}`;
+}
+const freePort = () =>
+  new Promise((res) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return Number(f[11]) + Number(f[12]); // utime + stime
+}
+function rssKiB(pid) {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+  return Number(m[1]);
+}
+async function api(url, method, route, token, body) {
+  const r = await fetch(`${url}/api${route}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+const db = `bo_bench_${randomUUID().slice(0, 8)}`;
+execFileSync("psql", [PG, "-qc", `CREATE DATABASE ${db}`]);
+const dbUrl = PG.slice(0, PG.lastIndexOf("/")) + "/" + db;
+const prefix = `bo-bench-${randomUUID().slice(0, 8)}`;
+const servers = [];
+for (let i = 0; i < INSTANCES; i++) {
+  const port = await freePort();
+  const proc = spawn(BIN, [], {
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: dbUrl, REDIS_URL: REDIS, REDIS_PREFIX: prefix, JWT_SECRET: SECRET, SEED_DEMO: "false", RUST_LOG: "warn" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {}
+    await sleep(100);
+  }
+  servers.push({ url, proc });
+}
+const stopAll = () => servers.forEach((s) => s.proc.kill("SIGKILL"));
+process.on("exit", stopAll);
+
+const admin = jwt({ sub: "bench-admin", role: "admin" });
+const ev = await api(servers[0].url, "POST", "/admin/events", admin, {
+  name: "Fan-out bench", startsAt: "2030-01-01T20:00:00Z", capacity: 1000000,
+  ticketTypes: [{ name: "Seat", price: 1000 }],
+  seatMap: { sections: [{ name: "A", rows: 50, seatsPerRow: 50, ticketTypeIndex: 0 }] },
+});
+const eventId = ev.body.id;
+const seats = (await api(servers[0].url, "GET", `/events/${eventId}/seats`)).body.seats.map((s) => s.id);
+
+const rssBefore = servers.map((s) => rssKiB(s.proc.pid));
+let delivered = 0; // push messages received by clients
+let seatChanges = 0; // seat ids received by clients
+const sockets = [];
+const token = jwt({ sub: "bench-watcher", role: "user" });
+const t0 = Date.now();
+for (let i = 0; i < CLIENTS; i += 200) {
+  await Promise.all(
+    Array.from({ length: Math.min(200, CLIENTS - i) }, (_, j) =>
+      new Promise((resolve, reject) => {
+        const s = io(servers[(i + j) % INSTANCES].url, { auth: { token }, transports: ["websocket"], reconnection: false });
+        s.on("connect", resolve);
+        s.on("connect_error", reject);
+        s.on("seat:selected", (m) => {
+          delivered++;
+          seatChanges += m.seatIds.length;
+        });
+        s.on("ticket:updated", () => delivered++);
+        sockets.push(s);
+      }),
+    ),
+  );
+}
+await sleep(2000);
+const rssAfter = servers.map((s) => rssKiB(s.proc.pid));
+const perConn = rssAfter.reduce((a, b, i) => a + b - rssBefore[i], 0) / CLIENTS;
+console.log(`connected ${CLIENTS} clients across ${INSTANCES} instances in ${Date.now() - t0} ms`);
+console.log(`memory: ${perConn.toFixed(1)} KiB RSS per idle connection`);
+const t1 = Date.now();
+for (let i = 0; i < sockets.length; i += 200) {
+  await Promise.all(sockets.slice(i, i + 200).map((s) => s.emitWithAck("join:event", { eventId, seats: false })));
+}
+await sleep(1000);
+const rssJoined = servers.map((s) => rssKiB(s.proc.pid));
+console.log(
+  `joined the room (stock-only snapshot; seat map over REST) in ${Date.now() - t1} ms; ` +
+    `RSS then ${(rssJoined.reduce((a, b, i) => a + b - rssBefore[i], 0) / CLIENTS).toFixed(1)} KiB per connection`,
+);
+
+async function phase(name, holds, spacingMs) {
+  delivered = 0;
+  seatChanges = 0;
+  const buyer = jwt({ sub: `bench-buyer-${name}`, role: "user" });
+  const cpu0 = servers.map((s) => cpuTicks(s.proc.pid));
+  const start = Date.now();
+  if (spacingMs > 0) {
+    for (const seat of holds) {
+      await api(servers[0].url, "POST", "/seats/reserve", buyer, { eventId, seatIds: [seat] });
+      await sleep(spacingMs);
+    }
+  } else {
+    for (let i = 0; i < holds.length; i += 50) {
+      await Promise.all(holds.slice(i, i + 50).map((seat) => api(servers[i % INSTANCES].url, "POST", "/seats/reserve", buyer, { eventId, seatIds: [seat] })));
+    }
+  }
+  const expect = holds.length * CLIENTS;
+  const deadline = Date.now() + 60000;
+  while (seatChanges < expect && Date.now() < deadline) await sleep(50);
+  await sleep(500);
+  const cpu = servers.reduce((a, s, i) => a + cpuTicks(s.proc.pid) - cpu0[i], 0) / CLK;
+  const secs = (Date.now() - start) / 1000;
+  console.log(
+    `${name}: ${holds.length} holds in ${secs.toFixed(1)} s; clients got ${delivered} push messages carrying ${seatChanges}/${expect} seat changes; ` +
+      `server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / delivered).toFixed(2)} µs per delivered push, ${((cpu * 1e6) / seatChanges).toFixed(2)} µs per delivered seat change`,
+  );
+}
+await phase("spaced", seats.slice(0, PURCHASES), 250);
+await phase("burst", seats.slice(PURCHASES, PURCHASES + BURST), 0);
+for (const s of sockets) s.close();
+stopAll();
+execFileSync("psql", [PG, "-qc", `DROP DATABASE ${db} WITH (FORCE)`]);
+process.exit(0);
