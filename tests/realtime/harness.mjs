@@ -117,7 +117,7 @@ export async function startServer({ databaseUrl, redis, prefix, port, env = {} }
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode} during start`);
     try {
-      const r = await fetch(`${server.url}/api/health`);
+      const r = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(2000) });
       if (r.ok) break;
     } catch {
       /* not up yet */
@@ -150,6 +150,10 @@ export async function api(server, method, route, { token, body } = {}) {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
+    // A hung request is a failure with a name, not a test that never ends.
+    signal: AbortSignal.timeout(30_000),
+  }).catch((e) => {
+    throw new Error(`${method} ${route} on :${server.port}: ${e.message}`);
   });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null };
@@ -185,7 +189,7 @@ export const hold = (server, token, eventId, seatIds) =>
  *  a promise of the first such message. */
 export function connect(server, token, opts = {}, early = []) {
   return new Promise((resolve, reject) => {
-    const s = io(server.url, { auth: token === undefined ? {} : { token }, reconnection: false, ...opts });
+    const s = io(server.url, { auth: token === undefined ? {} : { token }, reconnection: false, ackTimeout: 15_000, ...opts });
     s.early = Object.fromEntries(early.map((name) => [name, once(s, name, 10_000)]));
     const timer = setTimeout(() => reject(new Error("connect timeout")), 15_000);
     s.once("connect", () => {
