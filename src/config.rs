@@ -87,6 +87,10 @@ pub struct Config {
     #[arg(long, env = "PUSH_BATCH_MS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=25))]
     pub push_batch_ms: u64,
 
+    /// How often each instance ticks the waiting lines, in milliseconds.
+    #[arg(long, env = "QUEUE_TICK_MS", default_value_t = 200)]
+    pub queue_tick_ms: u64,
+
     /// Prefix of every Redis key and pub/sub channel this deployment uses, so several
     /// deployments (or test clusters) can share one Redis.
     #[arg(long, env = "REDIS_PREFIX", default_value = "boxoffice")]
@@ -138,6 +142,7 @@ impl Config {
             push_batch_ms: 20,
             redis_stream_buffer: 65_536,
             redis_prefix: "boxoffice".into(),
+            queue_tick_ms: 200,
         }
     }
 }

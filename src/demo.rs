@@ -28,6 +28,8 @@ pub fn demo_event(clock: &Clock) -> EventSpec {
         capacity: Some(1000),
         admit_rate_per_sec: Some(10.0),
         hold_seconds: Some(600),
+        admission_ttl_seconds: None,
+        idle_timeout_seconds: None,
         ticket_types: vec![
             ticket("Orchestra", 12_000, None),
             ticket("Mezzanine", 8_500, None),

@@ -1,7 +1,8 @@
 //! Boxoffice: a real-time ticket on-sale server.
 //!
 //! The crate is laid out the way the system is:
-//! - [`inventory`] and [`admission`] are the domain (events, seats, holds; who may shop);
+//! - [`inventory`], [`waiting_room`] and [`admission`] are the domain (events, seats,
+//!   holds; the line and who may shop);
 //!   they know nothing of HTTP or Socket.IO and publish every committed change on a feed;
 //! - [`auth`] is identity (users, passwords, tokens);
 //! - [`http`] is the REST edge, which parses input and calls the domain;
@@ -24,6 +25,7 @@ pub mod metrics;
 pub mod realtime;
 pub mod startup;
 pub mod state;
+pub mod waiting_room;
 
 pub use error::{Error, Result};
 pub use http::app;

@@ -20,7 +20,7 @@ use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::admission::{Admission, OpenDoor};
+use crate::admission::Admission;
 use crate::auth::{Jwt, Users};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -31,6 +31,10 @@ use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
 use crate::state::{AppState, Settings};
+use crate::waiting_room::line::Line;
+use crate::waiting_room::memory::MemoryLine;
+use crate::waiting_room::redis::RedisLine;
+use crate::waiting_room::WaitingRoom;
 
 /// Change-feed messages buffered per subscriber before it is told it lagged.
 const FEED_CAPACITY: usize = 16 * 1024;
@@ -41,7 +45,8 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     router: Router,
-    fanout: JoinHandle<()>,
+    /// Fan-out, waiting-room ticker and slot releaser: stopped on shutdown.
+    background: Vec<JoinHandle<()>>,
     close_sockets: CloseSockets,
     sweep_interval: Option<Duration>,
 }
@@ -74,7 +79,6 @@ impl Application {
         if config.seed_demo {
             crate::demo::seed_if_empty(&inventory).await?;
         }
-        let admission: Arc<dyn Admission> = Arc::new(OpenDoor);
         let redis = match config.effective_redis_url() {
             Some(url) => Some(
                 redis::Client::open(with_resp3(&url))
@@ -82,19 +86,31 @@ impl Application {
             ),
             None => None,
         };
-        let coord: Arc<dyn Coord> = match &redis {
-            Some(client) => Arc::new(
-                RedisCoord::connect(client, &config.redis_prefix)
+        // Redis or in-process: chosen once, here.
+        let (coord, line): (Arc<dyn Coord>, Arc<dyn Line>) = match &redis {
+            Some(client) => {
+                let coord = RedisCoord::connect(client, &config.redis_prefix)
                     .await
-                    .context("cannot reach Redis")?,
-            ),
-            None => Arc::new(MemoryCoord::new()),
+                    .context("cannot reach Redis")?;
+                let line = RedisLine::new(coord.connection(), &config.redis_prefix);
+                (Arc::new(coord), Arc::new(line))
+            }
+            None => (Arc::new(MemoryCoord::new()), Arc::new(MemoryLine::new())),
         };
+        let waiting_room = Arc::new(WaitingRoom::new(
+            line,
+            inventory.clone(),
+            clock.clone(),
+            secret.as_bytes(),
+            config.queue_tick_ms,
+        ));
+        let admission: Arc<dyn Admission> = waiting_room.clone();
         let metrics = Arc::new(Metrics::default());
         let state = AppState {
             inventory,
             users,
             admission,
+            waiting_room: waiting_room.clone(),
             idempotency: IdempotencyStore::new(db.clone(), clock),
             coord,
             metrics: metrics.clone(),
@@ -110,8 +126,10 @@ impl Application {
         // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
         let http = crate::http::app(state.clone());
         let feed = state.inventory.feed().subscribe();
+        let queue_feed = waiting_room.subscribe();
+        let mut background = waiting_room.spawn();
         let window = Duration::from_millis(config.push_batch_ms);
-        let (router, fanout, close_sockets) = match redis {
+        let (router, close_sockets) = match redis {
             None => {
                 let (layer, io) = engine_config(SocketIo::builder())
                     .with_state(state.clone())
@@ -121,8 +139,9 @@ impl Application {
                     realtime::on_connect::<LocalAdapter>
                         .with(realtime::authenticate::<LocalAdapter>),
                 );
-                let fanout = fanout::spawn(io.clone(), feed, window, metrics.clone());
-                (http.layer(layer), fanout, closer(io))
+                background.push(fanout::spawn(io.clone(), feed, window, metrics.clone()));
+                background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
+                (http.layer(layer), closer(io))
             }
             Some(client) => {
                 let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
@@ -144,8 +163,9 @@ impl Application {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
-                let fanout = fanout::spawn(io.clone(), feed, window, metrics.clone());
-                (http.layer(layer), fanout, closer(io))
+                background.push(fanout::spawn(io.clone(), feed, window, metrics.clone()));
+                background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
+                (http.layer(layer), closer(io))
             }
         };
 
@@ -156,7 +176,7 @@ impl Application {
             listener,
             state,
             router,
-            fanout,
+            background,
             close_sockets,
             sweep_interval: (config.sweep_interval_ms > 0)
                 .then(|| Duration::from_millis(config.sweep_interval_ms)),
@@ -193,7 +213,9 @@ impl Application {
         if let Some(s) = sweeper {
             s.abort();
         }
-        self.fanout.abort();
+        for task in self.background {
+            task.abort();
+        }
         served.context("server failed")
     }
 }

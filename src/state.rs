@@ -10,12 +10,14 @@ use crate::db::Backend;
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
+use crate::waiting_room::WaitingRoom;
 
 #[derive(Clone)]
 pub struct AppState {
     pub inventory: Inventory,
     pub users: Users,
     pub admission: Arc<dyn Admission>,
+    pub waiting_room: Arc<WaitingRoom>,
     pub idempotency: IdempotencyStore,
     /// Sessions (and, later, the line) shared by instances: in memory or in Redis.
     pub coord: Arc<dyn Coord>,

@@ -223,7 +223,9 @@ async fn bad_shopping_requests_change_nothing(backend: Backend) {
         ),
     ];
     for (what, path, body, status, expected) in shop {
-        let (s, b) = app.post(path, Some(&token), body).await;
+        // Admitted, so that each request is refused for what it is, not for lacking an
+        // admission.
+        let (s, b) = app.post_admitted(path, &token, &event_id, body).await;
         assert_eq!(s, status, "{what}: {b}");
         if status == StatusCode::CREATED {
             // Undo the one legitimate purchase so the state compares equal at the end.

@@ -122,11 +122,13 @@ async fn idempotency_key_replays_first_answer(backend: Backend) {
     let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
     let token = app.token("twice");
     let body = json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 2});
+    let admission = app.admission(&token, &event_id).await;
 
     let send = || {
         app.client
             .post(app.url("/api/reservations"))
             .bearer_auth(&token)
+            .header("X-Admission-Token", &admission)
             .header("Idempotency-Key", "order-123")
             .json(&body)
             .send()
@@ -154,6 +156,7 @@ async fn idempotency_key_replays_first_answer(backend: Backend) {
             app.client
                 .post(app.url("/api/reservations"))
                 .bearer_auth(&token)
+                .header("X-Admission-Token", &admission)
                 .header("Idempotency-Key", "order-123")
                 .json(&json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 3})),
         )
@@ -163,11 +166,14 @@ async fn idempotency_key_replays_first_answer(backend: Backend) {
         (StatusCode::BAD_REQUEST, Some("idempotency_key_reused"))
     );
     // Another user's identical key is their own.
+    let other = app.token("someone-else");
+    let other_admission = app.admission(&other, &event_id).await;
     let (s, _) = app
         .send(
             app.client
                 .post(app.url("/api/reservations"))
-                .bearer_auth(app.token("someone-else"))
+                .bearer_auth(&other)
+                .header("X-Admission-Token", other_admission)
                 .header("Idempotency-Key", "order-123")
                 .json(&body),
         )

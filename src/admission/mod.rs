@@ -1,9 +1,9 @@
 //! Admission: who may shop an event right now.
 //!
 //! Every shopping call (holding seats or tickets) passes through [`Admission::check`] before
-//! the inventory sees it. Until the waiting room lands, [`OpenDoor`] admits everyone and
-//! reports no line; the waiting room replaces it with an implementation that checks the
-//! signed `X-Admission-Token` and keeps the line, without the HTTP layer changing.
+//! the inventory sees it. The implementation is the waiting room
+//! ([`crate::waiting_room::WaitingRoom`]), which checks the signed `X-Admission-Token` and
+//! keeps the line; the HTTP layer only knows this trait.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -21,6 +21,12 @@ pub struct QueueSummary {
     pub active_shoppers: i64,
     pub total_waiting: i64,
     pub admit_rate_per_sec: f64,
+    /// The last number let in; a waiting user's place is their number minus this.
+    pub serving_number: i64,
+    /// Admissions per second actually seen (moving average).
+    pub measured_admit_rate: f64,
+    pub admission_ttl_seconds: i64,
+    pub idle_timeout_seconds: i64,
 }
 
 /// One user's place in an event's line, as `queue:position` and the queue REST calls show it.
@@ -56,37 +62,4 @@ pub trait Admission: Send + Sync + 'static {
 
     /// The user's place in the event's line.
     async fn position(&self, event_id: &str, user_id: &str) -> Result<QueuePosition>;
-}
-
-/// No waiting room: every signed-in user may shop every event.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct OpenDoor;
-
-#[async_trait]
-impl Admission for OpenDoor {
-    async fn check(&self, _event_id: &str, _user_id: &str, _token: Option<&str>) -> Result<()> {
-        Ok(())
-    }
-
-    async fn summary(&self, event: &Event) -> Result<QueueSummary> {
-        Ok(QueueSummary {
-            active: false,
-            capacity: event.capacity,
-            active_shoppers: 0,
-            total_waiting: 0,
-            admit_rate_per_sec: event.admit_rate_per_sec,
-        })
-    }
-
-    async fn position(&self, event_id: &str, _user_id: &str) -> Result<QueuePosition> {
-        Ok(QueuePosition {
-            event_id: event_id.to_string(),
-            position: None,
-            total_waiting: 0,
-            estimated_wait_time: 0,
-            number: None,
-            admitted: true,
-            admission_token: None,
-        })
-    }
 }

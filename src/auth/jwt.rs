@@ -39,6 +39,10 @@ pub struct Claims {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Set on waiting-room admission tokens, which are signed with the same key and must
+    /// never pass as a session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
 }
 
 /// Signs and verifies tokens with one shared secret.
@@ -90,6 +94,7 @@ impl Jwt {
             iat: now,
             role,
             name: name.map(str::to_string),
+            typ: None,
         })
     }
 
@@ -110,6 +115,12 @@ impl Jwt {
                 }
             })?;
         let c = data.claims;
+        if c.typ.is_some() {
+            return Err(Error::unauthenticated(
+                "invalid_token",
+                "Invalid token: not a session token",
+            ));
+        }
         let id = c
             .sub
             .or(c.user_id)
@@ -152,6 +163,7 @@ mod tests {
                 iat: 0,
                 role: Role::User,
                 name: None,
+                typ: None,
             })
             .unwrap();
         assert_eq!(jwt.verify(&legacy).unwrap().id, "legacy");
@@ -181,6 +193,7 @@ mod tests {
                 iat: 0,
                 role: Role::User,
                 name: None,
+                typ: None,
             })
             .unwrap();
         assert_eq!(jwt.verify(&t).unwrap_err().code(), "token_expired");

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub use memory::MemoryCoord;
-pub use redis_impl::RedisCoord;
+pub use redis_impl::{unavailable as redis_unavailable, RedisCoord};
 
 /// What a user's sockets were subscribed to. Kept for a while after the last socket goes,
 /// so a reconnect puts the new socket back where the old one was.

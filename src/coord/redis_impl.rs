@@ -42,7 +42,7 @@ impl RedisCoord {
     }
 }
 
-pub(crate) fn unavailable(e: redis::RedisError) -> Error {
+pub fn unavailable(e: redis::RedisError) -> Error {
     Error::Unavailable(format!("redis: {e}"))
 }
 

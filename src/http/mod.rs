@@ -9,6 +9,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod idempotency;
+mod queue;
 mod reservations;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -31,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .merge(events::router())
         .merge(admin::router())
         .merge(reservations::router())
+        .merge(queue::router())
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .fallback(api_not_found)

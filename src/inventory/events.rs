@@ -30,6 +30,8 @@ fn event_from_row(r: &AnyRow) -> Result<Event> {
         capacity: r.try_get("capacity")?,
         admit_rate_per_sec: r.try_get("admit_rate_per_sec")?,
         hold_seconds: r.try_get("hold_seconds")?,
+        admission_ttl_seconds: r.try_get("admission_ttl_seconds")?,
+        idle_timeout_seconds: r.try_get("idle_timeout_seconds")?,
         ticket_types: Vec::new(),
     })
 }
@@ -47,7 +49,8 @@ fn ticket_type_from_row(r: &AnyRow) -> Result<TicketType> {
 }
 
 const EVENT_COLUMNS: &str = "id, name, venue, starts_at, sale_opens_at, has_seat_map, capacity, \
-                             admit_rate_per_sec, hold_seconds";
+                             admit_rate_per_sec, hold_seconds, admission_ttl_seconds, \
+                             idle_timeout_seconds";
 const TICKET_TYPE_COLUMNS: &str =
     "id, event_id, name, price, total, total - held - sold AS remaining, seated, version";
 
@@ -88,8 +91,9 @@ impl Inventory {
         }
         sqlx::query(
             "INSERT INTO events (id, name, venue, starts_at, sale_opens_at, capacity, \
-             admit_rate_per_sec, hold_seconds, has_seat_map, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             admit_rate_per_sec, hold_seconds, has_seat_map, created_at, \
+             admission_ttl_seconds, idle_timeout_seconds) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&event_id)
         .bind(&new.name)
@@ -101,6 +105,8 @@ impl Inventory {
         .bind(new.hold_seconds)
         .bind(i64::from(!new.sections.is_empty()))
         .bind(now)
+        .bind(new.admission_ttl_seconds)
+        .bind(new.idle_timeout_seconds)
         .execute(&mut *tx)
         .await?;
 

@@ -24,6 +24,10 @@ pub struct Event {
     pub capacity: i64,
     pub admit_rate_per_sec: f64,
     pub hold_seconds: i64,
+    /// How long an admission from the waiting room lasts (renewed while the shopper is active).
+    pub admission_ttl_seconds: i64,
+    /// How long an admitted shopper may idle before the slot goes to the next in line.
+    pub idle_timeout_seconds: i64,
     pub ticket_types: Vec<TicketType>,
 }
 
@@ -228,6 +232,8 @@ pub struct EventSpec {
     pub capacity: Option<i64>,
     pub admit_rate_per_sec: Option<f64>,
     pub hold_seconds: Option<i64>,
+    pub admission_ttl_seconds: Option<i64>,
+    pub idle_timeout_seconds: Option<i64>,
     pub ticket_types: Vec<TicketTypeSpec>,
     pub seat_map: Option<SeatMapSpec>,
 }
@@ -265,6 +271,8 @@ pub struct NewEvent {
     pub capacity: i64,
     pub admit_rate_per_sec: f64,
     pub hold_seconds: i64,
+    pub admission_ttl_seconds: i64,
+    pub idle_timeout_seconds: i64,
     pub ticket_types: Vec<NewTicketType>,
     pub sections: Vec<NewSection>,
 }
@@ -289,6 +297,8 @@ pub struct NewSection {
 pub const DEFAULT_CAPACITY: i64 = 1000;
 pub const DEFAULT_ADMIT_RATE: f64 = 10.0;
 pub const DEFAULT_HOLD_SECONDS: i64 = 600;
+pub const DEFAULT_ADMISSION_TTL_SECONDS: i64 = 600;
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: i64 = 300;
 const MAX_SEATS_PER_EVENT: i64 = 50_000;
 const MAX_GA_QUANTITY: i64 = 10_000_000;
 const MAX_PRICE: i64 = 100_000_000; // one million in major units
@@ -350,6 +360,20 @@ impl NewEvent {
             86_400,
         )?;
 
+        let admission_ttl_seconds = in_range(
+            "admissionTtlSeconds",
+            spec.admission_ttl_seconds
+                .unwrap_or(DEFAULT_ADMISSION_TTL_SECONDS),
+            10,
+            86_400,
+        )?;
+        let idle_timeout_seconds = in_range(
+            "idleTimeoutSeconds",
+            spec.idle_timeout_seconds
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            5,
+            86_400,
+        )?;
         if spec.ticket_types.is_empty() || spec.ticket_types.len() > 50 {
             return Err(Error::invalid(
                 "invalid_field",
@@ -441,6 +465,8 @@ impl NewEvent {
             capacity,
             admit_rate_per_sec,
             hold_seconds,
+            admission_ttl_seconds,
+            idle_timeout_seconds,
             ticket_types,
             sections,
         })

@@ -20,9 +20,10 @@ use tokio::sync::broadcast::Receiver;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::event_room;
+use super::{event_room, queue_room, user_room};
 use crate::inventory::{InventoryChange, SeatStatus};
 use crate::metrics::Metrics;
+use crate::waiting_room::QueueEvent;
 
 /// A seat id and its version.
 type SeatVersion = (String, i64);
@@ -161,4 +162,66 @@ fn lagged(metrics: &Metrics, n: u64) {
         missed = n,
         "real-time layer fell behind the change feed; clients resync on their next snapshot"
     );
+}
+
+/// Waiting-room events to sockets: `queue:progress` to the line's room (one message for
+/// everyone waiting, each tick), `queue:admitted` to the admitted user's own sockets only.
+pub fn spawn_queue<A: Adapter>(
+    io: SocketIo<A>,
+    mut feed: Receiver<Arc<QueueEvent>>,
+    metrics: Arc<Metrics>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let event = match feed.recv().await {
+                Ok(e) => e,
+                Err(RecvError::Lagged(n)) => {
+                    lagged(&metrics, n);
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            let sent = match &*event {
+                QueueEvent::Progress {
+                    event_id,
+                    serving_number,
+                    total_waiting,
+                    admit_rate_per_sec,
+                } => {
+                    io.to(queue_room(event_id))
+                        .emit(
+                            "queue:progress",
+                            &json!({
+                                "eventId": event_id,
+                                "servingNumber": serving_number,
+                                "totalWaiting": total_waiting,
+                                "admitRatePerSec": admit_rate_per_sec,
+                            }),
+                        )
+                        .await
+                }
+                QueueEvent::Admitted {
+                    event_id,
+                    user_id,
+                    admission_token,
+                    expires_at,
+                } => {
+                    io.to(user_room(user_id))
+                        .emit(
+                            "queue:admitted",
+                            &json!({
+                                "eventId": event_id,
+                                "admissionToken": admission_token,
+                                "expiresAt": crate::clock::to_rfc3339(*expires_at),
+                            }),
+                        )
+                        .await
+                }
+            };
+            match sent {
+                Ok(()) => Metrics::add(&metrics.pushes_out, 1),
+                Err(e) => tracing::warn!(error = %e, "queue push failed"),
+            }
+        }
+    })
 }

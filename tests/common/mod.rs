@@ -168,6 +168,7 @@ impl TestApp {
                 iat: unix_now() - 7200,
                 role: Role::User,
                 name: None,
+                typ: None,
             })
             .unwrap()
     }
@@ -270,17 +271,48 @@ impl TestApp {
             .pool
     }
 
-    /// Holds seats as `token`; returns status and body.
+    /// Joins the event's waiting room as `token` and returns the admission token (the
+    /// tests' events have room, so a join admits at once).
+    pub async fn admission(&self, token: &str, event_id: &str) -> String {
+        let (status, body) = self
+            .post("/api/queue/join", Some(token), json!({"eventId": event_id}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "join: {body}");
+        assert_eq!(body["admitted"], true, "admitted at once: {body}");
+        body["admissionToken"].as_str().unwrap().to_string()
+    }
+
+    /// POST with the admission for `event_id`, as a shopper would send it.
+    pub async fn post_admitted(
+        &self,
+        path: &str,
+        token: &str,
+        event_id: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let admission = self.admission(token, event_id).await;
+        self.send(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .header("X-Admission-Token", admission)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// Holds seats as `token` (joining the waiting room first); returns status and body.
     pub async fn hold(&self, token: &str, event_id: &str, seats: &[String]) -> (StatusCode, Value) {
-        self.post(
+        self.post_admitted(
             "/api/seats/reserve",
-            Some(token),
+            token,
+            event_id,
             json!({"eventId": event_id, "seatIds": seats}),
         )
         .await
     }
 
-    /// Holds general-admission tickets as `token`.
+    /// Holds general-admission tickets as `token` (joining the waiting room first).
     pub async fn buy(
         &self,
         token: &str,
@@ -288,9 +320,10 @@ impl TestApp {
         type_id: &str,
         quantity: i64,
     ) -> (StatusCode, Value) {
-        self.post(
+        self.post_admitted(
             "/api/reservations",
-            Some(token),
+            token,
+            event_id,
             json!({"eventId": event_id, "ticketTypeId": type_id, "quantity": quantity}),
         )
         .await

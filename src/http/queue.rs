@@ -1,0 +1,62 @@
+//! `/api/queue/*`: join the waiting room, see your place, leave.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::extract::{ApiJson, CurrentUser};
+use crate::admission::QueuePosition;
+use crate::error::Result;
+use crate::inventory::parse_id;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/queue/join", post(join))
+        .route("/queue/status/{event_id}", get(status))
+        .route("/queue/leave", post(leave))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventRef {
+    event_id: String,
+}
+
+fn body(p: QueuePosition) -> Json<Value> {
+    let mut v = json!(p);
+    // The contract's names for "may shop now".
+    v["isActive"] = json!(p.admitted);
+    Json(v)
+}
+
+async fn join(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<EventRef>,
+) -> Result<Json<Value>> {
+    let event_id = parse_id("event", &req.event_id)?;
+    Ok(body(state.waiting_room.join(&event_id, &user.id).await?))
+}
+
+async fn status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(event_id): Path<String>,
+) -> Result<Json<Value>> {
+    let event_id = parse_id("event", &event_id)?;
+    Ok(body(state.waiting_room.status(&event_id, &user.id).await?))
+}
+
+async fn leave(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<EventRef>,
+) -> Result<StatusCode> {
+    let event_id = parse_id("event", &req.event_id)?;
+    state.waiting_room.leave(&event_id, &user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

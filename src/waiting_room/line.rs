@@ -1,0 +1,116 @@
+//! The line itself: one trait, two implementations chosen at start-up ([`MemoryLine`] in
+//! one process, [`RedisLine`] shared by instances). Both follow the same rules, and the
+//! tests run the same scenarios against both.
+//!
+//! [`MemoryLine`]: super::memory::MemoryLine
+//! [`RedisLine`]: super::redis::RedisLine
+
+use async_trait::async_trait;
+
+use crate::clock::Millis;
+use crate::error::Result;
+
+/// An event's line settings, read from the event.
+#[derive(Clone, Debug)]
+pub struct LineSettings {
+    /// Most shoppers admitted at once.
+    pub capacity: i64,
+    /// Admissions per second when people wait.
+    pub admit_rate_per_sec: f64,
+    /// An admitted shopper idle this long loses the slot.
+    pub idle_ms: i64,
+    /// Joiners before this are shuffled into a random order when it comes.
+    pub sale_opens_at: Millis,
+    /// How often instances tick the line.
+    pub tick_ms: i64,
+}
+
+/// Where a user stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    /// May shop now.
+    Admitted,
+    /// In line with ticket `number`; place = number - serving.
+    Waiting {
+        number: i64,
+        serving: i64,
+        waiting: i64,
+        rate: f64,
+    },
+    /// Joined before the sale opened: will get a random place when it opens.
+    Presale { waiting: i64 },
+    /// Not in line.
+    Absent { waiting: i64 },
+}
+
+/// What one tick did.
+#[derive(Clone, Debug, Default)]
+pub struct Tick {
+    /// Another instance ticked this line moments ago; this tick did nothing.
+    pub skipped: bool,
+    pub serving: i64,
+    pub waiting: i64,
+    /// Measured admissions per second (moving average, 5 s time constant).
+    pub rate: f64,
+    pub active_shoppers: i64,
+    /// Users admitted by this tick, in line order.
+    pub admitted: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LineSummary {
+    pub active_shoppers: i64,
+    pub waiting: i64,
+    pub presale: i64,
+    pub serving: i64,
+    pub rate: f64,
+}
+
+#[async_trait]
+pub trait Line: Send + Sync + 'static {
+    /// Joins the line, or admits at once when there is room and nobody waits. Joining again
+    /// keeps the first place.
+    async fn join(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Place>;
+    async fn status(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Place>;
+    /// Leaves the line, or gives the slot back.
+    async fn leave(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<()>;
+    /// The shopper is done (paid or cancelled): the slot goes to the next in line.
+    async fn release(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<()>;
+    /// True if the user holds a slot; renews the slot's idle timer.
+    async fn touch(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<bool>;
+    /// Admits the next people in line, as many as the rate and free capacity allow.
+    async fn tick(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<Tick>;
+    async fn summary(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<LineSummary>;
+    /// Events whose lines need ticking.
+    async fn lines(&self) -> Result<Vec<String>>;
+}

@@ -1,0 +1,257 @@
+//! The line in process memory, for the single-instance (embedded) mode. Same rules as
+//! `line.lua`, statement for statement.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use rand::seq::SliceRandom;
+
+use super::line::{Line, LineSettings, LineSummary, Place, Tick};
+use crate::clock::Millis;
+use crate::error::Result;
+
+#[derive(Default)]
+struct EventLine {
+    next: i64,
+    serving: i64,
+    waiting: i64,
+    tokens: f64,
+    last_tick: Millis,
+    ewma: f64,
+    u2n: HashMap<String, i64>,
+    n2u: HashMap<i64, String>,
+    active: HashMap<String, Millis>,
+    pre: HashSet<String>,
+}
+
+impl EventLine {
+    fn expire_idle(&mut self, now: Millis, s: &LineSettings) {
+        self.active.retain(|_, last| *last >= now - s.idle_ms);
+    }
+
+    fn open_sale(&mut self, now: Millis, s: &LineSettings) {
+        if now < s.sale_opens_at || self.pre.is_empty() {
+            return;
+        }
+        let mut early: Vec<String> = self.pre.drain().collect();
+        early.shuffle(&mut rand::thread_rng());
+        for u in early {
+            if self.u2n.contains_key(&u) || self.active.contains_key(&u) {
+                continue;
+            }
+            self.next += 1;
+            self.u2n.insert(u.clone(), self.next);
+            self.n2u.insert(self.next, u);
+            self.waiting += 1;
+        }
+    }
+
+    fn place(&self, user: &str) -> Place {
+        if let Some(n) = self.u2n.get(user) {
+            return Place::Waiting {
+                number: *n,
+                serving: self.serving,
+                waiting: self.waiting,
+                rate: self.ewma,
+            };
+        }
+        if self.active.contains_key(user) {
+            return Place::Admitted;
+        }
+        if self.pre.contains(user) {
+            return Place::Presale {
+                waiting: self.pre.len() as i64,
+            };
+        }
+        Place::Absent {
+            waiting: self.waiting,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryLine {
+    lines: Mutex<HashMap<String, EventLine>>,
+}
+
+impl MemoryLine {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(
+        &self,
+        event_id: &str,
+        now: Millis,
+        s: &LineSettings,
+        f: impl FnOnce(&mut EventLine) -> T,
+    ) -> T {
+        let mut lines = self.lines.lock().expect("line lock");
+        let line = lines.entry(event_id.to_string()).or_default();
+        line.expire_idle(now, s);
+        line.open_sale(now, s);
+        f(line)
+    }
+}
+
+#[async_trait]
+impl Line for MemoryLine {
+    async fn join(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Place> {
+        Ok(self.with(event_id, now, s, |l| {
+            match l.place(user_id) {
+                p @ (Place::Waiting { .. } | Place::Presale { .. }) => return p,
+                Place::Admitted => {
+                    l.active.insert(user_id.to_string(), now);
+                    return Place::Admitted;
+                }
+                Place::Absent { .. } => {}
+            }
+            if now < s.sale_opens_at {
+                l.pre.insert(user_id.to_string());
+                return l.place(user_id);
+            }
+            if l.waiting == 0 && (l.active.len() as i64) < s.capacity {
+                l.active.insert(user_id.to_string(), now);
+                return Place::Admitted;
+            }
+            l.next += 1;
+            l.u2n.insert(user_id.to_string(), l.next);
+            l.n2u.insert(l.next, user_id.to_string());
+            l.waiting += 1;
+            l.place(user_id)
+        }))
+    }
+
+    async fn status(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Place> {
+        Ok(self.with(event_id, now, s, |l| l.place(user_id)))
+    }
+
+    async fn leave(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<()> {
+        self.with(event_id, now, s, |l| {
+            if let Some(n) = l.u2n.remove(user_id) {
+                l.n2u.remove(&n);
+                l.waiting -= 1;
+            }
+            l.pre.remove(user_id);
+            l.active.remove(user_id);
+        });
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<()> {
+        self.with(event_id, now, s, |l| {
+            l.active.remove(user_id);
+        });
+        Ok(())
+    }
+
+    async fn touch(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<bool> {
+        Ok(
+            self.with(event_id, now, s, |l| match l.active.get_mut(user_id) {
+                Some(last) => {
+                    *last = now;
+                    true
+                }
+                None => false,
+            }),
+        )
+    }
+
+    async fn tick(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<Tick> {
+        Ok(self.with(event_id, now, s, |l| {
+            if l.last_tick > 0 && ((now - l.last_tick) as f64) < s.tick_ms as f64 * 0.8 {
+                return Tick {
+                    skipped: true,
+                    ..Tick::default()
+                };
+            }
+            let dt = if l.last_tick > 0 {
+                now - l.last_tick
+            } else {
+                s.tick_ms
+            }
+            .max(1);
+            let rate = s.admit_rate_per_sec;
+            let mut tokens = (l.tokens + rate * dt as f64 / 1000.0).min(rate.max(1.0));
+            let free = s.capacity - l.active.len() as i64;
+            let mut admitted = Vec::new();
+            while (admitted.len() + 1) as f64 <= tokens
+                && (admitted.len() as i64) < free
+                && l.waiting > 0
+                && l.serving < l.next
+            {
+                l.serving += 1;
+                let serving = l.serving;
+                if let Some(u) = l.n2u.remove(&serving) {
+                    l.u2n.remove(&u);
+                    l.active.insert(u.clone(), now);
+                    l.waiting -= 1;
+                    admitted.push(u);
+                }
+            }
+            tokens -= admitted.len() as f64;
+            let alpha = 1.0 - (-(dt as f64) / 5000.0).exp();
+            l.ewma += alpha * (admitted.len() as f64 * 1000.0 / dt as f64 - l.ewma);
+            l.tokens = tokens;
+            l.last_tick = now;
+            Tick {
+                skipped: false,
+                serving: l.serving,
+                waiting: l.waiting,
+                rate: l.ewma,
+                active_shoppers: l.active.len() as i64,
+                admitted,
+            }
+        }))
+    }
+
+    async fn summary(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<LineSummary> {
+        Ok(self.with(event_id, now, s, |l| LineSummary {
+            active_shoppers: l.active.len() as i64,
+            waiting: l.waiting,
+            presale: l.pre.len() as i64,
+            serving: l.serving,
+            rate: l.ewma,
+        }))
+    }
+
+    async fn lines(&self) -> Result<Vec<String>> {
+        let lines = self.lines.lock().expect("line lock");
+        Ok(lines
+            .iter()
+            .filter(|(_, l)| l.waiting > 0 || !l.pre.is_empty() || !l.active.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect())
+    }
+}

@@ -1,0 +1,216 @@
+//! The line in Redis (`REDIS_URL`), shared by every instance. Every operation is one call of
+//! `line.lua`, atomic in Redis.
+
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+use redis::{Script, Value};
+
+use super::line::{Line, LineSettings, LineSummary, Place, Tick};
+use crate::clock::Millis;
+use crate::coord::redis_unavailable as unavailable;
+use crate::error::{Error, Result};
+
+pub struct RedisLine {
+    conn: ConnectionManager,
+    prefix: String,
+    script: Script,
+}
+
+impl RedisLine {
+    pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
+        RedisLine {
+            conn,
+            prefix: prefix.to_string(),
+            script: Script::new(include_str!("line.lua")),
+        }
+    }
+
+    async fn call(
+        &self,
+        op: &str,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Value> {
+        // One hash tag per event keeps its keys together should the store be sharded.
+        let k = |name: &str| format!("{}:line:{{{event_id}}}:{name}", self.prefix);
+        let mut inv = self.script.prepare_invoke();
+        inv.key(k("meta"))
+            .key(k("u2n"))
+            .key(k("n2u"))
+            .key(k("active"))
+            .key(k("pre"))
+            .key(format!("{}:lines", self.prefix))
+            .arg(op)
+            .arg(event_id)
+            .arg(user_id)
+            .arg(now)
+            .arg(s.capacity)
+            .arg(s.admit_rate_per_sec)
+            .arg(s.idle_ms)
+            .arg(s.sale_opens_at)
+            .arg(s.tick_ms);
+        inv.invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)
+    }
+}
+
+fn items(v: Value) -> Result<Vec<Value>> {
+    match v {
+        Value::Array(items) => Ok(items),
+        other => Err(Error::Internal(anyhow::anyhow!(
+            "unexpected reply from line.lua: {other:?}"
+        ))),
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::BulkString(b) => std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn float(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::BulkString(b) => std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.0),
+        Value::Double(d) => *d,
+        _ => 0.0,
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::SimpleString(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn place(v: Value) -> Result<Place> {
+    let f = items(v)?;
+    if f.len() < 5 {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "short reply from line.lua"
+        )));
+    }
+    Ok(match text(&f[0]).as_str() {
+        "admitted" => Place::Admitted,
+        "waiting" => Place::Waiting {
+            number: int(&f[1]),
+            serving: int(&f[2]),
+            waiting: int(&f[3]),
+            rate: float(&f[4]),
+        },
+        "presale" => Place::Presale {
+            waiting: int(&f[3]),
+        },
+        _ => Place::Absent {
+            waiting: int(&f[3]),
+        },
+    })
+}
+
+#[async_trait]
+impl Line for RedisLine {
+    async fn join(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Place> {
+        place(self.call("join", event_id, user_id, now, s).await?)
+    }
+
+    async fn status(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<Place> {
+        place(self.call("status", event_id, user_id, now, s).await?)
+    }
+
+    async fn leave(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<()> {
+        self.call("leave", event_id, user_id, now, s).await?;
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<()> {
+        self.call("release", event_id, user_id, now, s).await?;
+        Ok(())
+    }
+
+    async fn touch(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+        s: &LineSettings,
+    ) -> Result<bool> {
+        Ok(int(&self.call("touch", event_id, user_id, now, s).await?) == 1)
+    }
+
+    async fn tick(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<Tick> {
+        let f = items(self.call("tick", event_id, "", now, s).await?)?;
+        if f.first().map(text).as_deref() != Some("ok") || f.len() < 5 {
+            return Ok(Tick {
+                skipped: true,
+                ..Tick::default()
+            });
+        }
+        Ok(Tick {
+            skipped: false,
+            serving: int(&f[1]),
+            waiting: int(&f[2]),
+            rate: float(&f[3]),
+            active_shoppers: int(&f[4]),
+            admitted: f[5..].iter().map(text).collect(),
+        })
+    }
+
+    async fn summary(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<LineSummary> {
+        let f = items(self.call("summary", event_id, "", now, s).await?)?;
+        Ok(LineSummary {
+            active_shoppers: f.first().map(int).unwrap_or(0),
+            waiting: f.get(1).map(int).unwrap_or(0),
+            presale: f.get(2).map(int).unwrap_or(0),
+            serving: f.get(3).map(int).unwrap_or(0),
+            rate: f.get(4).map(float).unwrap_or(0.0),
+        })
+    }
+
+    async fn lines(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(format!("{}:lines", self.prefix))
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(ids)
+    }
+}
