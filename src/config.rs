@@ -91,6 +91,10 @@ pub struct Config {
     #[arg(long, env = "QUEUE_TICK_MS", default_value_t = 200)]
     pub queue_tick_ms: u64,
 
+    /// Run the waiting-room ticker (tests switch it off and tick by hand).
+    #[arg(skip = true)]
+    pub queue_ticker: bool,
+
     /// Prefix of every Redis key and pub/sub channel this deployment uses, so several
     /// deployments (or test clusters) can share one Redis.
     #[arg(long, env = "REDIS_PREFIX", default_value = "boxoffice")]
@@ -143,6 +147,7 @@ impl Config {
             redis_stream_buffer: 65_536,
             redis_prefix: "boxoffice".into(),
             queue_tick_ms: 200,
+            queue_ticker: false,
         }
     }
 }

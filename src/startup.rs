@@ -127,7 +127,7 @@ impl Application {
         let http = crate::http::app(state.clone());
         let feed = state.inventory.feed().subscribe();
         let queue_feed = waiting_room.subscribe();
-        let mut background = waiting_room.spawn();
+        let mut background = waiting_room.spawn(config.queue_ticker);
         let window = Duration::from_millis(config.push_batch_ms);
         let (router, close_sockets) = match redis {
             None => {

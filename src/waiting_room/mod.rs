@@ -148,7 +148,8 @@ impl WaitingRoom {
 
     fn verify(&self, token: &str, event_id: &str, user_id: &str) -> Result<()> {
         let mut v = Validation::new(Algorithm::HS256);
-        v.leeway = 0;
+        // Expiry is checked below against the domain's clock, like every other deadline.
+        v.validate_exp = false;
         v.set_required_spec_claims(&["exp"]);
         let refused = |why: &str| {
             Error::forbidden(
@@ -162,6 +163,9 @@ impl WaitingRoom {
                 _ => refused("the admission token is not valid"),
             })?
             .claims;
+        if (claims.exp as i64) * 1000 <= self.clock.now_ms() {
+            return Err(refused("it has expired"));
+        }
         if claims.typ != ADMISSION_TYP {
             return Err(refused("not an admission token"));
         }
@@ -318,11 +322,13 @@ impl WaitingRoom {
         Ok(())
     }
 
-    /// Starts the ticker and the slot-release listener; both stop when aborted.
-    pub fn spawn(self: &Arc<Self>) -> Vec<JoinHandle<()>> {
-        let ticker = {
+    /// Starts the ticker (unless `ticker` is false: tests tick by hand) and the slot-release
+    /// listener; both stop when aborted.
+    pub fn spawn(self: &Arc<Self>, ticker: bool) -> Vec<JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        if ticker {
             let room = self.clone();
-            tokio::spawn(async move {
+            tasks.push(tokio::spawn(async move {
                 let mut every = tokio::time::interval(Duration::from_millis(room.tick_ms as u64));
                 every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
@@ -331,8 +337,8 @@ impl WaitingRoom {
                         tracing::warn!(error = %e, "waiting-room tick failed; will retry");
                     }
                 }
-            })
-        };
+            }));
+        }
         let releaser = {
             let room = self.clone();
             let mut changes = room.inventory.feed().subscribe();
@@ -352,7 +358,8 @@ impl WaitingRoom {
                 }
             })
         };
-        vec![ticker, releaser]
+        tasks.push(releaser);
+        tasks
     }
 }
 

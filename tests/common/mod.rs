@@ -43,6 +43,51 @@ macro_rules! on_both_databases {
     )*};
 }
 
+/// Runs an `async fn(Line)` waiting-room scenario twice: the in-process line (embedded
+/// mode, SQLite) and the Redis line (cluster mode, PostgreSQL).
+#[macro_export]
+macro_rules! on_both_lines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$name($crate::common::Line::Memory).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$name($crate::common::Line::Redis).await
+            }
+        }
+    )*};
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    Memory,
+    Redis,
+}
+
+pub fn redis_url() -> String {
+    std::env::var("BOXOFFICE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+impl TestApp {
+    /// An app whose waiting line is in memory (SQLite) or in Redis (PostgreSQL), with a
+    /// private Redis prefix.
+    pub async fn spawn_line(line: Line) -> TestApp {
+        match line {
+            Line::Memory => TestApp::spawn(Backend::Sqlite).await,
+            Line::Redis => {
+                TestApp::spawn_with(Backend::Postgres, |c| {
+                    c.redis_url = Some(redis_url());
+                    c.redis_prefix = format!("bo-test-{}", uuid::Uuid::new_v4().simple());
+                })
+                .await
+            }
+        }
+    }
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("BOXOFFICE_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())

@@ -62,7 +62,8 @@ describe("three instances, one Redis", () => {
     const servers = await startCluster(3, { PUSH_BATCH_MS: "0" });
     clusters.push(servers);
     const [a, b, c] = servers;
-    const { event, seats } = await createEvent(a, { rows: 40, perRow: 50, ga: 0 });
+    // Capacity above the number of buyers: this test is about fan-out, not the line.
+    const { event, seats } = await createEvent(a, { rows: 40, perRow: 50, ga: 0, capacity: 10000 });
     assert.equal(seats.length, 2000);
 
     const mirrors = [];

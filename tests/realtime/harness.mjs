@@ -142,8 +142,8 @@ export async function startCluster(n, env = {}) {
 // ---------------------------------------------------------------------------------------
 // REST
 // ---------------------------------------------------------------------------------------
-export async function api(server, method, route, { token, body } = {}) {
-  const headers = {};
+export async function api(server, method, route, { token, body, headers: extra = {} } = {}) {
+  const headers = { ...extra };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const r = await fetch(`${server.url}/api${route}`, {
@@ -178,8 +178,20 @@ export async function createEvent(server, { rows = 4, perRow = 10, ga = 100, hol
   return { event: r.body, seats };
 }
 
-export const hold = (server, token, eventId, seatIds) =>
-  api(server, "POST", "/seats/reserve", { token, body: { eventId, seatIds } });
+/** Joins the event's waiting room; resolves to the join answer. */
+export const join = (server, token, eventId) => api(server, "POST", "/queue/join", { token, body: { eventId } });
+
+/** Holds seats the way a shopper does: join the waiting room (admitted at once while the
+ *  event has room), then hold with the admission token. */
+export async function hold(server, token, eventId, seatIds) {
+  const j = await join(server, token, eventId);
+  if (!j.body?.admissionToken) return { status: 403, body: j.body };
+  return api(server, "POST", "/seats/reserve", {
+    token,
+    body: { eventId, seatIds },
+    headers: { "x-admission-token": j.body.admissionToken },
+  });
+}
 
 // ---------------------------------------------------------------------------------------
 // Socket.IO clients

@@ -1,0 +1,398 @@
+//! The waiting room, over HTTP, with the line in memory and in Redis: the surge switch,
+//! O(1) places that never go up, slots that come back, admission tokens that cannot be
+//! skipped or shared, the pre-sale shuffle, and the wait estimate.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{id, seat_ids, Line, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn event(app: &TestApp, capacity: i64, extra: Value) -> Value {
+    let mut spec = json!({
+        "name": "Hot show",
+        "startsAt": "2027-06-01T19:00:00Z",
+        "capacity": capacity,
+        "admitRatePerSec": 100,
+        "idleTimeoutSeconds": 30,
+        "admissionTtlSeconds": 120,
+        "ticketTypes": [{"name": "Seat", "price": 5000}, {"name": "GA", "price": 1000, "quantity": 100}],
+        "seatMap": {"sections": [{"name": "A", "rows": 2, "seatsPerRow": 5, "ticketTypeIndex": 0}]}
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        spec[k] = v.clone();
+    }
+    app.create_event(spec).await
+}
+
+async fn join(app: &TestApp, user: &str, event_id: &str) -> Value {
+    let (s, b) = app
+        .post(
+            "/api/queue/join",
+            Some(&app.token(user)),
+            json!({"eventId": event_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b
+}
+
+async fn status(app: &TestApp, user: &str, event_id: &str) -> Value {
+    let (s, b) = app
+        .get(
+            &format!("/api/queue/status/{event_id}"),
+            Some(&app.token(user)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b
+}
+
+/// One tick, a second later (ticks closer together than 0.8 × the interval are skipped).
+async fn tick(app: &TestApp) -> usize {
+    app.clock.advance(Duration::from_secs(1));
+    app.state.waiting_room.tick_all().await.unwrap()
+}
+
+/// Ticks until `user` is admitted (slot releases arrive through the change feed, a moment
+/// after the request that caused them).
+async fn tick_until_admitted(app: &TestApp, user: &str, event_id: &str) -> Value {
+    for _ in 0..100 {
+        tick(app).await;
+        let s = status(app, user, event_id).await;
+        if s["admitted"] == true {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{user} was never admitted");
+}
+
+async fn hold_with(
+    app: &TestApp,
+    user: &str,
+    event_id: &str,
+    seat: &str,
+    admission: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .client
+        .post(app.url("/api/seats/reserve"))
+        .bearer_auth(app.token(user))
+        .json(&json!({"eventId": event_id, "seatIds": [seat]}));
+    if let Some(a) = admission {
+        req = req.header("X-Admission-Token", a);
+    }
+    app.send(req).await
+}
+
+async fn settings_are_visible(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    let ev = event(&app, 7, json!({"admitRatePerSec": 3})).await;
+    let got = app.event(&id(&ev)).await;
+    assert_eq!(got["capacity"], 7);
+    assert_eq!(got["admitRatePerSec"], 3.0);
+    assert_eq!(got["admissionTtlSeconds"], 120);
+    assert_eq!(got["idleTimeoutSeconds"], 30);
+    assert_eq!(got["queue"]["capacity"], 7);
+    assert_eq!(got["queue"]["active"], false);
+    assert_eq!(got["queue"]["activeShoppers"], 0);
+    assert_eq!(got["queue"]["totalWaiting"], 0);
+}
+
+async fn surge_switch_places_and_slots(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    let ev = event(&app, 2, json!({})).await;
+    let e = id(&ev);
+    let seats = seat_ids(&app.seats(&e).await);
+
+    // Room and nobody waiting: straight in.
+    let a = join(&app, "a", &e).await;
+    let b = join(&app, "b", &e).await;
+    assert_eq!(
+        (a["admitted"].as_bool(), b["admitted"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(a["admissionToken"].is_string());
+    // Full: the line switches on.
+    let c = join(&app, "c", &e).await;
+    let d = join(&app, "d", &e).await;
+    assert_eq!(
+        (c["admitted"].as_bool(), c["position"].as_i64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(d["position"], 2);
+    assert_eq!(d["totalWaiting"], 2);
+    assert!(c["admissionToken"].is_null());
+    assert!(d["estimatedWaitTime"].as_i64().unwrap() >= 1);
+    let q = app.event(&e).await["queue"].clone();
+    assert_eq!(
+        (
+            q["active"].as_bool(),
+            q["activeShoppers"].as_i64(),
+            q["totalWaiting"].as_i64()
+        ),
+        (Some(true), Some(2), Some(2))
+    );
+    // Joining twice keeps the first place.
+    assert_eq!(join(&app, "d", &e).await["number"], d["number"]);
+
+    // A waiting user cannot hold, with no token or with someone else's.
+    let (s, body) = hold_with(&app, "c", &e, &seats[0], None).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_admitted"))
+    );
+    let (s, body) = hold_with(&app, "c", &e, &seats[0], a["admissionToken"].as_str()).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_admitted"))
+    );
+
+    // Nobody leaves: ticks admit nobody, places stay.
+    assert_eq!(tick(&app).await, 0);
+    assert_eq!(status(&app, "d", &e).await["position"], 2);
+
+    // a leaves: c is let in, d moves up (never down).
+    let (s, _) = app
+        .post(
+            "/api/queue/leave",
+            Some(&app.token("a")),
+            json!({"eventId": e}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let c_in = tick_until_admitted(&app, "c", &e).await;
+    assert_eq!(status(&app, "d", &e).await["position"], 1);
+    // a's admission ended with the slot.
+    let (s, _) = hold_with(&app, "a", &e, &seats[0], a["admissionToken"].as_str()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // b buys and pays: the slot comes back and d is let in.
+    let (s, held) = hold_with(&app, "b", &e, &seats[1], b["admissionToken"].as_str()).await;
+    assert_eq!(s, StatusCode::CREATED, "{held}");
+    let rid = id(&held["reservation"]);
+    let (s, _) = app
+        .post(
+            &format!("/api/reservations/{rid}/pay"),
+            Some(&app.token("b")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let d_in = tick_until_admitted(&app, "d", &e).await;
+    let (s, _) = hold_with(&app, "d", &e, &seats[2], d_in["admissionToken"].as_str()).await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // c and d go idle past the timeout: their slots come back, so e gets straight in.
+    app.clock.advance(Duration::from_secs(31));
+    let (s, _) = hold_with(&app, "c", &e, &seats[3], c_in["admissionToken"].as_str()).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an idle shopper's admission has ended"
+    );
+    let e_join = join(&app, "e", &e).await;
+    assert_eq!(
+        e_join["admitted"], true,
+        "d is idle too (31 s), so the line is empty with room"
+    );
+
+    // Line empty and room again: the waiting room is off.
+    let q = app.event(&e).await["queue"].clone();
+    assert_eq!(q["active"], false);
+    assert_eq!(q["totalWaiting"], 0);
+}
+
+async fn admission_tokens_cannot_be_misused(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    let ev_a = id(&event(&app, 10, json!({})).await);
+    let ev_b = id(&event(&app, 10, json!({})).await);
+    let seat_b = seat_ids(&app.seats(&ev_b).await)[0].clone();
+    let x_on_a = join(&app, "x", &ev_a).await["admissionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let x_on_b = join(&app, "x", &ev_b).await["admissionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    join(&app, "y", &ev_b).await;
+
+    let refused = |(s, b): (StatusCode, Value)| {
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("not_admitted")),
+            "{b}"
+        );
+    };
+    // A token for event A does not open event B.
+    refused(hold_with(&app, "x", &ev_b, &seat_b, Some(&x_on_a)).await);
+    // X's token does not work for Y.
+    refused(hold_with(&app, "y", &ev_b, &seat_b, Some(&x_on_b)).await);
+    // Tampered: flip a character of the signature.
+    let mut tampered = x_on_b.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    refused(
+        hold_with(
+            &app,
+            "x",
+            &ev_b,
+            &seat_b,
+            Some(std::str::from_utf8(&tampered).unwrap()),
+        )
+        .await,
+    );
+    // A session token is not an admission.
+    refused(hold_with(&app, "x", &ev_b, &seat_b, Some(&app.token("x"))).await);
+    // Expired: past the admission lifetime (the shopper kept busy so the slot is still theirs).
+    for _ in 0..5 {
+        app.clock.advance(Duration::from_secs(25));
+        status(&app, "x", &ev_b).await; // activity keeps the slot
+    }
+    refused(hold_with(&app, "x", &ev_b, &seat_b, Some(&x_on_b)).await);
+    // ...while a fresh token from the status call works.
+    let fresh = status(&app, "x", &ev_b).await["admissionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = hold_with(&app, "x", &ev_b, &seat_b, Some(&fresh)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // An admission token is not a session either.
+    let (s, _) = app.get("/api/reservations", Some(&fresh)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+async fn presale_shuffle_then_fifo(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    let opens = boxoffice::clock::to_rfc3339(app.clock.now_ms() + 60_000);
+    let e = id(&event(
+        &app,
+        1,
+        json!({"saleOpensAt": opens, "admitRatePerSec": 1000}),
+    )
+    .await);
+    let early: Vec<String> = (0..30).map(|i| format!("early-{i:02}")).collect();
+    for u in &early {
+        let j = join(&app, u, &e).await;
+        assert_eq!(
+            (j["admitted"].as_bool(), j["position"].as_i64()),
+            (Some(false), None),
+            "no place before the sale opens"
+        );
+        assert!(j["estimatedWaitTime"].as_i64().unwrap() > 0);
+    }
+    assert_eq!(app.event(&e).await["queue"]["totalWaiting"], 30);
+
+    app.clock.advance(Duration::from_secs(61));
+    let late: Vec<String> = (0..10).map(|i| format!("late-{i:02}")).collect();
+    let mut late_numbers = Vec::new();
+    for u in &late {
+        late_numbers.push(join(&app, u, &e).await["number"].as_i64().unwrap());
+    }
+    let mut early_numbers: Vec<(i64, String)> = Vec::new();
+    for u in &early {
+        early_numbers.push((
+            status(&app, u, &e).await["number"].as_i64().unwrap(),
+            u.clone(),
+        ));
+    }
+    early_numbers.sort();
+    let order: Vec<&String> = early_numbers.iter().map(|(_, u)| u).collect();
+    assert_ne!(
+        order,
+        early.iter().collect::<Vec<_>>(),
+        "early joiners are shuffled"
+    );
+    assert_eq!(
+        early_numbers.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        (1..=30).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        late_numbers,
+        (31..=40).collect::<Vec<_>>(),
+        "later joiners queue FIFO behind them"
+    );
+
+    // Admission follows the numbers: capacity 1, each admitted shopper leaves at once.
+    let mut admitted = Vec::new();
+    while admitted.len() < 40 {
+        tick(&app).await;
+        let mut found = false;
+        for u in early.iter().chain(late.iter()) {
+            if !admitted.contains(u) && status(&app, u, &e).await["admitted"] == true {
+                admitted.push(u.clone());
+                app.post(
+                    "/api/queue/leave",
+                    Some(&app.token(u)),
+                    json!({"eventId": e}),
+                )
+                .await;
+                found = true;
+            }
+        }
+        assert!(found, "every tick lets the next one in");
+    }
+    let expected: Vec<String> = order
+        .into_iter()
+        .cloned()
+        .chain(late.iter().cloned())
+        .collect();
+    assert_eq!(admitted, expected);
+}
+
+async fn estimate_follows_measured_rate(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    // Configured for 100/s, but capacity 2 and slots come back only when we free them:
+    // the real rate is far lower, and the estimate must say so.
+    let e = id(&event(&app, 2, json!({"admitRatePerSec": 100})).await);
+    for u in ["s1", "s2"] {
+        join(&app, u, &e).await;
+    }
+    for i in 0..20 {
+        join(&app, &format!("w{i}"), &e).await;
+    }
+    let before = status(&app, "w19", &e).await;
+    assert_eq!(before["position"], 20);
+    // One admission every 2 s for 20 s: about 0.5/s measured.
+    let mut next_out = vec!["s1".to_string(), "s2".to_string()];
+    for i in 0..10 {
+        let leaving = next_out.remove(0);
+        app.post(
+            "/api/queue/leave",
+            Some(&app.token(&leaving)),
+            json!({"eventId": e}),
+        )
+        .await;
+        tick(&app).await;
+        tick(&app).await;
+        next_out.push(format!("w{i}"));
+    }
+    let after = status(&app, "w19", &e).await;
+    let place = after["position"].as_i64().unwrap();
+    assert!(place < 20, "moved up: {after}");
+    let measured = app.event(&e).await["queue"]["measuredAdmitRate"]
+        .as_f64()
+        .unwrap();
+    assert!(measured > 0.2 && measured < 1.0, "measured {measured}/s");
+    let wait = after["estimatedWaitTime"].as_i64().unwrap();
+    assert_eq!(
+        wait,
+        boxoffice::waiting_room::estimate(place, measured, 100.0)
+    );
+    assert!(
+        wait > place,
+        "slower than one a second, not the configured 100/s: {wait}s for place {place}"
+    );
+}
+
+on_both_lines!(
+    settings_are_visible,
+    surge_switch_places_and_slots,
+    admission_tokens_cannot_be_misused,
+    presale_shuffle_then_fifo,
+    estimate_follows_measured_rate,
+);
