@@ -54,6 +54,18 @@ enum Command {
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         release: bool,
     },
+    /// Waiting-room joins per second: `--users` distinct users join one event.
+    Joins {
+        /// Distinct users joining (bounded: at most 1,000,000).
+        #[arg(long, default_value_t = 50_000)]
+        users: usize,
+        /// Concurrent requests.
+        #[arg(long, default_value_t = 128)]
+        concurrency: usize,
+        /// The event's capacity (joiners beyond it wait in line).
+        #[arg(long, default_value_t = 1000)]
+        capacity: i64,
+    },
 }
 
 #[tokio::main]
@@ -90,7 +102,115 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Joins {
+            users,
+            concurrency,
+            capacity,
+        } => joins(&cli.url, &jwt, users.min(1_000_000), concurrency, capacity).await,
     }
+}
+
+async fn joins(
+    url: &str,
+    jwt: &Jwt,
+    users: usize,
+    concurrency: usize,
+    capacity: i64,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let admin = jwt.issue("load-admin", Role::Admin, Some("load"))?;
+    let event: Value = client
+        .post(format!("{url}/api/admin/events"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "name": format!("Join load {}", uuid::Uuid::new_v4().simple()),
+            "startsAt": "2030-01-01T20:00:00Z",
+            "capacity": capacity,
+            "admitRatePerSec": 100,
+            "ticketTypes": [{"name": "GA", "price": 1000, "quantity": 1000}]
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let event_id = event["id"].as_str().context("event id")?.to_string();
+    // Tokens are minted before the clock starts: the measurement is of joins, not signing.
+    let tokens: Arc<Vec<String>> = Arc::new(
+        (0..users)
+            .map(|i| jwt.issue(&format!("joiner-{i}"), Role::User, None))
+            .collect::<Result<_, _>>()?,
+    );
+    println!("event {event_id}: {users} users join, {concurrency} at a time, capacity {capacity}");
+    let next = Arc::new(AtomicU64::new(0));
+    let (admitted, waiting, errors) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, tokens, next) = (client.clone(), tokens.clone(), next.clone());
+        let (admitted, waiting, errors) = (admitted.clone(), waiting.clone(), errors.clone());
+        let (url, event_id) = (url.to_string(), event_id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                if i >= tokens.len() {
+                    return latencies;
+                }
+                let t0 = Instant::now();
+                let r = client
+                    .post(format!("{url}/api/queue/join"))
+                    .bearer_auth(&tokens[i])
+                    .json(&json!({"eventId": event_id}))
+                    .send()
+                    .await;
+                latencies.push(t0.elapsed().as_micros() as u64);
+                match r {
+                    Ok(r) if r.status().is_success() => {
+                        let body: Value = r.json().await.unwrap_or_default();
+                        if body["admitted"] == true {
+                            admitted.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            waiting.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let median = latencies.get(latencies.len() / 2).copied().unwrap_or(0) as f64 / 1000.0;
+    let p99 = latencies
+        .get(latencies.len() * 99 / 100)
+        .copied()
+        .unwrap_or(0) as f64
+        / 1000.0;
+    let errors = errors.load(Ordering::Relaxed);
+    println!(
+        "joins: {users} in {elapsed:.2} s = {:.0} joins/s; {} admitted at once, {} waiting, {errors} errors; latency ms: median {median:.2}, p99 {p99:.2}",
+        users as f64 / elapsed,
+        admitted.load(Ordering::Relaxed),
+        waiting.load(Ordering::Relaxed),
+    );
+    if errors > 0 {
+        bail!("{errors} joins failed");
+    }
+    Ok(())
 }
 
 #[derive(Default)]
