@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, hold, jwt, mapsEqual, once, sleep, startServer, truth, userToken,
+  Mirror, api, connect, createEvent, eventually, hold, join, jwt, mapsEqual, once, sleep, startServer, truth, userToken,
 } from "./harness.mjs";
 
 let server;
@@ -193,6 +193,26 @@ describe("session restore", () => {
     mirror.applySnapshot(await s.emitWithAck("join:event", event.id));
     const t = await truth(server, event.id);
     await eventually(() => mapsEqual(mirror.seats, t.seats), "restored mirror to converge");
+    s.close();
+  });
+
+  test("a waiting user's place in line comes back on reconnect", async () => {
+    const { event } = await createEvent(server, { capacity: 1 });
+    assert.equal((await join(server, userToken("first-in"), event.id)).body.admitted, true);
+    const me = userToken("second-in");
+    const waiting = await join(server, me, event.id);
+    assert.equal(waiting.body.position, 1);
+
+    const s = await connect(server, me, { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    const position = once(s, "queue:position");
+    await s.emitWithAck("join:queue", event.id);
+    assert.equal((await position).position, 1);
+    const restored = once(s, "session:restored", 10_000);
+    s.io.engine.close();
+    const r = await restored;
+    assert.equal(r.queue.eventId, event.id);
+    assert.equal(r.queue.position, 1, "same place after the reconnect");
+    assert.equal(r.queue.number, waiting.body.number);
     s.close();
   });
 });
