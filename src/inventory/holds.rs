@@ -125,34 +125,14 @@ impl Inventory {
             });
         }
         items.sort_by(|a, b| a.seat_id.cmp(&b.seat_id));
-        let total = items.iter().map(|i| i.price * i.quantity).sum();
-        let expires_at = now + terms.hold_ms;
-        insert_reservation(
-            &mut tx,
-            &reservation_id,
-            event_id,
-            user_id,
-            total,
-            now,
-            expires_at,
-        )
-        .await?;
-        insert_items(&mut tx, &reservation_id, &items).await?;
+        let reservation = pending(&reservation_id, event_id, now, terms.hold_ms, items);
+        insert_pending(&mut tx, &reservation, user_id).await?;
         let mut stock = Vec::with_capacity(per_type.len());
         for (type_id, n) in &per_type {
             stock.push(move_stock(&mut tx, type_id, *n, 0).await?);
         }
         tx.commit().await?;
 
-        let reservation = Reservation {
-            id: reservation_id.clone(),
-            event_id: event_id.to_string(),
-            status: ReservationStatus::Pending,
-            expires_at,
-            created_at: now,
-            items,
-            total,
-        };
         let change = InventoryChange {
             event_id: event_id.to_string(),
             reservation_id,
@@ -215,25 +195,15 @@ impl Inventory {
     ) -> Result<(Reservation, InventoryChange)> {
         let now = self.clock.now_ms();
         let reservation_id = new_id();
-        let items = vec![ReservationItem {
+        let item = ReservationItem {
             seat_id: None,
             ticket_type_id: ticket_type_id.to_string(),
             quantity,
             price,
-        }];
-        let total = price * quantity;
+        };
+        let reservation = pending(&reservation_id, event_id, now, hold_ms, vec![item]);
         let mut tx = self.db.pool.begin().await?;
-        insert_reservation(
-            &mut tx,
-            &reservation_id,
-            event_id,
-            user_id,
-            total,
-            now,
-            now + hold_ms,
-        )
-        .await?;
-        insert_items(&mut tx, &reservation_id, &items).await?;
+        insert_pending(&mut tx, &reservation, user_id).await?;
         // The stock check and the decrement are one conditional UPDATE, last before COMMIT.
         let row = sqlx::query(
             "UPDATE ticket_types SET held = held + $1, version = version + 1 \
@@ -264,15 +234,6 @@ impl Inventory {
                 remaining_quantity: row.try_get("remaining")?,
                 version: row.try_get("version")?,
             }],
-        };
-        let reservation = Reservation {
-            id: reservation_id,
-            event_id: event_id.to_string(),
-            status: ReservationStatus::Pending,
-            expires_at: now + hold_ms,
-            created_at: now,
-            items,
-            total,
         };
         Ok((reservation, change))
     }
@@ -565,25 +526,50 @@ async fn set_status(
     Ok(())
 }
 
-async fn insert_reservation(
-    tx: &mut Transaction<'static, Any>,
+/// A new pending reservation of `items`, not yet stored.
+fn pending(
     id: &str,
     event_id: &str,
-    user_id: &str,
-    total: i64,
     now: Millis,
-    expires_at: Millis,
+    hold_ms: i64,
+    items: Vec<ReservationItem>,
+) -> Reservation {
+    Reservation {
+        id: id.to_string(),
+        event_id: event_id.to_string(),
+        status: ReservationStatus::Pending,
+        expires_at: now + hold_ms,
+        created_at: now,
+        total: items.iter().map(|i| i.price * i.quantity).sum(),
+        items,
+    }
+}
+
+/// Stores a pending reservation and its items.
+async fn insert_pending(
+    tx: &mut Transaction<'static, Any>,
+    r: &Reservation,
+    user_id: &str,
+) -> Result<()> {
+    insert_reservation(tx, r, user_id).await?;
+    insert_items(tx, &r.id, &r.items).await
+}
+
+async fn insert_reservation(
+    tx: &mut Transaction<'static, Any>,
+    r: &Reservation,
+    user_id: &str,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO reservations (id, event_id, user_id, status, total, created_at, expires_at, updated_at) \
          VALUES ($1, $2, $3, 'pending', $4, $5, $6, $5)",
     )
-    .bind(id)
-    .bind(event_id)
+    .bind(&r.id)
+    .bind(&r.event_id)
     .bind(user_id)
-    .bind(total)
-    .bind(now)
-    .bind(expires_at)
+    .bind(r.total)
+    .bind(r.created_at)
+    .bind(r.expires_at)
     .execute(&mut **tx)
     .await
     .map_err(|e| match &e {
