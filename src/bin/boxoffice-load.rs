@@ -117,27 +117,20 @@ async fn joins(
     concurrency: usize,
     capacity: i64,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let admin = jwt.issue("load-admin", Role::Admin, Some("load"))?;
-    let event: Value = client
-        .post(format!("{url}/api/admin/events"))
-        .bearer_auth(&admin)
-        .json(&json!({
+    let client = http_client(concurrency)?;
+    let event_id = create_event(
+        &client,
+        url,
+        jwt,
+        json!({
             "name": format!("Join load {}", uuid::Uuid::new_v4().simple()),
             "startsAt": "2030-01-01T20:00:00Z",
             "capacity": capacity,
             "admitRatePerSec": 100,
             "ticketTypes": [{"name": "GA", "price": 1000, "quantity": 1000}]
-        }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let event_id = event["id"].as_str().context("event id")?.to_string();
+        }),
+    )
+    .await?;
     // Tokens are minted before the clock starts: the measurement is of joins, not signing.
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..users)
@@ -213,6 +206,54 @@ async fn joins(
     Ok(())
 }
 
+/// Joins the event's waiting room; returns the admission token (empty if not admitted).
+async fn join(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    event_id: &str,
+) -> anyhow::Result<String> {
+    let body: Value = client
+        .post(format!("{url}/api/queue/join"))
+        .bearer_auth(token)
+        .json(&json!({"eventId": event_id}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["admissionToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+fn http_client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+/// Creates the benchmark's own event through the admin API; returns its id.
+async fn create_event(
+    client: &reqwest::Client,
+    url: &str,
+    jwt: &Jwt,
+    spec: Value,
+) -> anyhow::Result<String> {
+    let admin = jwt.issue("load-admin", Role::Admin, Some("load"))?;
+    let event: Value = client
+        .post(format!("{url}/api/admin/events"))
+        .bearer_auth(&admin)
+        .json(&spec)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(event["id"].as_str().context("event id")?.to_string())
+}
+
 #[derive(Default)]
 struct Counters {
     held: AtomicU64,
@@ -231,11 +272,7 @@ async fn holds(
     max_seats: usize,
     release: bool,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let admin = jwt.issue("load-admin", Role::Admin, Some("load"))?;
+    let client = http_client(concurrency)?;
     let per_row = 50usize;
     let rows = seats.div_ceil(per_row).max(1);
     let sections: Vec<Value> = (0..rows.div_ceil(100))
@@ -243,23 +280,20 @@ async fn holds(
             json!({"name": format!("S{i}"), "rows": (rows - i * 100).min(100), "seatsPerRow": per_row, "ticketTypeIndex": 0})
         })
         .collect();
-    let event: Value = client
-        .post(format!("{url}/api/admin/events"))
-        .bearer_auth(&admin)
-        .json(&json!({
+    let event_id = create_event(
+        &client,
+        url,
+        jwt,
+        json!({
             "name": format!("Load test {}", uuid::Uuid::new_v4().simple()),
             "startsAt": "2030-01-01T20:00:00Z",
             "capacity": 10_000_000,
             "holdSeconds": 600,
             "ticketTypes": [{"name": "Seat", "price": 1000}],
             "seatMap": {"sections": sections}
-        }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let event_id = event["id"].as_str().context("event id")?.to_string();
+        }),
+    )
+    .await?;
     let seat_list: Value = client
         .get(format!("{url}/api/events/{event_id}/seats"))
         .send()
@@ -289,7 +323,16 @@ async fn holds(
         let (url, event_id) = (url.to_string(), event_id.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            // Shopping needs an admission; a cancel gives the slot back, so the buyer joins
+            // again when told it is no longer admitted (the event's capacity is huge, so a
+            // join admits at once). Joins are not counted as hold attempts.
+            let mut admission = String::new();
             while Instant::now() < deadline {
+                if admission.is_empty() {
+                    admission = join(&client, &url, &token, &event_id)
+                        .await
+                        .unwrap_or_default();
+                }
                 let wanted: Vec<String> = {
                     let mut rng = rand::thread_rng();
                     let n = rng.gen_range(1..=max_seats);
@@ -299,6 +342,7 @@ async fn holds(
                 let resp = client
                     .post(format!("{url}/api/seats/reserve"))
                     .bearer_auth(&token)
+                    .header("x-admission-token", &admission)
                     .json(&json!({"eventId": event_id, "seatIds": wanted}))
                     .send()
                     .await;
@@ -322,12 +366,17 @@ async fn holds(
                                     .unwrap_or(false);
                                 if ok {
                                     counters.released.fetch_add(1, Ordering::Relaxed);
+                                    admission.clear();
                                 }
                             }
                         }
                     }
                     409 => {
                         counters.conflicts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    403 => {
+                        latencies.pop();
+                        admission.clear();
                     }
                     _ => {
                         counters.errors.fetch_add(1, Ordering::Relaxed);
