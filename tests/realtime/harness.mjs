@@ -68,9 +68,17 @@ export async function freePort() {
 }
 
 const started = new Set();
-process.on("exit", () => {
+const killAll = () => {
   for (const s of started) s.proc.kill("SIGKILL");
-});
+};
+// Never leave server processes behind, however this process ends.
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
 
 /** Starts one server process and waits until it answers. */
 export async function startServer({ databaseUrl, redis, prefix, port, env = {} } = {}) {
