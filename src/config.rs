@@ -105,6 +105,15 @@ pub struct Config {
     #[arg(long, env = "REDIS_STREAM_BUFFER", default_value_t = 65_536)]
     pub redis_stream_buffer: usize,
 
+    /// Sign-ins, registrations and guest sessions per second per client IP (burst: 4×).
+    /// 0 switches the limit off.
+    #[arg(long, env = "AUTH_RATE_PER_IP", default_value_t = 10.0)]
+    pub auth_rate_per_ip: f64,
+
+    /// Shopping and queue calls per second per user (burst: 4×). 0 switches it off.
+    #[arg(long, env = "SHOP_RATE_PER_USER", default_value_t = 20.0)]
+    pub shop_rate_per_user: f64,
+
     /// Database connections per instance (SQLite always uses one writer connection).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
@@ -148,6 +157,8 @@ impl Config {
             redis_prefix: "boxoffice".into(),
             queue_tick_ms: 200,
             queue_ticker: false,
+            auth_rate_per_ip: 10.0,
+            shop_rate_per_user: 20.0,
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::coord::{Coord, MemoryCoord, RedisCoord};
 use crate::db::Db;
+use crate::http::rate_limit::{Buckets, Limits};
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
 use crate::metrics::Metrics;
@@ -114,6 +115,10 @@ impl Application {
             idempotency: IdempotencyStore::new(db.clone(), clock),
             coord,
             metrics: metrics.clone(),
+            limits: Arc::new(Limits {
+                identity: Buckets::new(config.auth_rate_per_ip, config.auth_rate_per_ip * 4.0),
+                shopping: Buckets::new(config.shop_rate_per_user, config.shop_rate_per_user * 4.0),
+            }),
             settings: Arc::new(Settings {
                 allow_guests: config.allow_guests,
                 max_body_bytes: config.max_body_bytes,
@@ -207,9 +212,13 @@ impl Application {
             shutdown.await;
             close_sockets().await;
         };
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         if let Some(s) = sweeper {
             s.abort();
         }

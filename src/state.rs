@@ -7,6 +7,7 @@ use crate::admission::Admission;
 use crate::auth::Users;
 use crate::coord::Coord;
 use crate::db::Backend;
+use crate::http::rate_limit::Limits;
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
@@ -22,6 +23,7 @@ pub struct AppState {
     /// Sessions (and, later, the line) shared by instances: in memory or in Redis.
     pub coord: Arc<dyn Coord>,
     pub metrics: Arc<Metrics>,
+    pub limits: Arc<Limits>,
     pub settings: Arc<Settings>,
 }
 

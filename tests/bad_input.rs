@@ -445,3 +445,75 @@ on_both_databases!(
     bad_tokens_are_refused,
     bad_event_definitions
 );
+
+/// Floods get 429 with Retry-After, before doing any work, and change nothing.
+async fn floods_are_rate_limited(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.auth_rate_per_ip = 2.0;
+        c.shop_rate_per_user = 5.0;
+    })
+    .await;
+    // Sign-in flood from one address: the burst (4 × 2) passes, then 429.
+    let mut limited = 0;
+    for i in 0..30 {
+        let (s, b) = app
+            .post(
+                "/api/auth/login",
+                None,
+                json!({"email": format!("nobody{i}@example.com"), "password": "wrong password"}),
+            )
+            .await;
+        match s {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(code(&b), "rate_limited");
+                limited += 1;
+            }
+            other => panic!("unexpected {other}: {b}"),
+        }
+    }
+    assert!(limited >= 20, "{limited} of 30 sign-ins refused");
+    let resp = app
+        .client
+        .post(app.url("/api/auth/guest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().get("retry-after").is_some());
+
+    // One user hammering holds: refused once over the limit; stock untouched by the refused.
+    let event = app.simple_event(1, 2, 1000).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let token = app.token("hammer");
+    let admission = app.admission(&token, &event_id).await;
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..60 {
+        let (s, _) = app
+            .send(
+                app.client
+                    .post(app.url("/api/reservations"))
+                    .bearer_auth(&token)
+                    .header("X-Admission-Token", &admission)
+                    .json(&json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 1})),
+            )
+            .await;
+        match s {
+            StatusCode::CREATED => ok += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(refused > 0 && ok > 0, "{ok} held, {refused} refused");
+    assert_eq!(
+        app.remaining(&event_id, 1).await,
+        1000 - ok,
+        "refused requests changed nothing"
+    );
+    // Someone else is not slowed down by it.
+    let (s, _) = app.buy(&app.token("bystander"), &event_id, &ga, 1).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+on_both_databases!(floods_are_rate_limited);

@@ -40,8 +40,11 @@ fn json_error(rejection: JsonRejection) -> Error {
 
 /// The bearer token from `Authorization`, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_header(&parts.headers)
+}
+
+pub fn bearer_header(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)?
         .to_str()
         .ok()?

@@ -10,6 +10,7 @@ mod events;
 pub mod extract;
 mod idempotency;
 mod queue;
+pub mod rate_limit;
 mod reservations;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -39,6 +40,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::layer,
         ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
 
