@@ -1,0 +1,164 @@
+// Browser-test harness: a real server process (SQLite in a temp dir, the built web app),
+// Debian's Chromium driven by playwright-core, and helpers to act as two people.
+
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+export const BIN = process.env.BOXOFFICE_BIN ?? path.join(root, "target/debug/boxoffice");
+export const WEB_DIR = path.join(root, "web/dist");
+export const SHOTS = path.join(root, "docs/screenshots");
+const SECRET = "browser-test-secret-browser-test-secret-00";
+mkdirSync(SHOTS, { recursive: true });
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function adminToken() {
+  const b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const h = b({ alg: "HS256", typ: "JWT" });
+  const p = b({ sub: "e2e-admin", role: "admin", iat: now, exp: now + 3600 });
+  return `${h}.${p}.${createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url")}`;
+}
+
+const running = new Set();
+const killAll = () => running.forEach((p) => p.kill("SIGKILL"));
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { killAll(); process.exit(130); });
+
+/** A server on `port` over the data in `dir`; restartable on the same port and data. */
+export class Server {
+  constructor() {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), "bo-e2e-"));
+    this.port = null;
+  }
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    this.port ??= await freePort();
+    const env = {
+        ...process.env,
+        HOST: "127.0.0.1",
+        PORT: String(this.port),
+        DATABASE_URL: `sqlite://${this.dir}/boxoffice.db`,
+        DATA_DIR: this.dir,
+        WEB_DIR,
+        JWT_SECRET: SECRET,
+        SEED_DEMO: "false",
+        RUST_LOG: "boxoffice=warn",
+    };
+    // Embedded mode: whatever Redis the test environment points at is not for this server.
+    delete env.REDIS_URL;
+    delete env.REDIS_HOST;
+    this.proc = spawn(BIN, [], { env, stdio: ["ignore", "inherit", "inherit"] });
+    running.add(this.proc);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if ((await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(1000) })).ok) return this;
+      } catch {}
+      if (Date.now() > deadline) throw new Error("server did not start");
+      await sleep(100);
+    }
+  }
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once("exit", r));
+    this.proc.kill("SIGTERM");
+    await Promise.race([exited, sleep(5000).then(() => this.proc.kill("SIGKILL"))]);
+    running.delete(this.proc);
+  }
+  cleanup() {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+  async api(method, route, body, token = adminToken()) {
+    const r = await fetch(`${this.url}/api${route}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  }
+  /** An event shaped like the demo: three priced sections and two general-admission types. */
+  async createEvent(extra = {}) {
+    const r = await this.api("POST", "/admin/events", {
+      name: "The Midnight Orchestra",
+      venue: "Riverside Hall",
+      startsAt: "2030-03-14T20:00:00Z",
+      holdSeconds: 600,
+      ticketTypes: [
+        { name: "Stalls", price: 9500 },
+        { name: "Circle", price: 6500 },
+        { name: "Standing", price: 3500, quantity: 200 },
+      ],
+      seatMap: {
+        sections: [
+          { name: "Stalls", rows: 6, seatsPerRow: 14, ticketTypeIndex: 0 },
+          { name: "Circle", rows: 4, seatsPerRow: 12, ticketTypeIndex: 1 },
+        ],
+      },
+      ...extra,
+    });
+    if (r.status !== 201) throw new Error(`create event: ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    ],
+  });
+}
+
+/** A person: a fresh browser context, signed in as a guest. */
+export async function person(browser, server, viewport = { width: 1100, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(server.url);
+  await page.getByTestId("guest").click();
+  await page.getByTestId("events").waitFor();
+  return page;
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The remaining count shown for a ticket type on the event page. */
+export async function remaining(page, typeName) {
+  return Number(await page.getByTestId(`type-${typeName}`).getByTestId("remaining").textContent());
+}
+
+/** Waits (bounded) until `check()` is true. */
+export async function within(ms, check, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return Date.now();
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(25);
+  }
+}

@@ -1,0 +1,57 @@
+import { useState } from "react";
+import { savedSession, saveSession, type User } from "./api";
+import { ConnectionIndicator } from "./components/ConnectionIndicator";
+import { SocketProvider } from "./hooks/useSocket";
+import { Checkout } from "./pages/Checkout";
+import { EventPage } from "./pages/EventPage";
+import { Events } from "./pages/Events";
+import { Orders } from "./pages/Orders";
+import { SignIn } from "./pages/SignIn";
+import { WaitingRoom } from "./pages/WaitingRoom";
+import { Link, match, usePath } from "./router";
+
+function Screen({ path }: { path: string }) {
+  let m;
+  if ((m = match("/events/:id/queue", path))) return <WaitingRoom key={m.id} eventId={m.id} />;
+  if ((m = match("/events/:id", path))) return <EventPage key={m.id} eventId={m.id} />;
+  if ((m = match("/checkout/:id", path))) return <Checkout key={m.id} reservationId={m.id} />;
+  if (match("/orders", path)) return <Orders />;
+  return <Events />;
+}
+
+export function App() {
+  const [session, setSession] = useState<{ token: string; user: User } | null>(savedSession);
+  const path = usePath();
+
+  const signIn = (s: { token: string; user: User }) => {
+    saveSession(s);
+    setSession(s);
+  };
+
+  return (
+    <SocketProvider token={session?.token ?? null}>
+      <header className="top">
+        <Link to="/" className="brand">
+          <svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true" className="brand-icon">
+            <path d="M1 1h20v4a3 3 0 0 0 0 6v4H1v-4a3 3 0 0 0 0-6z" fill="#f59e0b" />
+          </svg>
+          Boxoffice
+        </Link>
+        {session && (
+          <nav aria-label="Main">
+            <Link to="/">Events</Link>
+            <Link to="/orders">My orders</Link>
+          </nav>
+        )}
+        <ConnectionIndicator />
+        {session && (
+          <span className="who">
+            {session.user.name}
+            <button type="button" className="link" onClick={() => { saveSession(null); setSession(null); }}>Sign out</button>
+          </span>
+        )}
+      </header>
+      <div className="page">{session ? <Screen path={path} /> : <SignIn onSignedIn={signIn} />}</div>
+    </SocketProvider>
+  );
+}

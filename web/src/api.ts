@@ -1,0 +1,169 @@
+// A typed client for the REST API (shared/PROTOCOL.md). Every non-2xx answer becomes an
+// ApiError carrying the server's stable code, so screens can say what went wrong.
+
+export interface User {
+  id: string;
+  name: string;
+  email?: string;
+  role?: string;
+}
+
+export interface TicketType {
+  id: string;
+  name: string;
+  price: number;
+  total: number;
+  remainingQuantity: number;
+  seated: boolean;
+  version: number;
+}
+
+export interface QueueSummary {
+  active: boolean;
+  capacity: number;
+  activeShoppers: number;
+  totalWaiting: number;
+  servingNumber?: number;
+  measuredAdmitRate?: number;
+}
+
+export interface EventInfo {
+  id: string;
+  name: string;
+  venue: string;
+  startsAt: string;
+  saleOpensAt: string;
+  hasSeatMap: boolean;
+  holdSeconds: number;
+  admitRatePerSec: number;
+  ticketTypes: TicketType[];
+  queue?: QueueSummary;
+}
+
+export interface Seat {
+  id: string;
+  section: string;
+  row: string;
+  number: number;
+  x: number;
+  y: number;
+  ticketTypeId: string;
+  status: "available" | "held" | "sold";
+  version: number;
+}
+
+export interface ReservationItem {
+  seatId?: string;
+  ticketTypeId: string;
+  quantity: number;
+  price: number;
+}
+
+export interface Reservation {
+  id: string;
+  eventId: string;
+  status: "pending" | "paid" | "cancelled" | "expired";
+  expiresAt: string;
+  createdAt: string;
+  items: ReservationItem[];
+  total: number;
+}
+
+export interface QueueAnswer {
+  eventId: string;
+  admitted: boolean;
+  position: number | null;
+  number: number | null;
+  totalWaiting: number;
+  estimatedWaitTime: number;
+  admissionToken?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = "boxoffice.session";
+
+export function savedSession(): { token: string; user: User } | null {
+  try {
+    return JSON.parse(localStorage.getItem(TOKEN_KEY) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(s: { token: string; user: User } | null) {
+  if (s) localStorage.setItem(TOKEN_KEY, JSON.stringify(s));
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const token = savedSession()?.token;
+  const res = await fetch(`/api${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    throw new ApiError(res.status, e.code ?? "error", e.message ?? res.statusText, e);
+  }
+  return data as T;
+}
+
+/** Admission tokens per event, for this tab. */
+const admissions = new Map<string, string>();
+export const admissionFor = (eventId: string) => admissions.get(eventId);
+export const rememberAdmission = (eventId: string, token: string | undefined) => {
+  if (token) admissions.set(eventId, token);
+};
+
+function admitted(eventId: string): Record<string, string> {
+  const token = admissions.get(eventId);
+  return token ? { "x-admission-token": token } : {};
+}
+
+export const api = {
+  register: (email: string, password: string, name: string) =>
+    call<{ token: string; user: User }>("POST", "/auth/register", { email, password, name }),
+  login: (email: string, password: string) => call<{ token: string; user: User }>("POST", "/auth/login", { email, password }),
+  guest: () => call<{ token: string; user: User }>("POST", "/auth/guest"),
+  events: () => call<EventInfo[]>("GET", "/events"),
+  event: (id: string) => call<EventInfo>("GET", `/events/${id}`),
+  seats: (id: string) => call<{ eventId: string; seats: Seat[] }>("GET", `/events/${id}/seats`),
+  joinQueue: async (eventId: string) => {
+    const a = await call<QueueAnswer>("POST", "/queue/join", { eventId });
+    rememberAdmission(eventId, a.admissionToken);
+    return a;
+  },
+  queueStatus: async (eventId: string) => {
+    const a = await call<QueueAnswer>("GET", `/queue/status/${eventId}`);
+    rememberAdmission(eventId, a.admissionToken);
+    return a;
+  },
+  leaveQueue: (eventId: string) => call<null>("POST", "/queue/leave", { eventId }),
+  holdSeats: (eventId: string, seatIds: string[]) =>
+    call<{ reservation: Reservation }>("POST", "/seats/reserve", { eventId, seatIds }, admitted(eventId)),
+  holdTickets: (eventId: string, ticketTypeId: string, quantity: number) =>
+    call<{ reservation: Reservation }>("POST", "/reservations", { eventId, ticketTypeId, quantity }, admitted(eventId)),
+  pay: (id: string) => call<{ reservation: Reservation }>("POST", `/reservations/${id}/pay`, {}),
+  cancel: (id: string) => call<{ reservation: Reservation }>("DELETE", `/reservations/${id}`),
+  reservations: () => call<Reservation[]>("GET", "/reservations"),
+};
+
+export const money = (cents: number) =>
+  (cents / 100).toLocaleString("en-US", { style: "currency", currency: "USD" });

@@ -1,0 +1,99 @@
+// The update logic every live view shares, kept free of React so it can be tested alone.
+//
+// The server gives every seat and ticket type a version that grows with each change, and
+// pushes carry the new versions. A client keeps, per item, the newest version it has seen
+// and ignores anything older: so a snapshot and pushes may arrive in any order (a push that
+// raced a snapshot, a batch that repeats a change, a replay after a reconnect) and the view
+// still ends at the server's state.
+
+export type SeatStatus = "available" | "held" | "sold";
+
+export interface SeatState {
+  status: SeatStatus;
+  version: number;
+}
+
+export interface StockState {
+  remainingQuantity: number;
+  version: number;
+}
+
+/** One seat push (`seat:selected`, `seat:released`, `seat:sold`): parallel arrays. */
+export interface SeatBatch {
+  eventId: string;
+  seatIds: string[];
+  versions: number[];
+}
+
+export interface StockUpdate {
+  ticketTypeId: string;
+  remainingQuantity: number;
+  version: number;
+}
+
+/** `ticket:updated`: the contract's fields, plus `updates` when one message carries
+ *  several ticket types. */
+export interface TicketUpdated extends StockUpdate {
+  eventId: string;
+  updates?: StockUpdate[];
+}
+
+export const SEAT_EVENTS: Record<string, SeatStatus> = {
+  "seat:selected": "held",
+  "seat:released": "available",
+  "seat:sold": "sold",
+};
+
+/** Applies `next` to `map` if it is newer than what the map holds. Returns the same map
+ *  when nothing changed, so React can skip a render. */
+export function applyVersioned<T extends { version: number }>(
+  map: ReadonlyMap<string, T>,
+  entries: Iterable<[string, T]>,
+): ReadonlyMap<string, T> {
+  let out: Map<string, T> | null = null;
+  for (const [id, next] of entries) {
+    const cur = (out ?? map).get(id);
+    if (cur && cur.version >= next.version) continue;
+    out ??= new Map(map);
+    out.set(id, next);
+  }
+  return out ?? map;
+}
+
+/** A seat push, as entries for [`applyVersioned`]. A malformed batch (arrays of different
+ *  lengths) is applied only as far as both arrays go. */
+export function seatBatchEntries(batch: SeatBatch, status: SeatStatus): [string, SeatState][] {
+  const n = Math.min(batch.seatIds.length, batch.versions.length);
+  const out: [string, SeatState][] = [];
+  for (let i = 0; i < n; i++) out.push([batch.seatIds[i], { status, version: batch.versions[i] }]);
+  return out;
+}
+
+/** Every stock change one `ticket:updated` carries. */
+export function stockEntries(msg: TicketUpdated): [string, StockState][] {
+  const updates = msg.updates && msg.updates.length > 0 ? msg.updates : [msg];
+  return updates.map((u) => [u.ticketTypeId, { remainingQuantity: u.remainingQuantity, version: u.version }]);
+}
+
+/** A snapshot is applied like any other update: newer wins. After a reconnect this is the
+ *  resync, and anything the socket missed while it was away is in it. */
+export function snapshotEntries<T extends { id: string; version: number }, S>(
+  items: T[],
+  pick: (item: T) => S,
+): [string, S & { version: number }][] {
+  return items.map((i) => [i.id, { ...pick(i), version: i.version }]);
+}
+
+/** A waiting user's place from the line's progress: number - servingNumber, never more
+ *  than the place already shown (places only go down). */
+export function placeInLine(number: number | null, servingNumber: number, shown: number | null): number | null {
+  if (number == null) return shown;
+  const place = Math.max(1, number - servingNumber);
+  return shown == null ? place : Math.min(shown, place);
+}
+
+/** Seconds of waiting for `place` at `ratePerSec` (the server's measured rate). */
+export function waitSeconds(place: number, ratePerSec: number): number {
+  if (!(ratePerSec > 0)) return 0;
+  return Math.ceil(place / ratePerSec);
+}

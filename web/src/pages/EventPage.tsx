@@ -1,0 +1,157 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { api, ApiError, money, type EventInfo } from "../api";
+import { SeatMap } from "../components/SeatMap";
+import { useSeatUpdates } from "../hooks/useSeatUpdates";
+import { useTicketUpdates } from "../hooks/useTicketUpdates";
+import { navigate } from "../router";
+
+/** Keeps the admission alive (and the token fresh) while the page is open. */
+const KEEPALIVE_MS = 60_000;
+
+export function EventPage({ eventId }: { eventId: string }) {
+  const [event, setEvent] = useState<EventInfo | null>(null);
+  const [admitted, setAdmitted] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [mine, setMine] = useState<ReadonlySet<string>>(new Set());
+  const [quantity, setQuantity] = useState<Record<string, number>>({});
+  const [busy, setBusy] = useState(false);
+
+  // Entering the event means joining its waiting room: straight in while there is room,
+  // otherwise to the line.
+  useEffect(() => {
+    let live = true;
+    api.joinQueue(eventId).then((a) => {
+      if (!live) return;
+      if (a.admitted) setAdmitted(true);
+      else navigate(`/events/${eventId}/queue`, true);
+    }).catch((e) => live && setError(e instanceof ApiError ? e.message : "Could not open this event."));
+    api.event(eventId).then((e) => live && setEvent(e)).catch(() => live && setError("Could not load this event."));
+    const keepalive = setInterval(() => api.queueStatus(eventId).catch(() => undefined), KEEPALIVE_MS);
+    return () => {
+      live = false;
+      clearInterval(keepalive);
+    };
+  }, [eventId]);
+
+  const refreshMine = useCallback(() => {
+    api.reservations().then((rs) => {
+      const ids = rs.filter((r) => r.status === "pending" && r.eventId === eventId).flatMap((r) => r.items.map((i) => i.seatId).filter(Boolean) as string[]);
+      setMine(new Set(ids));
+    }).catch(() => undefined);
+  }, [eventId]);
+  useEffect(refreshMine, [refreshMine]);
+
+  const stock = useTicketUpdates(eventId, event?.ticketTypes);
+  const { layout, states } = useSeatUpdates(eventId, !!event?.hasSeatMap);
+
+  const seatById = useMemo(() => new Map(layout.map((s) => [s.id, s])), [layout]);
+  const seatName = useCallback((id: string) => {
+    const s = seatById.get(id);
+    return s ? `${s.section} row ${s.row} seat ${s.number}` : "a seat you picked";
+  }, [seatById]);
+
+  // A seat someone else just took leaves my selection, and I am told so.
+  useEffect(() => {
+    const gone = [...selected].filter((id) => (states.get(id)?.status ?? "available") !== "available");
+    if (gone.length === 0) return;
+    setSelected((sel) => new Set([...sel].filter((id) => !gone.includes(id))));
+    setError(`Sorry — ${gone.map(seatName).join(", ")} ${gone.length === 1 ? "was" : "were"} just taken by someone else.`);
+  }, [states, selected, seatName]);
+
+  const toggle = useCallback((id: string) => {
+    if ((states.get(id)?.status ?? "available") !== "available") {
+      setError("That seat is not available.");
+      return;
+    }
+    setError(null);
+    setSelected((sel) => {
+      const next = new Set(sel);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }, [states]);
+
+  const explain = (e: unknown) => {
+    if (e instanceof ApiError && e.code === "seat_unavailable") {
+      const taken = (e.details.seatIds as string[] | undefined) ?? [];
+      const names = taken.length ? taken.map(seatName).join(", ") : "a seat you picked";
+      return `Sorry — ${names} ${taken.length > 1 ? "were" : "was"} just taken by someone else. Pick another seat.`;
+    }
+    if (e instanceof ApiError && e.code === "sold_out") return "Sorry — not enough tickets of that type are left.";
+    if (e instanceof ApiError && e.code === "not_admitted") return "Your turn to shop has ended. Rejoin the waiting room to continue.";
+    if (e instanceof ApiError) return e.message;
+    return "Could not reach the box office. Try again.";
+  };
+
+  const hold = async (f: () => Promise<{ reservation: { id: string } }>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { reservation } = await f();
+      navigate(`/checkout/${reservation.id}`);
+    } catch (e) {
+      setError(explain(e));
+      if (e instanceof ApiError && e.code === "not_admitted") navigate(`/events/${eventId}/queue`);
+      refreshMine();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!event) return error ? <p className="error" role="alert">{error}</p> : <p aria-busy="true">Loading…</p>;
+  const typeName = new Map(event.ticketTypes.map((t) => [t.id, t]));
+  const selectedTotal = [...selected].reduce((n, id) => n + (typeName.get(seatById.get(id)?.ticketTypeId ?? "")?.price ?? 0), 0);
+
+  return (
+    <main data-testid="event-page" data-admitted={admitted}>
+      <h1>{event.name}</h1>
+      <p className="muted">{event.venue} · {new Date(event.startsAt).toLocaleString()} · holds last {Math.round(event.holdSeconds / 60)} min</p>
+      {error && <p className="error" role="alert" data-testid="error">{error}</p>}
+      <section aria-labelledby="tickets-h">
+        <h2 id="tickets-h">Tickets</h2>
+        <table className="tickets">
+          <thead><tr><th>Type</th><th>Price</th><th>Left</th><th /></tr></thead>
+          <tbody>
+            {event.ticketTypes.map((t) => {
+              const left = stock.get(t.id)?.remainingQuantity ?? t.remainingQuantity;
+              return (
+                <tr key={t.id} data-testid={`type-${t.name}`}>
+                  <td>{t.name}</td>
+                  <td>{money(t.price)}</td>
+                  <td data-testid="remaining" aria-live="polite">{left}</td>
+                  <td>
+                    {t.seated ? (
+                      <span className="muted">Pick seats below</span>
+                    ) : (
+                      <form className="buy" onSubmit={(e) => { e.preventDefault(); hold(() => api.holdTickets(eventId, t.id, quantity[t.id] ?? 1)); }}>
+                        <label className="sr-only" htmlFor={`q-${t.id}`}>Quantity of {t.name}</label>
+                        <select id={`q-${t.id}`} value={quantity[t.id] ?? 1} onChange={(e) => setQuantity({ ...quantity, [t.id]: Number(e.target.value) })}>
+                          {Array.from({ length: Math.min(10, Math.max(1, left)) }, (_, i) => i + 1).map((n) => <option key={n}>{n}</option>)}
+                        </select>
+                        <button type="submit" className="primary" disabled={busy || left === 0 || !admitted}>{left === 0 ? "Sold out" : "Buy"}</button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+      {event.hasSeatMap && (
+        <section aria-labelledby="seats-h">
+          <h2 id="seats-h">Seats</h2>
+          <SeatMap layout={layout} states={states} selected={selected} mine={mine} onToggle={toggle} />
+          <div className="hold-bar">
+            <span>{selected.size === 0 ? "No seats selected" : `${selected.size} seat${selected.size > 1 ? "s" : ""} · ${money(selectedTotal)}`}</span>
+            <button type="button" className="primary" data-testid="hold" disabled={busy || selected.size === 0 || !admitted} onClick={() => hold(() => api.holdSeats(eventId, [...selected]))}>
+              Hold seats
+            </button>
+          </div>
+        </section>
+      )}
+    </main>
+  );
+}
