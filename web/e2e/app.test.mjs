@@ -29,6 +29,16 @@ test("sign-in and event list screens", async () => {
   await within(5000, async () => (await page.getByTestId("connection").getAttribute("data-state")) === "connected", "socket connects");
   await shot(page, "events");
   await context.close();
+
+  // On a phone: the seat map fits, zooms and still says what each seat is.
+  const phone = await person(browser, server, { width: 390, height: 844 });
+  const events = await server.api("GET", "/events");
+  await phone.goto(`${server.url}/events/${events.body[0].id}`);
+  await phone.locator('[data-look="available"]').first().waitFor();
+  await phone.getByRole("button", { name: "Zoom in" }).click();
+  await phone.getByRole("button", { name: "Section Stalls, row A, seat 1, available" }).waitFor();
+  await shot(phone, "seatmap-phone");
+  await phone.context().close();
 });
 
 test("A sees B's purchase within 1 s, without reload", async () => {

@@ -40,6 +40,9 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const [focus, setFocus] = useState(0);
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
+  // Touch points in use, for two-finger pinch zoom on phones.
+  const touches = useRef(new Map<number, { x: number; y: number }>());
+  const pinch = useRef<number | null>(null);
   const svg = useRef<SVGSVGElement>(null);
 
   const { rows, order, box, labels } = useMemo(() => {
@@ -85,10 +88,29 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
     svg.current?.querySelector<SVGGElement>(`[data-seat="${order[next].id}"]`)?.focus();
   };
 
+  const spread = () => {
+    const [a, b] = [...touches.current.values()];
+    return a && b ? Math.hypot(a.x - b.x, a.y - b.y) : null;
+  };
   const onPointerDown = (e: PointerEvent) => {
+    touches.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    pinch.current = spread();
     drag.current = { x: e.clientX, y: e.clientY, moved: false };
   };
+  const onPointerEnd = (e: PointerEvent) => {
+    touches.current.delete(e.pointerId);
+    pinch.current = null;
+    setTimeout(() => (drag.current = null));
+  };
   const onPointerMove = (e: PointerEvent) => {
+    if (touches.current.has(e.pointerId)) touches.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (touches.current.size === 2) {
+      const now = spread();
+      if (now && pinch.current) zoomBy(now / pinch.current);
+      pinch.current = now;
+      if (drag.current) drag.current.moved = true;
+      return;
+    }
     const d = drag.current;
     if (!d || e.buttons === 0) return;
     const dx = e.clientX - d.x;
@@ -122,7 +144,8 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
         onKeyDown={move}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
-        onPointerUp={() => setTimeout(() => (drag.current = null))}
+        onPointerUp={onPointerEnd}
+        onPointerCancel={onPointerEnd}
         onWheel={(e) => zoomBy(e.deltaY < 0 ? 1.1 : 0.9)}
       >
         <defs>
