@@ -27,6 +27,5 @@ if [ -f web/package.json ]; then
   (cd web && npm run build)
 fi
 
-cargo build --release --bin boxoffice
-echo "start.sh: Boxoffice on http://localhost:${PORT:-3001} (Ctrl-C stops it)"
-exec ./target/release/boxoffice "$@"
+echo "start.sh: building the server; then Boxoffice runs on http://localhost:${PORT:-3001} (Ctrl-C stops it)"
+exec cargo run --release --quiet --bin boxoffice -- "$@"
