@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use boxoffice::waiting_room::line::{Line, LineSettings, Place};
+use boxoffice::waiting_room::line::{At, Line, LineSettings, Place};
 use boxoffice::waiting_room::redis::RedisLine;
 
 const USERS: usize = 100_000;
@@ -54,7 +54,17 @@ async fn hundred_thousand_join_one_event() {
                             return places;
                         }
                         let user = format!("u{i:06}");
-                        let p = line.join(event, &user, now, &settings).await.unwrap();
+                        let p = line
+                            .join(
+                                At {
+                                    event_id: event,
+                                    now,
+                                    settings: &settings,
+                                },
+                                &user,
+                            )
+                            .await
+                            .unwrap();
                         places.push((user, p));
                     }
                 }));
@@ -99,7 +109,14 @@ async fn hundred_thousand_join_one_event() {
             "line stalled at {} admitted",
             admitted_order.len()
         );
-        let tick = line.tick(event, now, &settings).await.unwrap();
+        let tick = line
+            .tick(At {
+                event_id: event,
+                now,
+                settings: &settings,
+            })
+            .await
+            .unwrap();
         assert!(!tick.skipped);
         assert!(
             tick.active_shoppers <= CAPACITY,
@@ -117,7 +134,16 @@ async fn hundred_thousand_join_one_event() {
             let (line, settings) = (line.clone(), settings.clone());
             tasks.push(tokio::spawn(async move {
                 for u in chunk {
-                    line.release(event, &u, now, &settings).await.unwrap();
+                    line.release(
+                        At {
+                            event_id: event,
+                            now,
+                            settings: &settings,
+                        },
+                        &u,
+                    )
+                    .await
+                    .unwrap();
                 }
             }));
         }

@@ -25,6 +25,14 @@ pub struct LineSettings {
     pub tick_ms: i64,
 }
 
+/// One event's line at one moment: what every operation on it needs.
+#[derive(Clone, Copy, Debug)]
+pub struct At<'a> {
+    pub event_id: &'a str,
+    pub now: Millis,
+    pub settings: &'a LineSettings,
+}
+
 /// Where a user stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Place {
@@ -70,47 +78,17 @@ pub struct LineSummary {
 pub trait Line: Send + Sync + 'static {
     /// Joins the line, or admits at once when there is room and nobody waits. Joining again
     /// keeps the first place.
-    async fn join(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Place>;
-    async fn status(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Place>;
+    async fn join(&self, at: At<'_>, user_id: &str) -> Result<Place>;
+    async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place>;
     /// Leaves the line, or gives the slot back.
-    async fn leave(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<()>;
+    async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()>;
     /// The shopper is done (paid or cancelled): the slot goes to the next in line.
-    async fn release(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<()>;
+    async fn release(&self, at: At<'_>, user_id: &str) -> Result<()>;
     /// True if the user holds a slot; renews the slot's idle timer.
-    async fn touch(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<bool>;
+    async fn touch(&self, at: At<'_>, user_id: &str) -> Result<bool>;
     /// Admits the next people in line, as many as the rate and free capacity allow.
-    async fn tick(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<Tick>;
-    async fn summary(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<LineSummary>;
+    async fn tick(&self, at: At<'_>) -> Result<Tick>;
+    async fn summary(&self, at: At<'_>) -> Result<LineSummary>;
     /// Events whose lines need ticking.
     async fn lines(&self) -> Result<Vec<String>>;
 }

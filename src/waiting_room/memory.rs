@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use rand::seq::SliceRandom;
 
-use super::line::{Line, LineSettings, LineSummary, Place, Tick};
+use super::line::{At, Line, LineSettings, LineSummary, Place, Tick};
 use crate::clock::Millis;
 use crate::error::Result;
 
@@ -80,31 +80,20 @@ impl MemoryLine {
         Self::default()
     }
 
-    fn with<T>(
-        &self,
-        event_id: &str,
-        now: Millis,
-        s: &LineSettings,
-        f: impl FnOnce(&mut EventLine) -> T,
-    ) -> T {
+    fn with<T>(&self, at: At<'_>, f: impl FnOnce(&mut EventLine) -> T) -> T {
         let mut lines = self.lines.lock().expect("line lock");
-        let line = lines.entry(event_id.to_string()).or_default();
-        line.expire_idle(now, s);
-        line.open_sale(now, s);
+        let line = lines.entry(at.event_id.to_string()).or_default();
+        line.expire_idle(at.now, at.settings);
+        line.open_sale(at.now, at.settings);
         f(line)
     }
 }
 
 #[async_trait]
 impl Line for MemoryLine {
-    async fn join(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Place> {
-        Ok(self.with(event_id, now, s, |l| {
+    async fn join(&self, at: At<'_>, user_id: &str) -> Result<Place> {
+        let (now, s) = (at.now, at.settings);
+        Ok(self.with(at, |l| {
             match l.place(user_id) {
                 p @ (Place::Waiting { .. } | Place::Presale { .. }) => return p,
                 Place::Admitted => {
@@ -129,24 +118,12 @@ impl Line for MemoryLine {
         }))
     }
 
-    async fn status(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Place> {
-        Ok(self.with(event_id, now, s, |l| l.place(user_id)))
+    async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place> {
+        Ok(self.with(at, |l| l.place(user_id)))
     }
 
-    async fn leave(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<()> {
-        self.with(event_id, now, s, |l| {
+    async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()> {
+        self.with(at, |l| {
             if let Some(n) = l.u2n.remove(user_id) {
                 l.n2u.remove(&n);
                 l.waiting -= 1;
@@ -157,39 +134,26 @@ impl Line for MemoryLine {
         Ok(())
     }
 
-    async fn release(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<()> {
-        self.with(event_id, now, s, |l| {
+    async fn release(&self, at: At<'_>, user_id: &str) -> Result<()> {
+        self.with(at, |l| {
             l.active.remove(user_id);
         });
         Ok(())
     }
 
-    async fn touch(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<bool> {
-        Ok(
-            self.with(event_id, now, s, |l| match l.active.get_mut(user_id) {
-                Some(last) => {
-                    *last = now;
-                    true
-                }
-                None => false,
-            }),
-        )
+    async fn touch(&self, at: At<'_>, user_id: &str) -> Result<bool> {
+        Ok(self.with(at, |l| match l.active.get_mut(user_id) {
+            Some(last) => {
+                *last = at.now;
+                true
+            }
+            None => false,
+        }))
     }
 
-    async fn tick(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<Tick> {
-        Ok(self.with(event_id, now, s, |l| {
+    async fn tick(&self, at: At<'_>) -> Result<Tick> {
+        let (now, s) = (at.now, at.settings);
+        Ok(self.with(at, |l| {
             if l.last_tick > 0 && ((now - l.last_tick) as f64) < s.tick_ms as f64 * 0.8 {
                 return Tick {
                     skipped: true,
@@ -236,8 +200,8 @@ impl Line for MemoryLine {
         }))
     }
 
-    async fn summary(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<LineSummary> {
-        Ok(self.with(event_id, now, s, |l| LineSummary {
+    async fn summary(&self, at: At<'_>) -> Result<LineSummary> {
+        Ok(self.with(at, |l| LineSummary {
             active_shoppers: l.active.len() as i64,
             waiting: l.waiting,
             presale: l.pre.len() as i64,

@@ -30,7 +30,7 @@ use crate::admission::{Admission, QueuePosition, QueueSummary};
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::inventory::{ChangeCause, Event, Inventory, InventoryChange};
-use line::{Line, LineSettings, Place};
+use line::{At, Line, LineSettings, Place};
 
 /// What the waiting room tells the real-time layer.
 #[derive(Clone, Debug)]
@@ -66,6 +66,16 @@ const ADMISSION_TYP: &str = "admission";
 struct EventLineSettings {
     line: LineSettings,
     admission_ttl_ms: i64,
+}
+
+impl EventLineSettings {
+    fn at<'a>(&'a self, event_id: &'a str, now: Millis) -> At<'a> {
+        At {
+            event_id,
+            now,
+            settings: &self.line,
+        }
+    }
 }
 
 pub struct WaitingRoom {
@@ -193,7 +203,7 @@ impl WaitingRoom {
                 QueuePosition {
                     event_id: event_id.to_string(),
                     position: None,
-                    total_waiting: self.line.summary(event_id, now, &s.line).await?.waiting,
+                    total_waiting: self.line.summary(s.at(event_id, now)).await?.waiting,
                     estimated_wait_time: 0,
                     number: None,
                     admitted: true,
@@ -245,7 +255,7 @@ impl WaitingRoom {
         let s = self.settings(event_id).await?;
         let place = self
             .line
-            .join(event_id, user_id, self.clock.now_ms(), &s.line)
+            .join(s.at(event_id, self.clock.now_ms()), user_id)
             .await?;
         self.answer(event_id, user_id, place, &s).await
     }
@@ -255,9 +265,9 @@ impl WaitingRoom {
     pub async fn status(&self, event_id: &str, user_id: &str) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
         let now = self.clock.now_ms();
-        let place = self.line.status(event_id, user_id, now, &s.line).await?;
+        let place = self.line.status(s.at(event_id, now), user_id).await?;
         if place == Place::Admitted {
-            self.line.touch(event_id, user_id, now, &s.line).await?;
+            self.line.touch(s.at(event_id, now), user_id).await?;
         }
         self.answer(event_id, user_id, place, &s).await
     }
@@ -265,7 +275,7 @@ impl WaitingRoom {
     pub async fn leave(&self, event_id: &str, user_id: &str) -> Result<()> {
         let s = self.settings(event_id).await?;
         self.line
-            .leave(event_id, user_id, self.clock.now_ms(), &s.line)
+            .leave(s.at(event_id, self.clock.now_ms()), user_id)
             .await
     }
 
@@ -281,7 +291,7 @@ impl WaitingRoom {
                 }
             };
             let now = self.clock.now_ms();
-            let tick = self.line.tick(&event_id, now, &s.line).await?;
+            let tick = self.line.tick(s.at(&event_id, now)).await?;
             if tick.skipped {
                 continue;
             }
@@ -311,12 +321,7 @@ impl WaitingRoom {
         if matches!(change.cause, ChangeCause::Paid | ChangeCause::Cancelled) {
             let s = self.settings(&change.event_id).await?;
             self.line
-                .release(
-                    &change.event_id,
-                    &change.user_id,
-                    self.clock.now_ms(),
-                    &s.line,
-                )
+                .release(s.at(&change.event_id, self.clock.now_ms()), &change.user_id)
                 .await?;
         }
         Ok(())
@@ -387,7 +392,7 @@ impl Admission for WaitingRoom {
         self.verify(token, event_id, user_id)?;
         if !self
             .line
-            .touch(event_id, user_id, self.clock.now_ms(), &s.line)
+            .touch(s.at(event_id, self.clock.now_ms()), user_id)
             .await?
         {
             return Err(Error::forbidden(
@@ -402,7 +407,7 @@ impl Admission for WaitingRoom {
         let s = self.settings_of(event);
         let sum = self
             .line
-            .summary(&event.id, self.clock.now_ms(), &s.line)
+            .summary(s.at(&event.id, self.clock.now_ms()))
             .await?;
         Ok(QueueSummary {
             active: sum.waiting > 0 || sum.presale > 0 || sum.active_shoppers >= event.capacity,
@@ -421,7 +426,7 @@ impl Admission for WaitingRoom {
         let s = self.settings(event_id).await?;
         let place = self
             .line
-            .status(event_id, user_id, self.clock.now_ms(), &s.line)
+            .status(s.at(event_id, self.clock.now_ms()), user_id)
             .await?;
         let mut p = self.answer(event_id, user_id, place, &s).await?;
         // Pushed over a socket, possibly to a room: never carry a token there.

@@ -5,8 +5,7 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
-use super::line::{Line, LineSettings, LineSummary, Place, Tick};
-use crate::clock::Millis;
+use super::line::{At, Line, LineSummary, Place, Tick};
 use crate::coord::redis_unavailable as unavailable;
 use crate::error::{Error, Result};
 
@@ -25,15 +24,9 @@ impl RedisLine {
         }
     }
 
-    async fn call(
-        &self,
-        op: &str,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Value> {
+    async fn call(&self, op: &str, at: At<'_>, user_id: &str) -> Result<Value> {
         // One hash tag per event keeps its keys together should the store be sharded.
+        let (event_id, now, s) = (at.event_id, at.now, at.settings);
         let k = |name: &str| format!("{}:line:{{{event_id}}}:{name}", self.prefix);
         let mut inv = self.script.prepare_invoke();
         inv.key(k("meta"))
@@ -123,60 +116,30 @@ fn place(v: Value) -> Result<Place> {
 
 #[async_trait]
 impl Line for RedisLine {
-    async fn join(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Place> {
-        place(self.call("join", event_id, user_id, now, s).await?)
+    async fn join(&self, at: At<'_>, user_id: &str) -> Result<Place> {
+        place(self.call("join", at, user_id).await?)
     }
 
-    async fn status(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<Place> {
-        place(self.call("status", event_id, user_id, now, s).await?)
+    async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place> {
+        place(self.call("status", at, user_id).await?)
     }
 
-    async fn leave(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<()> {
-        self.call("leave", event_id, user_id, now, s).await?;
+    async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()> {
+        self.call("leave", at, user_id).await?;
         Ok(())
     }
 
-    async fn release(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<()> {
-        self.call("release", event_id, user_id, now, s).await?;
+    async fn release(&self, at: At<'_>, user_id: &str) -> Result<()> {
+        self.call("release", at, user_id).await?;
         Ok(())
     }
 
-    async fn touch(
-        &self,
-        event_id: &str,
-        user_id: &str,
-        now: Millis,
-        s: &LineSettings,
-    ) -> Result<bool> {
-        Ok(int(&self.call("touch", event_id, user_id, now, s).await?) == 1)
+    async fn touch(&self, at: At<'_>, user_id: &str) -> Result<bool> {
+        Ok(int(&self.call("touch", at, user_id).await?) == 1)
     }
 
-    async fn tick(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<Tick> {
-        let f = items(self.call("tick", event_id, "", now, s).await?)?;
+    async fn tick(&self, at: At<'_>) -> Result<Tick> {
+        let f = items(self.call("tick", at, "").await?)?;
         if f.first().map(text).as_deref() != Some("ok") || f.len() < 5 {
             return Ok(Tick {
                 skipped: true,
@@ -193,8 +156,8 @@ impl Line for RedisLine {
         })
     }
 
-    async fn summary(&self, event_id: &str, now: Millis, s: &LineSettings) -> Result<LineSummary> {
-        let f = items(self.call("summary", event_id, "", now, s).await?)?;
+    async fn summary(&self, at: At<'_>) -> Result<LineSummary> {
+        let f = items(self.call("summary", at, "").await?)?;
         Ok(LineSummary {
             active_shoppers: f.first().map(int).unwrap_or(0),
             waiting: f.get(1).map(int).unwrap_or(0),
