@@ -191,26 +191,53 @@ async fn update_session(state: &AppState, user_id: &str, change: impl FnOnce(&mu
     }
 }
 
+/// Which of an event's rooms a socket subscribes to.
+#[derive(Clone, Copy)]
+enum Rooms {
+    Event,
+    Queue,
+}
+
+/// Puts the socket into an event's room and remembers it in the user's session, so a
+/// reconnect (to any instance) comes back to it. Refuses unknown events and bad payloads.
+async fn subscribe<A: Adapter>(
+    socket: &SocketRef<A>,
+    state: &AppState,
+    payload: &Value,
+    rooms: Rooms,
+) -> Result<(String, AuthUser), &'static str> {
+    let event_id = known_event(state, payload).await?;
+    let user = socket
+        .extensions
+        .get::<AuthUser>()
+        .ok_or("unauthenticated")?;
+    match rooms {
+        Rooms::Event => socket.join(event_room(&event_id)),
+        Rooms::Queue => socket.join(queue_room(&event_id)),
+    }
+    update_session(state, &user.id, |s| {
+        let list = match rooms {
+            Rooms::Event => &mut s.event_ids,
+            Rooms::Queue => &mut s.queue_event_ids,
+        };
+        Session::remember(list, &event_id)
+    })
+    .await;
+    Ok((event_id, user))
+}
+
 async fn join_event<A: Adapter>(
     socket: SocketRef<A>,
     Data(payload): Data<Value>,
     ack: AckSender<A>,
     State(state): State<AppState>,
 ) {
-    let event_id = match known_event(&state, &payload).await {
-        Ok(id) => id,
-        Err(e) => return ack_error(ack, e),
-    };
     // Join first, then read: a change committed in between reaches the socket as a push
     // as well as in the snapshot, and the client keeps whichever version is newer.
-    socket.join(event_room(&event_id));
-    let Some(user) = socket.extensions.get::<AuthUser>() else {
-        return ack_error(ack, "unauthenticated");
+    let (event_id, _) = match subscribe(&socket, &state, &payload, Rooms::Event).await {
+        Ok(ok) => ok,
+        Err(e) => return ack_error(ack, e),
     };
-    update_session(&state, &user.id, |s| {
-        Session::remember(&mut s.event_ids, &event_id)
-    })
-    .await;
     // `{eventId, seats: false}` asks for stock only: a client that loads the seat map over
     // REST (as the web app does) keeps every socket message small. That matters for memory:
     // a WebSocket keeps a write buffer as large as the largest message it ever sent.
@@ -264,18 +291,10 @@ async fn join_queue<A: Adapter>(
     ack: AckSender<A>,
     State(state): State<AppState>,
 ) {
-    let event_id = match known_event(&state, &payload).await {
-        Ok(id) => id,
+    let (event_id, user) = match subscribe(&socket, &state, &payload, Rooms::Queue).await {
+        Ok(ok) => ok,
         Err(e) => return ack_error(ack, e),
     };
-    let Some(user) = socket.extensions.get::<AuthUser>() else {
-        return ack_error(ack, "unauthenticated");
-    };
-    socket.join(queue_room(&event_id));
-    update_session(&state, &user.id, |s| {
-        Session::remember(&mut s.queue_event_ids, &event_id)
-    })
-    .await;
     match state.admission.position(&event_id, &user.id).await {
         Ok(p) => {
             let _ = ack.send(&json!({ "ok": true }));
