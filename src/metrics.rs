@@ -17,6 +17,9 @@ pub struct Metrics {
     /// Messages from Redis dropped because the adapter's stream buffer was full. Shared
     /// with the Redis driver, which is the only place that can see a drop.
     pub redis_dropped: Arc<AtomicU64>,
+    /// Room messages that could not be published to the other instances (Redis down);
+    /// they were still delivered to this instance's sockets.
+    pub cluster_push_failures: AtomicU64,
     /// Socket connections accepted / refused at the handshake.
     pub sockets_connected: AtomicU64,
     pub sockets_refused: AtomicU64,
@@ -29,6 +32,7 @@ pub struct MetricsSnapshot {
     pub pushes_out: u64,
     pub feed_lagged: u64,
     pub redis_dropped: u64,
+    pub cluster_push_failures: u64,
     pub sockets_connected: u64,
     pub sockets_refused: u64,
 }
@@ -41,6 +45,7 @@ impl Metrics {
             pushes_out: get(&self.pushes_out),
             feed_lagged: get(&self.feed_lagged),
             redis_dropped: get(&self.redis_dropped),
+            cluster_push_failures: get(&self.cluster_push_failures),
             sockets_connected: get(&self.sockets_connected),
             sockets_refused: get(&self.sockets_refused),
         }

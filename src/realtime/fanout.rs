@@ -143,10 +143,7 @@ pub fn spawn<A: Adapter>(
             for (event_id, batch) in batches {
                 let room = event_room(&event_id);
                 for (name, payload) in batch.messages(&event_id) {
-                    match io.to(room.clone()).emit(name, &payload).await {
-                        Ok(()) => Metrics::add(&metrics.pushes_out, 1),
-                        Err(e) => tracing::warn!(error = %e, event = name, "room push failed"),
-                    }
+                    emit(&io, room.clone(), name, &payload, &metrics).await;
                 }
             }
             if closed {
@@ -154,6 +151,29 @@ pub fn spawn<A: Adapter>(
             }
         }
     })
+}
+
+/// Sends a room message to every instance. If the cross-instance step fails (Redis is down
+/// or restarting), the adapter skips the local sockets too; deliver to this instance's own
+/// sockets anyway, so a Redis outage costs cross-instance pushes only, and count it.
+async fn emit<A: Adapter>(
+    io: &SocketIo<A>,
+    room: String,
+    name: &'static str,
+    payload: &serde_json::Value,
+    metrics: &Metrics,
+) {
+    match io.to(room.clone()).emit(name, payload).await {
+        Ok(()) => Metrics::add(&metrics.pushes_out, 1),
+        Err(e) => {
+            Metrics::add(&metrics.cluster_push_failures, 1);
+            tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
+            match io.to(room).local().emit(name, payload).await {
+                Ok(()) => Metrics::add(&metrics.pushes_out, 1),
+                Err(e) => tracing::warn!(error = %e, event = name, "local push failed"),
+            }
+        }
+    }
 }
 
 fn lagged(metrics: &Metrics, n: u64) {
@@ -181,24 +201,27 @@ pub fn spawn_queue<A: Adapter>(
                 }
                 Err(RecvError::Closed) => return,
             };
-            let sent = match &*event {
+            match &*event {
                 QueueEvent::Progress {
                     event_id,
                     serving_number,
                     total_waiting,
                     admit_rate_per_sec,
                 } => {
-                    io.to(queue_room(event_id))
-                        .emit(
-                            "queue:progress",
-                            &json!({
-                                "eventId": event_id,
-                                "servingNumber": serving_number,
-                                "totalWaiting": total_waiting,
-                                "admitRatePerSec": admit_rate_per_sec,
-                            }),
-                        )
-                        .await
+                    let payload = json!({
+                        "eventId": event_id,
+                        "servingNumber": serving_number,
+                        "totalWaiting": total_waiting,
+                        "admitRatePerSec": admit_rate_per_sec,
+                    });
+                    emit(
+                        &io,
+                        queue_room(event_id),
+                        "queue:progress",
+                        &payload,
+                        &metrics,
+                    )
+                    .await
                 }
                 QueueEvent::Admitted {
                     event_id,
@@ -206,21 +229,20 @@ pub fn spawn_queue<A: Adapter>(
                     admission_token,
                     expires_at,
                 } => {
-                    io.to(user_room(user_id))
-                        .emit(
-                            "queue:admitted",
-                            &json!({
-                                "eventId": event_id,
-                                "admissionToken": admission_token,
-                                "expiresAt": crate::clock::to_rfc3339(*expires_at),
-                            }),
-                        )
-                        .await
+                    let payload = json!({
+                        "eventId": event_id,
+                        "admissionToken": admission_token,
+                        "expiresAt": crate::clock::to_rfc3339(*expires_at),
+                    });
+                    emit(
+                        &io,
+                        user_room(user_id),
+                        "queue:admitted",
+                        &payload,
+                        &metrics,
+                    )
+                    .await
                 }
-            };
-            match sent {
-                Ok(()) => Metrics::add(&metrics.pushes_out, 1),
-                Err(e) => tracing::warn!(error = %e, "queue push failed"),
             }
         }
     })

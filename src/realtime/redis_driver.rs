@@ -1,14 +1,16 @@
 //! The pub/sub driver behind socketioxide-redis, with one change from the crate's own
 //! `RedisDriver`: a message that arrives while the adapter's stream buffer is full is
 //! counted (in [`Metrics::redis_dropped`](crate::metrics::Metrics)) instead of only logged,
-//! so operators can see a loss. The buffer is sized at start-up (`REDIS_STREAM_BUFFER`).
+//! so operators can see a loss; and the connection is a `ConnectionManager` that reconnects
+//! and re-subscribes by itself, so a Redis restart does not silently cut instances apart.
+//! The buffer is sized at start-up (`REDIS_STREAM_BUFFER`).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, FromRedisValue, PushInfo};
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use tokio::sync::mpsc;
@@ -18,7 +20,7 @@ type HandlerMap = HashMap<String, mpsc::Sender<ChanItem>>;
 #[derive(Clone)]
 pub struct CountingDriver {
     handlers: Arc<RwLock<HandlerMap>>,
-    conn: MultiplexedConnection,
+    conn: ConnectionManager,
 }
 
 #[derive(Debug)]
@@ -46,13 +48,13 @@ impl CountingDriver {
     ) -> Result<Self, redis::RedisError> {
         let handlers: Arc<RwLock<HandlerMap>> = Arc::default();
         let h = handlers.clone();
-        let config = redis::AsyncConnectionConfig::new().set_push_sender(move |msg: PushInfo| {
-            route(msg, &h, &dropped);
-            Ok::<(), std::convert::Infallible>(())
-        });
-        let conn = client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
+        let config = ConnectionManagerConfig::new()
+            .set_push_sender(move |msg: PushInfo| {
+                route(msg, &h, &dropped);
+                Ok::<(), redis::aio::SendError>(())
+            })
+            .set_automatic_resubscription();
+        let conn = ConnectionManager::new_with_config(client.clone(), config).await?;
         Ok(CountingDriver { handlers, conn })
     }
 }

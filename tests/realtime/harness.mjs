@@ -81,7 +81,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 }
 
 /** Starts one server process and waits until it answers. */
-export async function startServer({ databaseUrl, redis, prefix, port, env = {} } = {}) {
+export async function startServer({ databaseUrl, redis, redisUrl = REDIS_URL, prefix, port, env = {} } = {}) {
   port = port ?? (await freePort());
   let dataDir;
   if (!databaseUrl) {
@@ -99,7 +99,7 @@ export async function startServer({ databaseUrl, redis, prefix, port, env = {} }
     SWEEP_INTERVAL_MS: "200",
     RUST_LOG: process.env.RUST_LOG ?? "boxoffice=warn",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
-    ...(redis ? { REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix } : {}),
+    ...(redis ? { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } : {}),
     ...env,
   };
   if (!redis) delete fullEnv.REDIS_URL;
@@ -137,14 +137,45 @@ export async function startServer({ databaseUrl, redis, prefix, port, env = {} }
 }
 
 /** Several instances over one PostgreSQL database and one Redis, with a private prefix. */
-export async function startCluster(n, env = {}) {
+export async function startCluster(n, env = {}, redisUrl = REDIS_URL) {
   const databaseUrl = freshPostgres();
   const prefix = `bo-test-${randomUUID().slice(0, 8)}`;
   const servers = [];
   for (let i = 0; i < n; i++) {
-    servers.push(await startServer({ databaseUrl, redis: true, prefix, env }));
+    servers.push(await startServer({ databaseUrl, redis: true, redisUrl, prefix, env }));
   }
   return servers;
+}
+
+/** A private redis-server process (for tests that stop and restart it). */
+export async function startRedis(port) {
+  port = port ?? (await freePort());
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bo-redis-"));
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const redis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    proc,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGKILL");
+      await exited;
+      started.delete(redis);
+    },
+  };
+  started.add(redis);
+  const deadline = Date.now() + 10_000;
+  while (!(await new Promise((res) => {
+    const c = net.connect(port, "127.0.0.1", () => { c.end(); res(true); });
+    c.on("error", () => res(false));
+  }))) {
+    if (Date.now() > deadline) throw new Error("redis-server did not start");
+    await sleep(50);
+  }
+  return redis;
 }
 
 // ---------------------------------------------------------------------------------------
