@@ -379,18 +379,40 @@ async fn estimate_follows_measured_rate(line: Line) {
         .unwrap();
     assert!(measured > 0.2 && measured < 1.0, "measured {measured}/s");
     let wait = after["estimatedWaitTime"].as_i64().unwrap();
-    assert_eq!(
-        wait,
-        boxoffice::waiting_room::estimate(place, measured, 100.0)
-    );
+    assert_eq!(wait, boxoffice::waiting_room::estimate(place, measured));
     assert!(
         wait > place,
         "slower than one a second, not the configured 100/s: {wait}s for place {place}"
     );
 }
 
+async fn a_full_event_is_not_promised_the_configured_rate(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    // Capacity 1, 100/s configured, admissions last 120 s. While the one shopper shops and
+    // nobody has been let in lately, the next in line is told up to two minutes (the shopper's
+    // admission lifetime), not the hundredth of a second the configured rate would claim.
+    let e = id(&event(&app, 1, json!({})).await);
+    join(&app, "shopper", &e).await;
+    let w = join(&app, "next", &e).await;
+    assert_eq!(w["position"], 1);
+    assert_eq!(w["estimatedWaitTime"], 120, "{w}");
+    for _ in 0..3 {
+        tick(&app).await;
+    }
+    assert_eq!(status(&app, "next", &e).await["estimatedWaitTime"], 120);
+    app.post(
+        "/api/queue/leave",
+        Some(&app.token("shopper")),
+        json!({"eventId": e}),
+    )
+    .await;
+    let admitted = tick_until_admitted(&app, "next", &e).await;
+    assert_eq!(admitted["estimatedWaitTime"], 0);
+}
+
 on_both_lines!(
     settings_are_visible,
+    a_full_event_is_not_promised_the_configured_rate,
     surge_switch_places_and_slots,
     admission_tokens_cannot_be_misused,
     presale_shuffle_then_fifo,

@@ -46,7 +46,8 @@ end
 local function place(u)
   local n = redis.call('HGET', u2n, u)
   if n then
-    return {'waiting', tonumber(n), num('serving'), num('waiting'), tostring(num('ewma'))}
+    return {'waiting', tonumber(n), num('serving'), num('waiting'), tostring(num('ewma')),
+      redis.call('ZCARD', active)}
   end
   if redis.call('ZSCORE', active, u) then
     return {'admitted', 0, num('serving'), num('waiting'), tostring(num('ewma'))}

@@ -43,7 +43,10 @@ pub enum Place {
         number: i64,
         serving: i64,
         waiting: i64,
+        /// Measured admissions per second (moving average).
         rate: f64,
+        /// Shoppers holding a slot now: at capacity, the line moves only as they finish.
+        active: i64,
     },
     /// Joined before the sale opened: will get a random place when it opens.
     Presale { waiting: i64 },

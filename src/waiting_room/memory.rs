@@ -54,6 +54,7 @@ impl EventLine {
                 serving: self.serving,
                 waiting: self.waiting,
                 rate: self.ewma,
+                active: self.active.len() as i64,
             };
         }
         if self.active.contains_key(user) {

@@ -76,6 +76,22 @@ impl EventLineSettings {
             settings: &self.line,
         }
     }
+
+    /// Admissions per second a waiting user can expect. While people are being let in, the
+    /// measured rate (a moving average). When none were lately and every slot is taken, the
+    /// line moves only as shoppers finish: assume each finishes within one admission lifetime
+    /// (capacity / lifetime per second) rather than promise the configured rate, which a full
+    /// event cannot deliver. Otherwise (nobody measured yet, room to admit) the configured rate.
+    fn expected_rate(&self, measured: f64, active_shoppers: i64) -> f64 {
+        if measured >= 0.01 {
+            measured
+        } else if active_shoppers >= self.line.capacity {
+            let lifetime_s = (self.admission_ttl_ms as f64 / 1000.0).max(1.0);
+            (self.line.capacity as f64 / lifetime_s).min(self.line.admit_rate_per_sec)
+        } else {
+            self.line.admit_rate_per_sec
+        }
+    }
 }
 
 pub struct WaitingRoom {
@@ -215,13 +231,14 @@ impl WaitingRoom {
                 serving,
                 waiting,
                 rate,
+                active,
             } => {
                 let position = (number - serving).max(1);
                 QueuePosition {
                     event_id: event_id.to_string(),
                     position: Some(position),
                     total_waiting: waiting,
-                    estimated_wait_time: estimate(position, rate, s.line.admit_rate_per_sec),
+                    estimated_wait_time: estimate(position, s.expected_rate(rate, active)),
                     number: Some(number),
                     admitted: false,
                     admission_token: None,
@@ -310,7 +327,7 @@ impl WaitingRoom {
                 event_id: event_id.clone(),
                 serving_number: tick.serving,
                 total_waiting: tick.waiting,
-                admit_rate_per_sec: tick.rate,
+                admit_rate_per_sec: s.expected_rate(tick.rate, tick.active_shoppers),
             }));
         }
         Ok(admitted)
@@ -368,14 +385,9 @@ impl WaitingRoom {
     }
 }
 
-/// Seconds until a user at `position` is let in: the measured admission rate (a moving
-/// average) when there is one, else the configured rate (before any admission was seen).
-pub fn estimate(position: i64, measured_rate: f64, configured_rate: f64) -> i64 {
-    let rate = if measured_rate >= 0.01 {
-        measured_rate
-    } else {
-        configured_rate
-    };
+/// Seconds until a user at `position` is let in at `rate` admissions per second (see
+/// `EventLineSettings::expected_rate`), capped at a week.
+pub fn estimate(position: i64, rate: f64) -> i64 {
     ((position as f64 / rate.max(0.001)).ceil() as i64).clamp(0, 7 * 24 * 3600)
 }
 
@@ -437,10 +449,39 @@ impl Admission for WaitingRoom {
 
 #[cfg(test)]
 mod tests {
+    use super::{estimate, EventLineSettings, LineSettings};
+
+    fn settings(capacity: i64) -> EventLineSettings {
+        EventLineSettings {
+            line: LineSettings {
+                capacity,
+                admit_rate_per_sec: 10.0,
+                idle_ms: 120_000,
+                sale_opens_at: 0,
+                tick_ms: 200,
+            },
+            admission_ttl_ms: 600_000,
+        }
+    }
+
     #[test]
     fn estimate_uses_measured_rate() {
-        assert_eq!(super::estimate(100, 2.0, 10.0), 50);
-        assert_eq!(super::estimate(100, 0.0, 10.0), 10);
-        assert_eq!(super::estimate(1, 0.5, 10.0), 2);
+        let s = settings(1000);
+        assert_eq!(estimate(100, s.expected_rate(2.0, 1000)), 50);
+        assert_eq!(estimate(1, s.expected_rate(0.5, 10)), 2);
+    }
+
+    #[test]
+    fn before_any_admission_with_room_the_configured_rate() {
+        assert_eq!(estimate(100, settings(1000).expected_rate(0.0, 10)), 10);
+    }
+
+    #[test]
+    fn a_full_event_with_no_recent_admission_is_not_promised_the_configured_rate() {
+        // Capacity 1, its shopper has ten minutes: the next in line waits up to that long,
+        // not the tenth of a second the configured 10/s would claim.
+        assert_eq!(estimate(1, settings(1).expected_rate(0.0, 1)), 600);
+        // Capacity 1000 over ten minutes: about 1.67 slots free up per second.
+        assert_eq!(estimate(100, settings(1000).expected_rate(0.0, 1000)), 60);
     }
 }

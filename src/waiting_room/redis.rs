@@ -104,6 +104,7 @@ fn place(v: Value) -> Result<Place> {
             serving: int(&f[2]),
             waiting: int(&f[3]),
             rate: float(&f[4]),
+            active: f.get(5).map(int).unwrap_or(0),
         },
         "presale" => Place::Presale {
             waiting: int(&f[3]),
