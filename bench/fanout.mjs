@@ -8,7 +8,8 @@
 //   1. spaced purchases (one hold every 250 ms, so no batching): server CPU (utime+stime of
 //      all instances, from /proc) divided by pushes delivered to clients;
 //   2. a burst of holds as fast as possible: CPU per delivered change (a change is one seat
-//      reaching one client);
+//      reaching one client). Holds are sent from a worker thread, so the buyers are not
+//      slowed by the event loop that receives every client's pushes;
 //   3. RSS of the instances before and after connecting the clients: KiB per connection.
 // Everything runs on this machine; numbers are for comparing, on the same machine.
 
@@ -18,6 +19,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { io } from "socket.io-client";
 
 const arg = (name, dflt) => {
@@ -58,10 +60,14 @@ function rssKiB(pid) {
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
   return Number(m[1]);
 }
-async function api(url, method, route, token, body) {
+async function api(url, method, route, token, body, admission) {
   const r = await fetch(`${url}/api${route}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...(admission ? { "x-admission-token": admission } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: r.status, body: await r.json().catch(() => null) };
@@ -138,31 +144,66 @@ console.log(
     `RSS then ${(rssJoined.reduce((a, b, i) => a + b - rssBefore[i], 0) / CLIENTS).toFixed(1)} KiB per connection`,
 );
 
+// The buyer, in its own thread: spaced holds on the first instance, or a burst of 50 at a time
+// across all instances. Posts back how many were refused.
+const HOLDER = `
+const { parentPort, workerData: d } = require("node:worker_threads");
+(async () => {
+  let refused = 0;
+  const hold = async (url, seat) => {
+    const r = await fetch(url + "/api/seats/reserve", {
+      method: "POST",
+      headers: { authorization: "Bearer " + d.buyer, "content-type": "application/json", "x-admission-token": d.admission },
+      body: JSON.stringify({ eventId: d.eventId, seatIds: [seat] }),
+    });
+    await r.arrayBuffer();
+    if (r.status !== 201 && r.status !== 200) refused++;
+  };
+  if (d.spacingMs > 0) {
+    for (const seat of d.holds) {
+      await hold(d.urls[0], seat);
+      await new Promise((r) => setTimeout(r, d.spacingMs));
+    }
+  } else {
+    for (let i = 0; i < d.holds.length; i += 50) {
+      await Promise.all(d.holds.slice(i, i + 50).map((seat, j) => hold(d.urls[(i + j) % d.urls.length], seat)));
+    }
+  }
+  parentPort.postMessage(refused);
+})();
+`;
+
 async function phase(name, holds, spacingMs) {
   delivered = 0;
   seatChanges = 0;
   const buyer = jwt({ sub: `bench-buyer-${name}`, role: "user" });
+  // Holding needs an admission; the event's capacity is huge, so joining admits at once.
+  const joined = await api(servers[0].url, "POST", "/queue/join", buyer, { eventId });
+  const admission = joined.body?.admissionToken;
+  if (!admission) throw new Error(`buyer not admitted: ${JSON.stringify(joined)}`);
   const cpu0 = servers.map((s) => cpuTicks(s.proc.pid));
   const start = Date.now();
-  if (spacingMs > 0) {
-    for (const seat of holds) {
-      await api(servers[0].url, "POST", "/seats/reserve", buyer, { eventId, seatIds: [seat] });
-      await sleep(spacingMs);
-    }
-  } else {
-    for (let i = 0; i < holds.length; i += 50) {
-      await Promise.all(holds.slice(i, i + 50).map((seat) => api(servers[i % INSTANCES].url, "POST", "/seats/reserve", buyer, { eventId, seatIds: [seat] })));
-    }
-  }
+  const refused = await new Promise((resolve, reject) => {
+    const w = new Worker(HOLDER, {
+      eval: true,
+      workerData: { urls: servers.map((s) => s.url), buyer, admission, eventId, holds, spacingMs },
+    });
+    w.on("message", resolve);
+    w.on("error", reject);
+  });
+  if (refused > 0) throw new Error(`${refused} of ${holds.length} holds were refused`);
   const expect = holds.length * CLIENTS;
   const deadline = Date.now() + 60000;
   while (seatChanges < expect && Date.now() < deadline) await sleep(50);
   await sleep(500);
   const cpu = servers.reduce((a, s, i) => a + cpuTicks(s.proc.pid) - cpu0[i], 0) / CLK;
   const secs = (Date.now() - start) / 1000;
+  const m = await Promise.all(servers.map((s) => api(s.url, "GET", "/metrics")));
+  const sum = (k) => m.reduce((a, r) => a + (r.body?.[k] ?? 0), 0);
+  const drops = `drops: socket queue full ${sum("socketQueueFull")}, Redis adapter ${sum("redisDropped")}`;
   console.log(
     `${name}: ${holds.length} holds in ${secs.toFixed(1)} s; clients got ${delivered} push messages carrying ${seatChanges}/${expect} seat changes; ` +
-      `server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / delivered).toFixed(2)} µs per delivered push, ${((cpu * 1e6) / seatChanges).toFixed(2)} µs per delivered seat change`,
+      `server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / delivered).toFixed(2)} µs per delivered push, ${((cpu * 1e6) / seatChanges).toFixed(2)} µs per delivered seat change; ${drops}`,
   );
 }
 await phase("spaced", seats.slice(0, PURCHASES), 250);

@@ -20,6 +20,9 @@ pub struct Metrics {
     /// Room messages that could not be published to the other instances (Redis down);
     /// they were still delivered to this instance's sockets.
     pub cluster_push_failures: AtomicU64,
+    /// Pushes this instance could not hand to one of its sockets because that socket's
+    /// outgoing queue was full (a client far behind); it catches up on its next snapshot.
+    pub socket_queue_full: AtomicU64,
     /// Socket connections accepted / refused at the handshake.
     pub sockets_connected: AtomicU64,
     pub sockets_refused: AtomicU64,
@@ -33,6 +36,7 @@ pub struct MetricsSnapshot {
     pub feed_lagged: u64,
     pub redis_dropped: u64,
     pub cluster_push_failures: u64,
+    pub socket_queue_full: u64,
     pub sockets_connected: u64,
     pub sockets_refused: u64,
 }
@@ -46,6 +50,7 @@ impl Metrics {
             feed_lagged: get(&self.feed_lagged),
             redis_dropped: get(&self.redis_dropped),
             cluster_push_failures: get(&self.cluster_push_failures),
+            socket_queue_full: get(&self.socket_queue_full),
             sockets_connected: get(&self.sockets_connected),
             sockets_refused: get(&self.sockets_refused),
         }

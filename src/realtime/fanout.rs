@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use socketioxide::adapter::Adapter;
-use socketioxide::SocketIo;
+use socketioxide::{BroadcastError, SocketError, SocketIo};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio::task::JoinHandle;
@@ -142,9 +142,16 @@ pub fn spawn<A: Adapter>(
             Metrics::add(&metrics.changes_in, taken);
             for (event_id, batch) in batches {
                 let room = event_room(&event_id);
-                for (name, payload) in batch.messages(&event_id) {
-                    emit(&io, room.clone(), name, &payload, &metrics).await;
-                }
+                let messages = batch.messages(&event_id);
+                // All kinds at once, not one after another: each socket's writer then usually
+                // finds them queued together and sends them in one write (a loopback write
+                // costs about as much as everything else a push does).
+                futures::future::join_all(
+                    messages
+                        .iter()
+                        .map(|(name, payload)| emit(&io, room.clone(), name, payload, &metrics)),
+                )
+                .await;
             }
             if closed {
                 return;
@@ -155,7 +162,8 @@ pub fn spawn<A: Adapter>(
 
 /// Sends a room message to every instance. If the cross-instance step fails (Redis is down
 /// or restarting), the adapter skips the local sockets too; deliver to this instance's own
-/// sockets anyway, so a Redis outage costs cross-instance pushes only, and count it.
+/// sockets anyway, so a Redis outage costs cross-instance pushes only, and count it. A socket
+/// whose outgoing queue is full misses this push (the others got it): count it, don't resend.
 async fn emit<A: Adapter>(
     io: &SocketIo<A>,
     room: String,
@@ -165,14 +173,37 @@ async fn emit<A: Adapter>(
 ) {
     match io.to(room.clone()).emit(name, payload).await {
         Ok(()) => Metrics::add(&metrics.pushes_out, 1),
-        Err(e) => {
+        Err(BroadcastError::Socket(errors)) => {
+            Metrics::add(&metrics.pushes_out, 1);
+            count_full(metrics, &errors);
+        }
+        Err(BroadcastError::Adapter(e)) => {
             Metrics::add(&metrics.cluster_push_failures, 1);
             tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
             match io.to(room).local().emit(name, payload).await {
                 Ok(()) => Metrics::add(&metrics.pushes_out, 1),
+                Err(BroadcastError::Socket(errors)) => {
+                    Metrics::add(&metrics.pushes_out, 1);
+                    count_full(metrics, &errors);
+                }
                 Err(e) => tracing::warn!(error = %e, event = name, "local push failed"),
             }
         }
+        Err(e) => tracing::error!(error = %e, event = name, "push not sent"),
+    }
+}
+
+fn count_full(metrics: &Metrics, errors: &[SocketError]) {
+    let full = errors
+        .iter()
+        .filter(|e| matches!(e, SocketError::InternalChannelFull))
+        .count() as u64;
+    if full > 0 {
+        Metrics::add(&metrics.socket_queue_full, full);
+        tracing::warn!(
+            sockets = full,
+            "outgoing queue full: push dropped for slow sockets"
+        );
     }
 }
 
