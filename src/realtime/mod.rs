@@ -14,6 +14,7 @@
 
 pub mod fanout;
 pub mod redis_driver;
+pub mod request_head;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
