@@ -50,7 +50,8 @@ impl Metrics {
             feed_lagged: get(&self.feed_lagged),
             redis_dropped: get(&self.redis_dropped),
             cluster_push_failures: get(&self.cluster_push_failures),
-            socket_queue_full: get(&self.socket_queue_full),
+            socket_queue_full: get(&self.socket_queue_full)
+                + REMOTE_SOCKET_QUEUE_FULL.load(Ordering::Relaxed),
             sockets_connected: get(&self.sockets_connected),
             sockets_refused: get(&self.sockets_refused),
         }
@@ -58,5 +59,70 @@ impl Metrics {
 
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Pushes from other instances that one of this process's sockets missed because its queue
+/// was full. socketioxide-core delivers those itself and only logs the failure, so the
+/// count comes from its log event (see [`RemoteDropCounter`]); process-wide, like the log.
+pub static REMOTE_SOCKET_QUEUE_FULL: AtomicU64 = AtomicU64::new(0);
+
+/// A `tracing` layer that counts the sockets named in socketioxide-core's WARN event
+/// "remote request broadcast handler: [InternalChannelFull, …]". Install it with its own
+/// filter (`RemoteDropCounter::filter()`), so it counts whatever `RUST_LOG` says.
+pub struct RemoteDropCounter;
+
+impl RemoteDropCounter {
+    pub fn filter() -> tracing_subscriber::filter::Targets {
+        tracing_subscriber::filter::Targets::new()
+            .with_target("socketioxide_core::adapter", tracing::Level::WARN)
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RemoteDropCounter {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut m = Message(String::new());
+        event.record(&mut m);
+        if m.0.contains("broadcast handler") {
+            let full = m.0.matches("InternalChannelFull").count() as u64;
+            REMOTE_SOCKET_QUEUE_FULL.fetch_add(full, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::prelude::*;
+
+    #[test]
+    fn counts_sockets_socketioxide_could_not_reach() {
+        let before = REMOTE_SOCKET_QUEUE_FULL.load(Ordering::Relaxed);
+        let subscriber = tracing_subscriber::registry()
+            .with(RemoteDropCounter.with_filter(RemoteDropCounter::filter()));
+        tracing::subscriber::with_default(subscriber, || {
+            // As socketioxide-core 0.20 words it (adapter/request.rs, recv_broadcast).
+            let e = ["InternalChannelFull", "Closed", "InternalChannelFull"];
+            tracing::warn!(
+                target: "socketioxide_core::adapter::request",
+                "remote request broadcast handler: {:?}",
+                e
+            );
+            tracing::warn!(target: "socketioxide_core::adapter::request", "unrelated");
+            tracing::warn!(target: "boxoffice", "broadcast handler: InternalChannelFull");
+        });
+        assert_eq!(REMOTE_SOCKET_QUEUE_FULL.load(Ordering::Relaxed) - before, 2);
     }
 }

@@ -4,7 +4,9 @@
 use clap::Parser;
 
 use boxoffice::config::Config;
+use boxoffice::metrics::RemoteDropCounter;
 use boxoffice::Application;
+use tracing_subscriber::prelude::*;
 
 // mimalloc returns freed memory to the system and fragments less than glibc malloc under
 // many small per-connection allocations; it keeps idle sockets cheap.
@@ -13,11 +15,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "boxoffice=info,tower_http=warn".into()),
-        )
+    let logs = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "boxoffice=info,tower_http=warn".into());
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(logs))
+        .with(RemoteDropCounter.with_filter(RemoteDropCounter::filter()))
         .init();
     let config = Config::parse();
     let app = Application::build(config).await?;
