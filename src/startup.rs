@@ -146,7 +146,7 @@ impl Application {
                 );
                 background.push(fanout::spawn(io.clone(), feed, window, metrics.clone()));
                 background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
-                (with_socket_io(http, layer), closer(io))
+                (http.layer(layer), closer(io))
             }
             Some(client) => {
                 let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
@@ -170,9 +170,14 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
                 background.push(fanout::spawn(io.clone(), feed, window, metrics.clone()));
                 background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
-                (with_socket_io(http, layer), closer(io))
+                (http.layer(layer), closer(io))
             }
         };
+
+        // Outermost, so Socket.IO requests reach engineioxide with heads of their own.
+        let router = router.layer(axum::middleware::map_request(
+            realtime::request_head::own_request_head,
+        ));
 
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
@@ -227,22 +232,6 @@ impl Application {
         }
         served.context("server failed")
     }
-}
-
-/// The Socket.IO layer in front of the REST router, behind the copy of its request heads.
-fn with_socket_io<L>(http: axum::Router, layer: L) -> axum::Router
-where
-    L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
-    L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
-    <L::Service as tower::Service<axum::extract::Request>>::Response:
-        axum::response::IntoResponse + 'static,
-    <L::Service as tower::Service<axum::extract::Request>>::Error:
-        Into<std::convert::Infallible> + 'static,
-    <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
-{
-    http.layer(layer).layer(axum::middleware::map_request(
-        realtime::request_head::own_request_head,
-    ))
 }
 
 /// Engine settings shared by both adapters. A watcher sends almost nothing, so its read

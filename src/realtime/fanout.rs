@@ -171,23 +171,19 @@ async fn emit<A: Adapter>(
     payload: &serde_json::Value,
     metrics: &Metrics,
 ) {
-    match io.to(room.clone()).emit(name, payload).await {
+    let sent = match io.to(room.clone()).emit(name, payload).await {
+        Err(BroadcastError::Adapter(e)) => {
+            Metrics::add(&metrics.cluster_push_failures, 1);
+            tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
+            io.to(room).local().emit(name, payload).await
+        }
+        sent => sent,
+    };
+    match sent {
         Ok(()) => Metrics::add(&metrics.pushes_out, 1),
         Err(BroadcastError::Socket(errors)) => {
             Metrics::add(&metrics.pushes_out, 1);
             count_full(metrics, &errors);
-        }
-        Err(BroadcastError::Adapter(e)) => {
-            Metrics::add(&metrics.cluster_push_failures, 1);
-            tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
-            match io.to(room).local().emit(name, payload).await {
-                Ok(()) => Metrics::add(&metrics.pushes_out, 1),
-                Err(BroadcastError::Socket(errors)) => {
-                    Metrics::add(&metrics.pushes_out, 1);
-                    count_full(metrics, &errors);
-                }
-                Err(e) => tracing::warn!(error = %e, event = name, "local push failed"),
-            }
         }
         Err(e) => tracing::error!(error = %e, event = name, "push not sent"),
     }
