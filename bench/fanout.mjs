@@ -60,13 +60,12 @@ function rssKiB(pid) {
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
   return Number(m[1]);
 }
-async function api(url, method, route, token, body, admission) {
+async function api(url, method, route, token, body) {
   const r = await fetch(`${url}/api${route}`, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(body ? { "content-type": "application/json" } : {}),
-      ...(admission ? { "x-admission-token": admission } : {}),
     },
     body: body ? JSON.stringify(body) : undefined,
   });
