@@ -117,6 +117,15 @@ pub struct Config {
     /// Database connections per instance (SQLite always uses one writer connection).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
+
+    /// Password hashes (argon2id, 19 MiB each) computed at once; 0 means one per core.
+    #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
+    pub password_hash_concurrency: usize,
+
+    /// How long a sign-in or registration waits for a hashing turn before `503 auth_busy`
+    /// (milliseconds).
+    #[arg(long, env = "PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    pub password_hash_wait_ms: u64,
 }
 
 impl Config {
@@ -159,6 +168,8 @@ impl Config {
             queue_ticker: false,
             auth_rate_per_ip: 10.0,
             shop_rate_per_user: 20.0,
+            password_hash_concurrency: 0,
+            password_hash_wait_ms: 2000,
         }
     }
 }

@@ -61,6 +61,13 @@ pub enum Error {
     /// 503: a backing service (database, Redis) is unreachable or saturated.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: this instance is saturated on purpose (a bounded resource such
+    /// as the password hasher is fully taken); the request did nothing and may be retried.
+    #[error("the server is busy; retry in {retry_after_secs} s")]
+    Busy {
+        code: &'static str,
+        retry_after_secs: u64,
+    },
     /// 500: a database failure we did not expect. Details are logged, never sent.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -119,6 +126,7 @@ impl Error {
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::RateLimited => "rate_limited",
             Error::Unavailable(_) => "service_unavailable",
+            Error::Busy { code, .. } => code,
             Error::Database(e) if is_unique_violation(e) => "conflict",
             Error::Database(e) if is_unavailable(e) => "service_unavailable",
             Error::Database(_) | Error::Internal(_) => "internal",

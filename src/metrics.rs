@@ -26,6 +26,14 @@ pub struct Metrics {
     /// Socket connections accepted / refused at the handshake.
     pub sockets_connected: AtomicU64,
     pub sockets_refused: AtomicU64,
+    /// Sign-ins and registrations refused with `503 auth_busy`: every password-hashing
+    /// permit was taken for the whole wait. Shared with the hasher.
+    pub auth_busy: Arc<AtomicU64>,
+    /// Requests refused with `429 rate_limited` (per-IP identity and per-user shopping
+    /// buckets).
+    pub rate_limited: AtomicU64,
+    /// Request bodies refused with `413 payload_too_large`.
+    pub payload_too_large: AtomicU64,
 }
 
 #[derive(Serialize)]
@@ -39,6 +47,9 @@ pub struct MetricsSnapshot {
     pub socket_queue_full: u64,
     pub sockets_connected: u64,
     pub sockets_refused: u64,
+    pub auth_busy: u64,
+    pub rate_limited: u64,
+    pub payload_too_large: u64,
 }
 
 impl Metrics {
@@ -54,6 +65,9 @@ impl Metrics {
                 + REMOTE_SOCKET_QUEUE_FULL.load(Ordering::Relaxed),
             sockets_connected: get(&self.sockets_connected),
             sockets_refused: get(&self.sockets_refused),
+            auth_busy: get(&self.auth_busy),
+            rate_limited: get(&self.rate_limited),
+            payload_too_large: get(&self.payload_too_large),
         }
     }
 

@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::admission::Admission;
-use crate::auth::{Jwt, Users};
+use crate::auth::{Jwt, Passwords, Users};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::coord::{Coord, MemoryCoord, RedisCoord};
@@ -72,7 +72,14 @@ impl Application {
             ChangeFeed::new(FEED_CAPACITY),
             config.max_tickets_per_order,
         );
-        let users = Users::new(db.clone(), jwt, clock.clone());
+        let metrics = Arc::new(Metrics::default());
+        let users = Users::new(db.clone(), jwt, clock.clone()).with_passwords(
+            Passwords::new(
+                config.password_hash_concurrency,
+                Duration::from_millis(config.password_hash_wait_ms),
+            )
+            .with_refusal_counter(metrics.auth_busy.clone()),
+        );
         if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
             users.ensure_admin(email, password).await?;
             tracing::info!(%email, "administrator account ready");
@@ -106,7 +113,6 @@ impl Application {
             config.queue_tick_ms,
         ));
         let admission: Arc<dyn Admission> = waiting_room.clone();
-        let metrics = Arc::new(Metrics::default());
         let state = AppState {
             inventory,
             users,

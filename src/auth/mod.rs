@@ -2,14 +2,16 @@
 //!
 //! Tokens are HS256 JWTs with the user id in `sub` (the original design's `userId` claim is
 //! accepted too), so any issuer that shares `JWT_SECRET` can mint them. Passwords are hashed
-//! with argon2id on the blocking pool: hashing is deliberately slow and must not stall the
-//! async workers.
+//! with argon2id on the blocking pool, one hash per core at a time (`password.rs` has the
+//! parameters and why): hashing is deliberately slow and must neither stall the async
+//! workers nor let a crowd of logins take all the memory.
 
 mod jwt;
 mod password;
 mod users;
 
 pub use jwt::{unix_now, Claims, Jwt, Role, MIN_SECRET_LEN};
+pub use password::Passwords;
 pub use users::{Credentials, NewUser, User, Users};
 
 /// The caller, as proven by a verified token.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{password, Jwt, Role};
+use super::{Jwt, Passwords, Role};
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{is_unique_violation, Error, Result};
@@ -40,6 +40,7 @@ pub struct Users {
     db: Db,
     jwt: Jwt,
     clock: Clock,
+    passwords: Passwords,
 }
 
 fn parse_email(email: &str) -> Result<String> {
@@ -87,8 +88,20 @@ fn invalid_credentials() -> Error {
 }
 
 impl Users {
+    /// With one hash at a time per core and a 2 s wait for a turn (see [`Passwords`]).
     pub fn new(db: Db, jwt: Jwt, clock: Clock) -> Self {
-        Users { db, jwt, clock }
+        Users {
+            db,
+            jwt,
+            clock,
+            passwords: Passwords::new(0, std::time::Duration::from_secs(2)),
+        }
+    }
+
+    /// Replaces the password hasher (its bound and its refusal counter).
+    pub fn with_passwords(mut self, passwords: Passwords) -> Self {
+        self.passwords = passwords;
+        self
     }
 
     pub fn jwt(&self) -> &Jwt {
@@ -101,7 +114,7 @@ impl Users {
         let email = parse_email(&new.email)?;
         parse_password(&new.password)?;
         let name = parse_name(&new.name)?;
-        let hash = password::hash(new.password).await?;
+        let hash = self.passwords.hash(new.password).await?;
         let user = User {
             id: uuid::Uuid::now_v7().simple().to_string(),
             email: Some(email),
@@ -129,17 +142,19 @@ impl Users {
         .bind(&email)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some(row) = row else {
-            // Spend the same time as a real check so response timing does not reveal
-            // which emails have accounts.
-            let _ = password::hash(creds.password).await;
+        let stored = match &row {
+            Some(row) => row.try_get::<Option<String>, _>("password_hash")?,
+            None => None,
+        };
+        let matches = match stored {
+            Some(stored) => self.passwords.verify(creds.password, stored).await?,
+            // Spend what a wrong password costs, so response timing does not reveal which
+            // emails have accounts.
+            None => self.passwords.verify_nothing(creds.password).await?,
+        };
+        let Some(row) = row.filter(|_| matches) else {
             return Err(invalid_credentials());
         };
-        let stored: Option<String> = row.try_get("password_hash")?;
-        let stored = stored.ok_or_else(invalid_credentials)?;
-        if !password::verify(creds.password, stored).await? {
-            return Err(invalid_credentials());
-        }
         let user = User {
             id: row.try_get("id")?,
             email: row.try_get("email")?,
@@ -171,7 +186,7 @@ impl Users {
     pub async fn ensure_admin(&self, email: &str, password: &str) -> Result<()> {
         let email = parse_email(email)?;
         parse_password(password)?;
-        let hash = password::hash(password.to_string()).await?;
+        let hash = self.passwords.hash(password.to_string()).await?;
         let updated =
             sqlx::query("UPDATE users SET password_hash = $1, role = 'admin' WHERE email = $2")
                 .bind(&hash)

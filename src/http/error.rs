@@ -3,7 +3,8 @@
 //! Internal failures are logged here with their details and answered with a bare
 //! `internal` code: nothing about the database or the code reaches the client.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -21,7 +22,7 @@ impl Error {
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable(_) | Error::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             Error::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -32,7 +33,10 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if let Error::Busy { .. } = self {
+            // Saturation on purpose is not a failure worth an error log.
+            self.to_string()
+        } else if status.is_server_error() {
             tracing::error!(error = %self, ?self, "request failed");
             match status {
                 StatusCode::SERVICE_UNAVAILABLE => {
@@ -52,6 +56,14 @@ impl IntoResponse for Error {
             }
             _ => {}
         }
-        (status, Json(json!({ "error": body }))).into_response()
+        let mut resp = (status, Json(json!({ "error": body }))).into_response();
+        if let Error::Busy {
+            retry_after_secs, ..
+        } = &self
+        {
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        resp
     }
 }
