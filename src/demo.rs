@@ -30,6 +30,8 @@ pub fn demo_event(clock: &Clock) -> EventSpec {
         hold_seconds: Some(600),
         admission_ttl_seconds: None,
         idle_timeout_seconds: None,
+        max_tickets_per_customer: None,
+        bot_check: None,
         ticket_types: vec![
             ticket("Orchestra", 12_000, None),
             ticket("Mezzanine", 8_500, None),

@@ -40,6 +40,10 @@ pub enum Error {
     /// name every seat that was taken so the client can redraw them.
     #[error("some seats are no longer available")]
     SeatUnavailable { seat_ids: Vec<String> },
+    /// 409: the hold would take the caller past the event's per-customer limit
+    /// (`maxTicketsPerCustomer`, pending and paid reservations together).
+    #[error("this would take you past the limit of {limit} tickets per customer for this event; you may take {remaining} more")]
+    CustomerLimit { limit: i64, remaining: i64 },
     /// 404 with the list of seat ids that do not belong to the event.
     #[error("unknown seats for this event")]
     UnknownSeats { seat_ids: Vec<String> },
@@ -122,6 +126,7 @@ impl Error {
             | Error::Conflict { code, .. } => code,
             Error::SeatUnavailable { .. } => "seat_unavailable",
             Error::UnknownSeats { .. } => "seat_not_found",
+            Error::CustomerLimit { .. } => "customer_limit",
             Error::PayloadTooLarge => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::RateLimited => "rate_limited",

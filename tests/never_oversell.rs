@@ -214,9 +214,104 @@ async fn assert_invariants(app: &TestApp) {
         ga_mismatch, 0,
         "general-admission counters match active items"
     );
+    let customer_mismatch: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT r.event_id, r.user_id, CAST(SUM(i.quantity) AS BIGINT) AS n \
+         FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id \
+         WHERE i.active = 1 GROUP BY r.event_id, r.user_id) a \
+         LEFT JOIN customer_tickets c ON c.event_id = a.event_id AND c.user_id = a.user_id \
+         WHERE COALESCE(c.quantity, 0) <> a.n",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        customer_mismatch, 0,
+        "per-customer counts match active items"
+    );
+}
+
+/// One user fires 50 concurrent holds (seats and tickets mixed) at an event whose limit is
+/// 10 per customer: together they never pass it, whatever the interleaving.
+async fn one_customer_cannot_pass_the_limit(backend: Backend) {
+    let app = Arc::new(TestApp::spawn_with(backend, |c| c.shop_rate_per_user = 0.0).await);
+    let event = app.simple_event(5, 20, 1000).await;
+    let event_id = id(&event);
+    assert_eq!(event["maxTicketsPerCustomer"], 10, "the default limit");
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let seats = seat_ids(&app.seats(&event_id).await);
+    let token = app.token("bot-army");
+    let admission = app.admission(&token, &event_id).await;
+
+    let mut tasks = Vec::new();
+    for i in 0..50usize {
+        let app = app.clone();
+        let (event_id, ga, token, admission) = (
+            event_id.clone(),
+            ga.clone(),
+            token.clone(),
+            admission.clone(),
+        );
+        // Odd requests hold two seats of their own, even ones two standing tickets.
+        let (path, body, n) = if i % 2 == 1 {
+            let mine = seats[i * 2..i * 2 + 2].to_vec();
+            (
+                "/api/seats/reserve",
+                serde_json::json!({"eventId": event_id, "seatIds": mine}),
+                2,
+            )
+        } else {
+            (
+                "/api/reservations",
+                serde_json::json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 2}),
+                2,
+            )
+        };
+        tasks.push(tokio::spawn(async move {
+            let req = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(&token)
+                .header("X-Admission-Token", admission)
+                .json(&body);
+            let (status, body) = app.send(req).await;
+            (status, body, n)
+        }));
+    }
+    let mut granted = 0;
+    for t in tasks {
+        let (status, body, n) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => granted += n,
+            StatusCode::CONFLICT => {
+                assert_eq!(body["error"]["code"], "customer_limit", "{body}");
+                assert_eq!(body["error"]["limit"], 10);
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(granted, 10, "exactly the limit was granted");
+    // The database agrees: seats held plus tickets held by this user.
+    let (_, mine) = app.get("/api/reservations", Some(&token)).await;
+    let held: i64 = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["items"].as_array().unwrap().clone())
+        .map(|i| i["quantity"].as_i64().unwrap())
+        .sum();
+    assert_eq!(held, 10);
+    let seats_held = app
+        .seats(&event_id)
+        .await
+        .iter()
+        .filter(|s| s["status"] == "held")
+        .count() as i64;
+    assert_eq!(seats_held + (1000 - app.remaining(&event_id, 1).await), 10);
+    assert_invariants(&app).await;
 }
 
 on_both_databases!(
+    one_customer_cannot_pass_the_limit,
     seat_contention,
     ticket_contention,
     database_refuses_oversell

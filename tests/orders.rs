@@ -216,6 +216,129 @@ async fn per_order_limit(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED);
 }
 
+/// `(limit, held, remaining)` of the caller's allowance for the event.
+async fn allowance(app: &TestApp, token: &str, event_id: &str) -> (i64, i64, i64) {
+    let (s, b) = app
+        .get(&format!("/api/events/{event_id}/allowance"), Some(token))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let n = |k: &str| b[k].as_i64().unwrap();
+    (n("limit"), n("held"), n("remaining"))
+}
+
+/// The per-customer limit counts seats and tickets of pending and paid reservations together;
+/// what is cancelled, refunded or lapses comes back; a refusal changes nothing.
+async fn per_customer_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut spec = json!({
+        "name": "Limited Show", "startsAt": "2027-06-01T19:00:00Z", "holdSeconds": 60,
+        "maxTicketsPerCustomer": 5,
+        "ticketTypes": [{"name": "Seated", "price": 5000}, {"name": "Standing", "price": 2000, "quantity": 100}],
+        "seatMap": {"sections": [{"name": "A", "rows": 2, "seatsPerRow": 10, "ticketTypeIndex": 0}]}
+    });
+    let event = app.create_event(spec.clone()).await;
+    assert_eq!(event["maxTicketsPerCustomer"], 5);
+    assert_eq!(event["botCheck"], false);
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let seats = seat_ids(&app.seats(&event_id).await);
+    let t = app.token("hoarder");
+    assert_eq!(allowance(&app, &t, &event_id).await, (5, 0, 5));
+
+    // 2 seats pending, then 2 tickets paid: 4 of 5.
+    let (s, seats_hold) = app.hold(&t, &event_id, &seats[..2]).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, b) = app.buy(&t, &event_id, &ga, 2).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let paid = id(&b["reservation"]);
+    let (s, _) = app
+        .post(
+            &format!("/api/reservations/{paid}/pay"),
+            Some(&t),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(allowance(&app, &t, &event_id).await, (5, 4, 1));
+
+    // Two more would pass the limit, by seats or by tickets: refused, nothing held.
+    let before = app.remaining(&event_id, 1).await;
+    let (s, b) = app.buy(&t, &event_id, &ga, 2).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["code"], "customer_limit");
+    assert_eq!(
+        (
+            b["error"]["limit"].as_i64(),
+            b["error"]["remaining"].as_i64()
+        ),
+        (Some(5), Some(1))
+    );
+    assert_eq!(
+        app.remaining(&event_id, 1).await,
+        before,
+        "a refusal holds nothing"
+    );
+    let (s, b) = app.hold(&t, &event_id, &seats[2..4]).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("customer_limit"))
+    );
+    let after: Vec<_> = app.seats(&event_id).await;
+    assert!(
+        after[2..4].iter().all(|s| s["status"] == "available"),
+        "a refusal holds no seat"
+    );
+
+    // Another customer is not affected.
+    let other = app.token("someone-else");
+    let (s, _) = app.hold(&other, &event_id, &seats[10..15]).await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // Cancelling the pending seats gives 2 back; refunding the paid order 2 more.
+    let (s, _) = app
+        .delete(
+            &format!("/api/reservations/{}", id(&seats_hold["reservation"])),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(allowance(&app, &t, &event_id).await, (5, 2, 3));
+    let (s, _) = app
+        .delete(&format!("/api/reservations/{paid}"), Some(&t))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(allowance(&app, &t, &event_id).await, (5, 0, 5));
+
+    // A hold that lapses gives its tickets back too.
+    let (s, _) = app.buy(&t, &event_id, &ga, 5).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(allowance(&app, &t, &event_id).await.2, 0);
+    app.clock.advance(std::time::Duration::from_secs(61));
+    app.state.inventory.expire_due().await.unwrap();
+    assert_eq!(allowance(&app, &t, &event_id).await, (5, 0, 5));
+
+    // Out-of-range limits are refused at creation.
+    for bad in [json!(0), json!(-1), json!(10_001)] {
+        spec["maxTicketsPerCustomer"] = bad;
+        let (s, b) = app
+            .post("/api/admin/events", Some(&app.admin_token()), spec.clone())
+            .await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_field"))
+        );
+    }
+    let (s, b) = app
+        .get(&format!("/api/events/{event_id}/allowance"), None)
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth_required"))
+    );
+    let (s, _) = app.get("/api/events/nope/allowance", Some(&t)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
 /// Every committed change is published once, after commit, with the new versions; a
 /// rolled-back hold publishes nothing.
 async fn change_feed(backend: Backend) {
@@ -311,5 +434,6 @@ on_both_databases!(
     pay_cancel_refund_cycle,
     idempotency_key_replays_first_answer,
     per_order_limit,
+    per_customer_limit,
     change_feed
 );

@@ -18,7 +18,9 @@ impl Error {
             Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::NotFound { .. } | Error::UnknownSeats { .. } => StatusCode::NOT_FOUND,
-            Error::SeatUnavailable { .. } | Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::SeatUnavailable { .. }
+            | Error::Conflict { .. }
+            | Error::CustomerLimit { .. } => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -53,6 +55,10 @@ impl IntoResponse for Error {
         match &self {
             Error::SeatUnavailable { seat_ids } | Error::UnknownSeats { seat_ids } => {
                 body["seatIds"] = json!(seat_ids);
+            }
+            Error::CustomerLimit { limit, remaining } => {
+                body["limit"] = json!(limit);
+                body["remaining"] = json!(remaining);
             }
             _ => {}
         }

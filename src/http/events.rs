@@ -6,9 +6,10 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::extract::CurrentUser;
 use crate::admission::QueueSummary;
 use crate::error::Result;
-use crate::inventory::{parse_id, Event};
+use crate::inventory::{parse_id, Allowance, Event};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list))
         .route("/events/{event_id}", get(one))
         .route("/events/{event_id}/seats", get(seats))
+        .route("/events/{event_id}/allowance", get(allowance))
 }
 
 /// An event as `GET /api/events/:id` returns it: the event plus its waiting line.
@@ -50,4 +52,14 @@ async fn seats(State(state): State<AppState>, Path(event_id): Path<String>) -> R
     let event_id = parse_id("event", &event_id)?;
     let seats = state.inventory.seats(&event_id).await?;
     Ok(Json(json!({ "eventId": event_id, "seats": seats })))
+}
+
+/// How many more seats and tickets of the event the caller may take (the per-customer limit).
+async fn allowance(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(event_id): Path<String>,
+) -> Result<Json<Allowance>> {
+    let event_id = parse_id("event", &event_id)?;
+    Ok(Json(state.inventory.allowance(&event_id, &user.id).await?))
 }

@@ -32,6 +32,8 @@ fn event_from_row(r: &AnyRow) -> Result<Event> {
         hold_seconds: r.try_get("hold_seconds")?,
         admission_ttl_seconds: r.try_get("admission_ttl_seconds")?,
         idle_timeout_seconds: r.try_get("idle_timeout_seconds")?,
+        max_tickets_per_customer: r.try_get("max_tickets_per_customer")?,
+        bot_check: r.try_get::<i64, _>("bot_check")? != 0,
         ticket_types: Vec::new(),
     })
 }
@@ -50,7 +52,7 @@ fn ticket_type_from_row(r: &AnyRow) -> Result<TicketType> {
 
 const EVENT_COLUMNS: &str = "id, name, venue, starts_at, sale_opens_at, has_seat_map, capacity, \
                              admit_rate_per_sec, hold_seconds, admission_ttl_seconds, \
-                             idle_timeout_seconds";
+                             idle_timeout_seconds, max_tickets_per_customer, bot_check";
 const TICKET_TYPE_COLUMNS: &str =
     "id, event_id, name, price, total, total - held - sold AS remaining, seated, version";
 
@@ -92,8 +94,8 @@ impl Inventory {
         sqlx::query(
             "INSERT INTO events (id, name, venue, starts_at, sale_opens_at, capacity, \
              admit_rate_per_sec, hold_seconds, has_seat_map, created_at, \
-             admission_ttl_seconds, idle_timeout_seconds) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             admission_ttl_seconds, idle_timeout_seconds, max_tickets_per_customer, bot_check) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&event_id)
         .bind(&new.name)
@@ -107,6 +109,8 @@ impl Inventory {
         .bind(now)
         .bind(new.admission_ttl_seconds)
         .bind(new.idle_timeout_seconds)
+        .bind(new.max_tickets_per_customer)
+        .bind(i64::from(new.bot_check))
         .execute(&mut *tx)
         .await?;
 
@@ -276,6 +280,8 @@ impl Inventory {
 #[derive(Debug)]
 pub(super) struct EventTerms {
     pub hold_ms: i64,
+    /// Joining the event's line needs a solved bot check.
+    pub bot_check: bool,
     pub types: HashMap<String, TypeTerms>,
 }
 
@@ -290,16 +296,23 @@ pub(super) struct TypeTerms {
 const TERMS_CACHE_MAX: usize = 10_000;
 
 impl Inventory {
+    /// True when joining the event's waiting room needs a solved bot check. Served from the
+    /// per-instance terms cache: a join flood costs no database read.
+    pub async fn bot_check_required(&self, event_id: &str) -> Result<bool> {
+        Ok(self.terms(event_id).await?.bot_check)
+    }
+
     pub(super) async fn terms(&self, event_id: &str) -> Result<Arc<EventTerms>> {
         if let Some(t) = self.terms.read().expect("terms lock").get(event_id) {
             return Ok(t.clone());
         }
-        let hold_seconds =
-            sqlx::query_scalar::<_, i64>("SELECT hold_seconds FROM events WHERE id = $1")
-                .bind(event_id)
-                .fetch_optional(&self.db.pool)
-                .await?
-                .ok_or_else(event_not_found)?;
+        let row = sqlx::query("SELECT hold_seconds, bot_check FROM events WHERE id = $1")
+            .bind(event_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(event_not_found)?;
+        let hold_seconds: i64 = row.try_get("hold_seconds")?;
+        let bot_check = row.try_get::<i64, _>("bot_check")? != 0;
         let types = sqlx::query("SELECT id, price, seated FROM ticket_types WHERE event_id = $1")
             .bind(event_id)
             .fetch_all(&self.db.pool)
@@ -317,6 +330,7 @@ impl Inventory {
             .collect::<Result<HashMap<_, _>>>()?;
         let terms = Arc::new(EventTerms {
             hold_ms: hold_seconds * 1000,
+            bot_check,
             types,
         });
         let mut cache = self.terms.write().expect("terms lock");

@@ -67,6 +67,7 @@ impl Inventory {
         let now = self.clock.now_ms();
         let reservation_id = new_id();
         let mut tx = self.db.pool.begin().await?;
+        take_allowance(&mut tx, event_id, user_id, seat_ids.len() as i64).await?;
 
         // One conditional UPDATE for the whole selection: a seat changes only if it is
         // still available, and the rows it returns are exactly the seats this hold won.
@@ -203,6 +204,7 @@ impl Inventory {
         };
         let reservation = pending(&reservation_id, event_id, now, hold_ms, vec![item]);
         let mut tx = self.db.pool.begin().await?;
+        take_allowance(&mut tx, event_id, user_id, quantity).await?;
         insert_pending(&mut tx, &reservation, user_id).await?;
         // The stock check and the decrement are one conditional UPDATE, last before COMMIT.
         let row = sqlx::query(
@@ -352,6 +354,18 @@ impl Inventory {
         }
     }
 
+    /// How many more seats and tickets of the event the customer may take: the event's
+    /// `maxTicketsPerCustomer` less what they have in pending and paid reservations.
+    pub async fn allowance(&self, event_id: &str, user_id: &str) -> Result<Allowance> {
+        let (limit, held) = allowance_in(&self.db.pool, event_id, user_id).await?;
+        Ok(Allowance {
+            event_id: event_id.to_string(),
+            limit,
+            held,
+            remaining: (limit - held).max(0),
+        })
+    }
+
     /// One reservation with its items (no ownership check: callers check).
     pub async fn reservation(&self, reservation_id: &str) -> Result<Reservation> {
         let mut list = self.load_reservations("r.id = $1", reservation_id).await?;
@@ -470,6 +484,8 @@ pub(super) async fn release(
     set_status(tx, head, to, now).await?;
     let was_paid = head.status == ReservationStatus::Paid;
     let quantities = item_quantities(tx, &head.id).await?;
+    // The customer's row before any seat or counter row, as in a hold: one lock order.
+    return_allowance(tx, head, quantities.values().sum()).await?;
     sqlx::query("UPDATE reservation_items SET active = 0 WHERE reservation_id = $1 AND active = 1")
         .bind(&head.id)
         .execute(&mut **tx)
@@ -499,6 +515,86 @@ pub(super) async fn release(
         seats,
         ticket_types: stock,
     })
+}
+
+/// Counts `n` more seats or tickets against the customer's limit for the event
+/// (`maxTicketsPerCustomer`), or refuses with `409 customer_limit`.
+///
+/// One conditional upsert on the customer's own row, read against the event's current limit
+/// inside the transaction: concurrent holds by one user queue on that row (PostgreSQL
+/// re-checks the condition against the committed count; SQLite runs one writer at a time),
+/// so together they can never pass the limit. It runs first in every hold, before any seat or
+/// counter row, so a refused customer touches nothing shared and locks are always taken in
+/// the same order (customer, seats, ticket-type counters).
+async fn take_allowance(
+    tx: &mut Transaction<'static, Any>,
+    event_id: &str,
+    user_id: &str,
+    n: i64,
+) -> Result<()> {
+    let taken = sqlx::query(
+        "INSERT INTO customer_tickets (event_id, user_id, quantity) \
+         SELECT $1, $2, $3 WHERE $3 <= (SELECT max_tickets_per_customer FROM events WHERE id = $1) \
+         ON CONFLICT (event_id, user_id) DO UPDATE \
+         SET quantity = customer_tickets.quantity + excluded.quantity \
+         WHERE customer_tickets.quantity + excluded.quantity \
+               <= (SELECT max_tickets_per_customer FROM events WHERE id = $1) \
+         RETURNING quantity",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .bind(n)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if taken.is_some() {
+        return Ok(());
+    }
+    let (limit, held) = allowance_in(&mut **tx, event_id, user_id).await?;
+    Err(Error::CustomerLimit {
+        limit,
+        remaining: (limit - held).max(0),
+    })
+}
+
+/// Gives a released reservation's seats and tickets back to the customer's allowance.
+async fn return_allowance(
+    tx: &mut Transaction<'static, Any>,
+    head: &ReservationHead,
+    n: i64,
+) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE customer_tickets SET quantity = quantity - $1 WHERE event_id = $2 AND user_id = $3",
+    )
+    .bind(n)
+    .bind(&head.event_id)
+    .bind(&head.user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The event's per-customer limit and how many the customer has in pending and paid
+/// reservations, or `404 event_not_found`.
+pub(super) async fn allowance_in<'c>(
+    conn: impl sqlx::Executor<'c, Database = Any>,
+    event_id: &str,
+    user_id: &str,
+) -> Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT e.max_tickets_per_customer AS lim, \
+                COALESCE((SELECT c.quantity FROM customer_tickets c \
+                          WHERE c.event_id = e.id AND c.user_id = $2), 0) AS held \
+         FROM events e WHERE e.id = $1",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(event_not_found)?;
+    Ok((row.try_get("lim")?, row.try_get("held")?))
 }
 
 async fn set_status(

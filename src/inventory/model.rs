@@ -28,6 +28,10 @@ pub struct Event {
     pub admission_ttl_seconds: i64,
     /// How long an admitted shopper may idle before the slot goes to the next in line.
     pub idle_timeout_seconds: i64,
+    /// Seats and tickets one user may have in pending and paid reservations of this event.
+    pub max_tickets_per_customer: i64,
+    /// Joining this event's waiting room needs a solved proof-of-work bot check.
+    pub bot_check: bool,
     pub ticket_types: Vec<TicketType>,
 }
 
@@ -135,6 +139,19 @@ pub struct ReservationItem {
     pub price: i64,
 }
 
+/// A customer's standing against an event's per-customer limit.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Allowance {
+    pub event_id: String,
+    /// The event's `maxTicketsPerCustomer`.
+    pub limit: i64,
+    /// Seats and tickets in the customer's pending and paid reservations of the event.
+    pub held: i64,
+    /// How many more they may hold.
+    pub remaining: i64,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Inputs
 // ---------------------------------------------------------------------------------------------
@@ -234,6 +251,8 @@ pub struct EventSpec {
     pub hold_seconds: Option<i64>,
     pub admission_ttl_seconds: Option<i64>,
     pub idle_timeout_seconds: Option<i64>,
+    pub max_tickets_per_customer: Option<i64>,
+    pub bot_check: Option<bool>,
     pub ticket_types: Vec<TicketTypeSpec>,
     pub seat_map: Option<SeatMapSpec>,
 }
@@ -273,6 +292,8 @@ pub struct NewEvent {
     pub hold_seconds: i64,
     pub admission_ttl_seconds: i64,
     pub idle_timeout_seconds: i64,
+    pub max_tickets_per_customer: i64,
+    pub bot_check: bool,
     pub ticket_types: Vec<NewTicketType>,
     pub sections: Vec<NewSection>,
 }
@@ -299,6 +320,9 @@ pub const DEFAULT_ADMIT_RATE: f64 = 10.0;
 pub const DEFAULT_HOLD_SECONDS: i64 = 600;
 pub const DEFAULT_ADMISSION_TTL_SECONDS: i64 = 600;
 pub const DEFAULT_IDLE_TIMEOUT_SECONDS: i64 = 300;
+pub const DEFAULT_MAX_TICKETS_PER_CUSTOMER: i64 = 10;
+/// The largest per-customer limit an event may set (a box office for resellers is not the aim).
+const MAX_TICKETS_PER_CUSTOMER: i64 = 10_000;
 const MAX_SEATS_PER_EVENT: i64 = 50_000;
 const MAX_GA_QUANTITY: i64 = 10_000_000;
 const MAX_PRICE: i64 = 100_000_000; // one million in major units
@@ -373,6 +397,13 @@ impl NewEvent {
                 .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECONDS),
             5,
             86_400,
+        )?;
+        let max_tickets_per_customer = in_range(
+            "maxTicketsPerCustomer",
+            spec.max_tickets_per_customer
+                .unwrap_or(DEFAULT_MAX_TICKETS_PER_CUSTOMER),
+            1,
+            MAX_TICKETS_PER_CUSTOMER,
         )?;
         if spec.ticket_types.is_empty() || spec.ticket_types.len() > 50 {
             return Err(Error::invalid(
@@ -467,6 +498,8 @@ impl NewEvent {
             hold_seconds,
             admission_ttl_seconds,
             idle_timeout_seconds,
+            max_tickets_per_customer,
+            bot_check: spec.bot_check.unwrap_or(false),
             ticket_types,
             sections,
         })

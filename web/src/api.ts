@@ -36,6 +36,10 @@ export interface EventInfo {
   hasSeatMap: boolean;
   holdSeconds: number;
   admitRatePerSec: number;
+  /** Seats and tickets one customer may have in pending and paid reservations. */
+  maxTicketsPerCustomer: number;
+  /** Joining this event's waiting room needs a solved bot check. */
+  botCheck: boolean;
   ticketTypes: TicketType[];
   queue?: QueueSummary;
 }
@@ -67,6 +71,14 @@ export interface Reservation {
   createdAt: string;
   items: ReservationItem[];
   total: number;
+}
+
+/** How many more seats and tickets of an event the signed-in customer may take. */
+export interface Allowance {
+  eventId: string;
+  limit: number;
+  held: number;
+  remaining: number;
 }
 
 export interface QueueAnswer {
@@ -145,6 +157,7 @@ export const api = {
   events: () => call<EventInfo[]>("GET", "/events"),
   event: (id: string) => call<EventInfo>("GET", `/events/${id}`),
   seats: (id: string) => call<{ eventId: string; seats: Seat[] }>("GET", `/events/${id}/seats`),
+  allowance: (id: string) => call<Allowance>("GET", `/events/${id}/allowance`),
   joinQueue: async (eventId: string) => {
     const a = await call<QueueAnswer>("POST", "/queue/join", { eventId });
     rememberAdmission(eventId, a.admissionToken);

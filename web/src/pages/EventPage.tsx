@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { api, ApiError, money, type EventInfo } from "../api";
+import { api, ApiError, money, type Allowance, type EventInfo } from "../api";
 import { SeatMap } from "../components/SeatMap";
 import { useSeatUpdates } from "../hooks/useSeatUpdates";
 import { useTicketUpdates } from "../hooks/useTicketUpdates";
@@ -16,6 +16,7 @@ export function EventPage({ eventId }: { eventId: string }) {
   const [mine, setMine] = useState<ReadonlySet<string>>(new Set());
   const [quantity, setQuantity] = useState<Record<string, number>>({});
   const [busy, setBusy] = useState(false);
+  const [allowance, setAllowance] = useState<Allowance | null>(null);
 
   // Entering the event means joining its waiting room: straight in while there is room,
   // otherwise to the line.
@@ -39,6 +40,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       const ids = rs.filter((r) => r.status === "pending" && r.eventId === eventId).flatMap((r) => r.items.map((i) => i.seatId).filter(Boolean) as string[]);
       setMine(new Set(ids));
     }).catch(() => undefined);
+    api.allowance(eventId).then(setAllowance).catch(() => undefined);
   }, [eventId]);
   useEffect(refreshMine, [refreshMine]);
 
@@ -64,6 +66,10 @@ export function EventPage({ eventId }: { eventId: string }) {
       setError("That seat is not available.");
       return;
     }
+    if (!selected.has(id) && allowance && selected.size >= allowance.remaining) {
+      setError(limitReached(allowance.limit, allowance.remaining));
+      return;
+    }
     setError(null);
     setSelected((sel) => {
       const next = new Set(sel);
@@ -71,7 +77,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       else next.add(id);
       return next;
     });
-  }, [states]);
+  }, [states, selected, allowance]);
 
   const explain = (e: unknown) => {
     if (e instanceof ApiError && e.code === "seat_unavailable") {
@@ -80,6 +86,9 @@ export function EventPage({ eventId }: { eventId: string }) {
       return `Sorry — ${names} ${taken.length > 1 ? "were" : "was"} just taken by someone else. Pick another seat.`;
     }
     if (e instanceof ApiError && e.code === "sold_out") return "Sorry — not enough tickets of that type are left.";
+    if (e instanceof ApiError && e.code === "customer_limit") {
+      return limitReached(Number(e.details.limit ?? allowance?.limit ?? 0), Number(e.details.remaining ?? 0));
+    }
     if (e instanceof ApiError && e.code === "not_admitted") return "Your turn to shop has ended. Rejoin the waiting room to continue.";
     if (e instanceof ApiError) return e.message;
     return "Could not reach the box office. Try again.";
@@ -109,6 +118,13 @@ export function EventPage({ eventId }: { eventId: string }) {
       <h1>{event.name}</h1>
       <p className="muted">{event.venue} · {new Date(event.startsAt).toLocaleString()} · holds last {Math.round(event.holdSeconds / 60)} min</p>
       {error && <p className="error" role="alert" data-testid="error">{error}</p>}
+      {allowance && (
+        <p className="allowance" data-testid="allowance" aria-live="polite">
+          {allowance.remaining > 0
+            ? `You may take ${allowance.remaining} more ${allowance.remaining === 1 ? "ticket" : "tickets"} for this event (limit ${allowance.limit} per customer).`
+            : `You have reached this event's limit of ${allowance.limit} tickets per customer.`}
+        </p>
+      )}
       <section aria-labelledby="tickets-h">
         <h2 id="tickets-h">Tickets</h2>
         <table className="tickets">
@@ -128,9 +144,9 @@ export function EventPage({ eventId }: { eventId: string }) {
                       <form className="buy" onSubmit={(e) => { e.preventDefault(); hold(() => api.holdTickets(eventId, t.id, quantity[t.id] ?? 1)); }}>
                         <label className="sr-only" htmlFor={`q-${t.id}`}>Quantity of {t.name}</label>
                         <select id={`q-${t.id}`} value={quantity[t.id] ?? 1} onChange={(e) => setQuantity({ ...quantity, [t.id]: Number(e.target.value) })}>
-                          {Array.from({ length: Math.min(10, Math.max(1, left)) }, (_, i) => i + 1).map((n) => <option key={n}>{n}</option>)}
+                          {Array.from({ length: Math.min(10, Math.max(1, left), Math.max(1, allowance?.remaining ?? 10)) }, (_, i) => i + 1).map((n) => <option key={n}>{n}</option>)}
                         </select>
-                        <button type="submit" className="primary" disabled={busy || left === 0 || !admitted}>{left === 0 ? "Sold out" : "Buy"}</button>
+                        <button type="submit" className="primary" disabled={busy || left === 0 || !admitted || allowance?.remaining === 0}>{left === 0 ? "Sold out" : "Buy"}</button>
                       </form>
                     )}
                   </td>
@@ -154,4 +170,10 @@ export function EventPage({ eventId }: { eventId: string }) {
       )}
     </main>
   );
+}
+
+/** What a shopper reads when a hold would take them past the event's per-customer limit. */
+function limitReached(limit: number, remaining: number): string {
+  if (remaining <= 0) return `You have reached this event's limit of ${limit} tickets per customer, counting the ones you hold and have bought.`;
+  return `This event allows ${limit} tickets per customer, counting the ones you hold and have bought. You can take ${remaining} more.`;
 }
