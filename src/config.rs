@@ -118,6 +118,19 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
 
+    /// `pow`: guest sign-in needs a solved proof-of-work bot check (ALTCHA). Events with
+    /// `botCheck: true` need one to join their line whatever this says.
+    #[arg(long, env = "BOT_CHECK", value_enum, default_value_t = crate::botcheck::Mode::Off)]
+    pub bot_check: crate::botcheck::Mode,
+
+    /// Bot-check difficulty: ALTCHA's `maxnumber` (a solver tries half of it on average).
+    #[arg(long, env = "BOT_CHECK_MAX_NUMBER", default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub bot_check_max_number: u64,
+
+    /// How long a bot-check challenge may be solved and used, in seconds.
+    #[arg(long, env = "BOT_CHECK_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub bot_check_ttl_seconds: u64,
+
     /// Password hashes (argon2id, 19 MiB each) computed at once; 0 means one per core.
     #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
     pub password_hash_concurrency: usize,
@@ -168,6 +181,9 @@ impl Config {
             queue_ticker: false,
             auth_rate_per_ip: 10.0,
             shop_rate_per_user: 20.0,
+            bot_check: crate::botcheck::Mode::Off,
+            bot_check_max_number: 1_000,
+            bot_check_ttl_seconds: 300,
             password_hash_concurrency: 0,
             password_hash_wait_ms: 2000,
         }

@@ -12,6 +12,7 @@
 
 pub mod admission;
 pub mod auth;
+pub mod botcheck;
 pub mod clock;
 pub mod config;
 pub mod coord;

@@ -26,6 +26,11 @@ pub struct Metrics {
     /// Socket connections accepted / refused at the handshake.
     pub sockets_connected: AtomicU64,
     pub sockets_refused: AtomicU64,
+    /// Bot checks passed, and refused with `403 bot_check_required` (none sent) or
+    /// `403 bot_check_failed` (wrong, expired or replayed).
+    pub bot_check_passed: AtomicU64,
+    pub bot_check_required: AtomicU64,
+    pub bot_check_failed: AtomicU64,
     /// Sign-ins and registrations refused with `503 auth_busy`: every password-hashing
     /// permit was taken for the whole wait. Shared with the hasher.
     pub auth_busy: Arc<AtomicU64>,
@@ -47,6 +52,9 @@ pub struct MetricsSnapshot {
     pub socket_queue_full: u64,
     pub sockets_connected: u64,
     pub sockets_refused: u64,
+    pub bot_check_passed: u64,
+    pub bot_check_required: u64,
+    pub bot_check_failed: u64,
     pub auth_busy: u64,
     pub rate_limited: u64,
     pub payload_too_large: u64,
@@ -65,6 +73,9 @@ impl Metrics {
                 + REMOTE_SOCKET_QUEUE_FULL.load(Ordering::Relaxed),
             sockets_connected: get(&self.sockets_connected),
             sockets_refused: get(&self.sockets_refused),
+            bot_check_passed: get(&self.bot_check_passed),
+            bot_check_required: get(&self.bot_check_required),
+            bot_check_failed: get(&self.bot_check_failed),
             auth_busy: get(&self.auth_busy),
             rate_limited: get(&self.rate_limited),
             payload_too_large: get(&self.payload_too_large),

@@ -22,6 +22,9 @@ use tokio::task::JoinHandle;
 
 use crate::admission::Admission;
 use crate::auth::{Jwt, Passwords, Users};
+use crate::botcheck::{
+    BotCheck, MemoryLedger, RedisLedger, SolutionLedger, MEMORY_LEDGER_CAPACITY,
+};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::coord::{Coord, MemoryCoord, RedisCoord};
@@ -95,12 +98,14 @@ impl Application {
             None => None,
         };
         // Redis or in-process: chosen once, here.
+        let mut bot_check_redis = None;
         let (coord, line): (Arc<dyn Coord>, Arc<dyn Line>) = match &redis {
             Some(client) => {
                 let coord = RedisCoord::connect(client, &config.redis_prefix)
                     .await
                     .context("cannot reach Redis")?;
                 let line = RedisLine::new(coord.connection(), &config.redis_prefix);
+                bot_check_redis = Some(coord.connection());
                 (Arc::new(coord), Arc::new(line))
             }
             None => (Arc::new(MemoryCoord::new()), Arc::new(MemoryLine::new())),
@@ -113,6 +118,22 @@ impl Application {
             config.queue_tick_ms,
         ));
         let admission: Arc<dyn Admission> = waiting_room.clone();
+        let bot_check_ledger: Arc<dyn SolutionLedger> = match bot_check_redis {
+            Some(conn) => Arc::new(RedisLedger::new(conn, &config.redis_prefix, clock.clone())),
+            None => Arc::new(MemoryLedger::new(clock.clone(), MEMORY_LEDGER_CAPACITY)),
+        };
+        let bot_check = Arc::new(BotCheck::new(
+            secret.as_bytes(),
+            crate::botcheck::Settings {
+                mode: config.bot_check,
+                max_number: config.bot_check_max_number,
+                ttl_seconds: config.bot_check_ttl_seconds,
+            },
+            clock.clone(),
+            bot_check_ledger,
+            inventory.clone(),
+            metrics.clone(),
+        ));
         let state = AppState {
             inventory,
             users,
@@ -121,6 +142,7 @@ impl Application {
             idempotency: IdempotencyStore::new(db.clone(), clock),
             coord,
             metrics: metrics.clone(),
+            bot_check,
             limits: Arc::new(Limits {
                 identity: Buckets::new(config.auth_rate_per_ip, config.auth_rate_per_ip * 4.0),
                 shopping: Buckets::new(config.shop_rate_per_user, config.shop_rate_per_user * 4.0),

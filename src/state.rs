@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::admission::Admission;
 use crate::auth::Users;
+use crate::botcheck::BotCheck;
 use crate::coord::Coord;
 use crate::db::Backend;
 use crate::http::rate_limit::Limits;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub coord: Arc<dyn Coord>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,
+    /// The proof-of-work bot check (guest sign-in, lines of events with `botCheck`).
+    pub bot_check: Arc<BotCheck>,
     pub settings: Arc<Settings>,
 }
 

@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::botcheck::BotCheckProof;
 use super::extract::{ApiJson, CurrentUser};
 use crate::auth::{Credentials, NewUser, User};
 use crate::error::{Error, Result};
@@ -39,13 +40,14 @@ async fn login(
     Ok(session(token, user))
 }
 
-async fn guest(State(state): State<AppState>) -> Result<Json<Value>> {
+async fn guest(State(state): State<AppState>, proof: BotCheckProof) -> Result<Json<Value>> {
     if !state.settings.allow_guests {
         return Err(Error::forbidden(
             "guests_disabled",
             "guest access is switched off",
         ));
     }
+    state.bot_check.for_guest(proof.as_deref()).await?;
     let (token, user) = state.users.guest().await?;
     Ok(session(token, user))
 }

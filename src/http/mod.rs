@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod botcheck;
 pub mod error;
 mod events;
 pub mod extract;
@@ -34,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(reservations::router())
         .merge(queue::router())
+        .merge(botcheck::router())
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .fallback(api_not_found)

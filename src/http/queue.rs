@@ -7,6 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::botcheck::BotCheckProof;
 use super::extract::{ApiJson, CurrentUser};
 use crate::admission::QueuePosition;
 use crate::error::Result;
@@ -36,9 +37,14 @@ fn body(p: QueuePosition) -> Json<Value> {
 async fn join(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    proof: BotCheckProof,
     ApiJson(req): ApiJson<EventRef>,
 ) -> Result<Json<Value>> {
     let event_id = parse_id("event", &req.event_id)?;
+    state
+        .bot_check
+        .for_queue_join(&event_id, proof.as_deref())
+        .await?;
     Ok(body(state.waiting_room.join(&event_id, &user.id).await?))
 }
 

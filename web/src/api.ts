@@ -149,17 +149,32 @@ function admitted(eventId: string): Record<string, string> {
   return token ? { "x-admission-token": token } : {};
 }
 
+/** The `X-Bot-Check` header for a solved bot check (docs: PROTOCOL "Fairness"). */
+function botChecked(payload?: string): Record<string, string> {
+  return payload ? { "x-bot-check": payload } : {};
+}
+
 export const api = {
   register: (email: string, password: string, name: string) =>
     call<{ token: string; user: User }>("POST", "/auth/register", { email, password, name }),
   login: (email: string, password: string) => call<{ token: string; user: User }>("POST", "/auth/login", { email, password }),
-  guest: () => call<{ token: string; user: User }>("POST", "/auth/guest"),
+  /** `botCheck`: a solved ALTCHA payload, needed when the server answers `bot_check_required`. */
+  guest: (botCheck?: string) => call<{ token: string; user: User }>("POST", "/auth/guest", undefined, botChecked(botCheck)),
   events: () => call<EventInfo[]>("GET", "/events"),
   event: (id: string) => call<EventInfo>("GET", `/events/${id}`),
   seats: (id: string) => call<{ eventId: string; seats: Seat[] }>("GET", `/events/${id}/seats`),
   allowance: (id: string) => call<Allowance>("GET", `/events/${id}/allowance`),
-  joinQueue: async (eventId: string) => {
-    const a = await call<QueueAnswer>("POST", "/queue/join", { eventId });
+  joinQueue: async (eventId: string, botCheck?: string) => {
+    // Admitted in this tab already (back from the waiting room): keep the place with a status
+    // call rather than a new join, which for a botCheck event would need a new bot check.
+    if (!botCheck && admissions.has(eventId)) {
+      const s = await call<QueueAnswer>("GET", `/queue/status/${eventId}`).catch(() => null);
+      if (s?.admitted) {
+        rememberAdmission(eventId, s.admissionToken);
+        return s;
+      }
+    }
+    const a = await call<QueueAnswer>("POST", "/queue/join", { eventId }, botChecked(botCheck));
     rememberAdmission(eventId, a.admissionToken);
     return a;
   },

@@ -2,8 +2,8 @@
 // for the whole line (place = number - servingNumber, never going up), and
 // `queue:admitted` when it is their turn.
 
-import { useEffect, useState } from "react";
-import { api, rememberAdmission, type QueueAnswer } from "../api";
+import { useCallback, useEffect, useState } from "react";
+import { api, ApiError, rememberAdmission, type QueueAnswer } from "../api";
 import { placeInLine, waitSeconds } from "../lib/merge";
 import { useSocket } from "./useSocket";
 
@@ -33,9 +33,20 @@ export function useQueueUpdates(eventId: string) {
       };
     });
 
-  useEffect(() => {
-    api.joinQueue(eventId).then(fromAnswer).catch(() => undefined);
+  // Events with `botCheck` refuse a join without a solved check: the page then shows the
+  // widget and joins again with its payload. `botCheck`: joins refused in a row (0: none).
+  const [botCheck, setBotCheck] = useState(0);
+  const join = useCallback((proof?: string) => {
+    api.joinQueue(eventId, proof).then((a) => {
+      setBotCheck(0);
+      fromAnswer(a);
+    }).catch((e) => {
+      if (e instanceof ApiError && (e.code === "bot_check_required" || e.code === "bot_check_failed")) {
+        setBotCheck((n) => n + 1);
+      }
+    });
   }, [eventId]);
+  useEffect(() => join(), [join]);
 
   useEffect(() => {
     if (!socket) return;
@@ -70,5 +81,5 @@ export function useQueueUpdates(eventId: string) {
     };
   }, [socket, eventId, generation]);
 
-  return view;
+  return { ...view, botCheck, join };
 }

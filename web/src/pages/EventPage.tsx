@@ -26,7 +26,12 @@ export function EventPage({ eventId }: { eventId: string }) {
       if (!live) return;
       if (a.admitted) setAdmitted(true);
       else navigate(`/events/${eventId}/queue`, true);
-    }).catch((e) => live && setError(e instanceof ApiError ? e.message : "Could not open this event."));
+    }).catch((e) => {
+      if (!live) return;
+      // botCheck events: the waiting room solves the check, then joins.
+      if (e instanceof ApiError && e.code === "bot_check_required") navigate(`/events/${eventId}/queue`, true);
+      else setError(e instanceof ApiError ? e.message : "Could not open this event.");
+    });
     api.event(eventId).then((e) => live && setEvent(e)).catch(() => live && setError("Could not load this event."));
     const keepalive = setInterval(() => api.queueStatus(eventId).catch(() => undefined), KEEPALIVE_MS);
     return () => {

@@ -1,10 +1,17 @@
 import { useState, type FormEvent } from "react";
 import { api, ApiError, type User } from "../api";
+import { BotCheck } from "../components/BotCheck";
+
+/** Automatic fresh tries after a refused bot check (one that expired while the page sat). */
+const BOT_CHECK_RETRIES = 2;
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: { token: string; user: User }) => void }) {
   const [mode, setMode] = useState<"login" | "register">("login");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The server says whether guests need a bot check (BOT_CHECK=pow) by answering
+  // `bot_check_required`; the widget then solves one and the guest sign-in goes on by itself.
+  const [botCheck, setBotCheck] = useState<{ round: number } | null>(null);
 
   const run = async (f: () => Promise<{ token: string; user: User }>) => {
     setBusy(true);
@@ -13,17 +20,33 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: { token: string; user: 
       onSignedIn(await f());
     } catch (e) {
       setError(e instanceof ApiError ? e.message : "Could not reach the box office. Try again.");
+      throw e;
     } finally {
       setBusy(false);
     }
   };
+
+  const guest = (proof?: string) =>
+    run(() => api.guest(proof)).then(
+      () => setBotCheck(null),
+      (e) => {
+        const code = e instanceof ApiError ? e.code : "";
+        const round = (botCheck?.round ?? -1) + 1;
+        if (code === "bot_check_required" || (code === "bot_check_failed" && round <= BOT_CHECK_RETRIES)) {
+          setError(null);
+          setBotCheck({ round });
+        } else {
+          setBotCheck(null);
+        }
+      },
+    );
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const email = String(f.get("email"));
     const password = String(f.get("password"));
-    run(() => (mode === "login" ? api.login(email, password) : api.register(email, password, String(f.get("name")))));
+    run(() => (mode === "login" ? api.login(email, password) : api.register(email, password, String(f.get("name"))))).catch(() => undefined);
   };
 
   return (
@@ -47,9 +70,12 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: { token: string; user: 
         <button type="submit" className="primary" disabled={busy}>{mode === "login" ? "Log in" : "Create account"}</button>
       </form>
       <hr />
-      <button type="button" className="secondary" data-testid="guest" disabled={busy} onClick={() => run(api.guest)}>
+      <button type="button" className="secondary" data-testid="guest" disabled={busy || !!botCheck} onClick={() => guest()}>
         Continue as guest
       </button>
+      {botCheck && (
+        <BotCheck key={botCheck.round} why="A quick automatic check that you are not a bot, then you are in." onSolved={(p) => guest(p)} />
+      )}
     </main>
   );
 }

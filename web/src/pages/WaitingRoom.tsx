@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { api } from "../api";
+import { BotCheck } from "../components/BotCheck";
 import { useQueueUpdates } from "../hooks/useQueueUpdates";
 import { navigate } from "../router";
 
@@ -17,6 +18,20 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
   useEffect(() => {
     if (q.admitted) navigate(`/events/${eventId}`, true);
   }, [q.admitted, eventId]);
+
+  // Each refused join gets a fresh widget (and challenge), a bounded number of times.
+  if (q.botCheck > 0) {
+    return (
+      <main className="card waiting" data-testid="waiting-room">
+        <h1>One moment before the line</h1>
+        {q.botCheck <= 3 ? (
+          <BotCheck key={q.botCheck} why="This on-sale asks every browser for a quick automatic check that it is not a bot. It takes a second or two." onSolved={(p) => q.join(p)} />
+        ) : (
+          <p className="error" role="alert">The check did not go through. Reload the page to try again.</p>
+        )}
+      </main>
+    );
+  }
 
   const progress = q.firstPlace && q.place ? Math.round(((q.firstPlace - q.place) / Math.max(1, q.firstPlace)) * 100) : 0;
   return (
