@@ -78,6 +78,18 @@ pub mod serde_rfc3339 {
     }
 }
 
+/// Serde helper: an optional time as an RFC 3339 string (skip it when `None`).
+pub mod serde_rfc3339_opt {
+    use super::Millis;
+
+    pub fn serialize<S: serde::Serializer>(ms: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+        match ms {
+            Some(ms) => s.serialize_str(&super::to_rfc3339(*ms)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

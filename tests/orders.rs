@@ -415,7 +415,7 @@ async fn change_feed(backend: Backend) {
     app.delete(&format!("/api/reservations/{rid}"), Some(&ann))
         .await;
     let c = feed.try_recv().expect("refund published");
-    assert_eq!(c.cause, ChangeCause::Cancelled);
+    assert_eq!(c.cause, ChangeCause::Refunded);
     let map = app.seats(&event_id).await;
     for change in &c.seats {
         assert_eq!(change.status, SeatStatus::Available);

@@ -248,14 +248,15 @@ async fn admission_tokens_cannot_be_misused(line: Line) {
     );
     // A session token is not an admission.
     refused(hold_with(&app, "x", &ev_b, &seat_b, Some(&app.token("x"))).await);
-    // Expired: past the admission lifetime (the shopper kept busy so the slot is still theirs).
+    // Expired: past the admission lifetime the turn is over, however busy the shopper kept.
     for _ in 0..5 {
         app.clock.advance(Duration::from_secs(25));
-        status(&app, "x", &ev_b).await; // activity keeps the slot
+        status(&app, "x", &ev_b).await; // activity keeps the idle timer at bay, not the turn
     }
     refused(hold_with(&app, "x", &ev_b, &seat_b, Some(&x_on_b)).await);
-    // ...while a fresh token from the status call works.
-    let fresh = status(&app, "x", &ev_b).await["admissionToken"]
+    assert_eq!(status(&app, "x", &ev_b).await["admitted"], false);
+    // ...and joining again (the event has room) starts a new turn with a token that works.
+    let fresh = join(&app, "x", &ev_b).await["admissionToken"]
         .as_str()
         .unwrap()
         .to_string();
@@ -410,7 +411,128 @@ async fn a_full_event_is_not_promised_the_configured_rate(line: Line) {
     assert_eq!(admitted["estimatedWaitTime"], 0);
 }
 
+async fn pay(app: &TestApp, user: &str, reservation: &Value) {
+    let rid = id(&reservation["reservation"]);
+    let (s, b) = app
+        .post(
+            &format!("/api/reservations/{rid}/pay"),
+            Some(&app.token(user)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+/// A shopper who changes their mind keeps their turn: cancelling a pending hold (or letting
+/// it lapse) does not hand the slot on; paying does.
+async fn cancelling_keeps_the_turn(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    let ev = event(&app, 1, json!({"holdSeconds": 20})).await;
+    let e = id(&ev);
+    let seats = seat_ids(&app.seats(&e).await);
+    let a = join(&app, "a", &e).await;
+    assert_eq!(a["admitted"], true);
+    let token = a["admissionToken"].as_str().unwrap().to_string();
+    let b = join(&app, "b", &e).await;
+    assert_eq!(
+        (b["admitted"].as_bool(), b["position"].as_i64()),
+        (Some(false), Some(1))
+    );
+
+    // Hold, cancel, and hold something else with the same admission.
+    let (s, held) = hold_with(&app, "a", &e, &seats[0], Some(&token)).await;
+    assert_eq!(s, StatusCode::CREATED, "{held}");
+    let rid = id(&held["reservation"]);
+    let (s, _) = app
+        .delete(&format!("/api/reservations/{rid}"), Some(&app.token("a")))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // The slot release, were there one, arrives through the change feed: give it time.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..3 {
+        assert_eq!(tick(&app).await, 0, "nobody is let in after a cancel");
+    }
+    assert_eq!(status(&app, "b", &e).await["position"], 1);
+    assert_eq!(status(&app, "a", &e).await["admitted"], true);
+    let (s, held) = hold_with(&app, "a", &e, &seats[1], Some(&token)).await;
+    assert_eq!(s, StatusCode::CREATED, "re-picking after a cancel: {held}");
+
+    // The hold lapses (20 s; the idle timer is 30 s): the turn is kept.
+    app.clock.advance(Duration::from_secs(21));
+    assert_eq!(app.state.inventory.expire_due().await.unwrap(), 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(tick(&app).await, 0, "nobody is let in after a lapse");
+    assert_eq!(status(&app, "b", &e).await["admitted"], false);
+    let (s, held) = hold_with(&app, "a", &e, &seats[2], Some(&token)).await;
+    assert_eq!(s, StatusCode::CREATED, "holding after a lapse: {held}");
+
+    // Paying ends the turn: b is let in, and a's admission no longer works.
+    pay(&app, "a", &held).await;
+    let b_in = tick_until_admitted(&app, "b", &e).await;
+    assert!(b_in["admissionToken"].is_string());
+    let (s, body) = hold_with(&app, "a", &e, &seats[3], Some(&token)).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_admitted"))
+    );
+
+    // A refund of a's paid order later changes nothing in the line.
+    let rid = id(&held["reservation"]);
+    let (s, _) = app
+        .delete(&format!("/api/reservations/{rid}"), Some(&app.token("a")))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(status(&app, "a", &e).await["admitted"], false);
+    assert_eq!(status(&app, "b", &e).await["admitted"], true);
+}
+
+/// A turn lasts the event's admission lifetime from admission, however active the shopper is:
+/// renewing the token never lengthens it.
+async fn a_turn_ends_with_its_time(line: Line) {
+    let app = TestApp::spawn_line(line).await;
+    let ev = event(
+        &app,
+        1,
+        json!({"admissionTtlSeconds": 60, "idleTimeoutSeconds": 30}),
+    )
+    .await;
+    let e = id(&ev);
+    let seats = seat_ids(&app.seats(&e).await);
+    let start = app.clock.now_ms();
+    let a = join(&app, "a", &e).await;
+    let ends = a["turnEndsAt"]
+        .as_str()
+        .expect("an admitted answer says when the turn ends")
+        .to_string();
+    assert_eq!(ends, boxoffice::clock::to_rfc3339(start + 60_000));
+    join(&app, "b", &e).await;
+    // Active every 20 s: the idle timer never fires, and the turn's end never moves.
+    for _ in 0..2 {
+        app.clock.advance(Duration::from_secs(20));
+        let st = status(&app, "a", &e).await;
+        assert_eq!(
+            (st["admitted"].as_bool(), st["turnEndsAt"].as_str()),
+            (Some(true), Some(ends.as_str()))
+        );
+    }
+    let late_token = status(&app, "a", &e).await["admissionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.clock.advance(Duration::from_secs(21));
+    let st = status(&app, "a", &e).await;
+    assert_eq!(st["admitted"], false, "the turn is over: {st}");
+    let (s, body) = hold_with(&app, "a", &e, &seats[0], Some(&late_token)).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_admitted"))
+    );
+    tick_until_admitted(&app, "b", &e).await;
+}
+
 on_both_lines!(
+    cancelling_keeps_the_turn,
+    a_turn_ends_with_its_time,
     settings_are_visible,
     a_full_event_is_not_promised_the_configured_rate,
     surge_switch_places_and_slots,

@@ -32,6 +32,7 @@ async fn hundred_thousand_join_one_event() {
         capacity: CAPACITY,
         admit_rate_per_sec: 50_000.0,
         idle_ms: 3_600_000,
+        turn_ms: 3_600_000,
         sale_opens_at: opens,
         tick_ms: 200,
     });

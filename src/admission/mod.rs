@@ -44,6 +44,12 @@ pub struct QueuePosition {
     pub admitted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admission_token: Option<String>,
+    /// While admitted: when the shopper's turn ends, whatever they do meanwhile.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::clock::serde_rfc3339_opt"
+    )]
+    pub turn_ends_at: Option<crate::clock::Millis>,
 }
 
 #[async_trait]

@@ -18,7 +18,10 @@ use super::model::SeatStatus;
 pub enum ChangeCause {
     Held,
     Paid,
+    /// A pending hold given up by its owner.
     Cancelled,
+    /// A paid order cancelled (refunded).
+    Refunded,
     Expired,
 }
 

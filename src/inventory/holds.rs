@@ -507,10 +507,10 @@ pub(super) async fn release(
         event_id: head.event_id.clone(),
         reservation_id: head.id.clone(),
         user_id: head.user_id.clone(),
-        cause: if to == ReservationStatus::Expired {
-            ChangeCause::Expired
-        } else {
-            ChangeCause::Cancelled
+        cause: match (to, was_paid) {
+            (ReservationStatus::Expired, _) => ChangeCause::Expired,
+            (_, true) => ChangeCause::Refunded,
+            (_, false) => ChangeCause::Cancelled,
         },
         seats,
         ticket_types: stock,

@@ -6,22 +6,36 @@
 --       2 u2n (hash user -> number, waiting users)   3 n2u (hash number -> user)
 --       4 active (zset user -> last activity ms)     5 pre (set: joined before the sale opened)
 --       6 lines (set of event ids with a line to tick)
+--       7 ends (zset user -> when the admitted shopper's turn ends, ms)
 -- ARGV: 1 op, 2 event id, 3 user, 4 now ms, 5 capacity, 6 admit rate per s, 7 idle ms,
---       8 sale opens at ms, 9 tick ms
+--       8 sale opens at ms, 9 tick ms, 10 turn ms (the admission lifetime)
 --
 -- A waiting user's place is number - serving: O(1), no scan.
 
 local op, event, user = ARGV[1], ARGV[2], ARGV[3]
 local now, capacity, rate = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local idle, opens, tick_ms = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local turn = tonumber(ARGV[10])
 local meta, u2n, n2u, active, pre, lines = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local ends = KEYS[7]
 
 local function num(field)
   return tonumber(redis.call('HGET', meta, field) or '0') or 0
 end
 
--- Shoppers idle past the timeout lose their slot.
+-- Shoppers idle past the timeout, or whose turn has run out, lose their slot. A turn ends
+-- when they pay, leave, idle or its time is up; cancelling a hold does not end it.
 redis.call('ZREMRANGEBYSCORE', active, '-inf', '(' .. (now - idle))
+local over = redis.call('ZRANGEBYSCORE', ends, '-inf', now)
+if #over > 0 then
+  for i = 1, #over do redis.call('ZREM', active, over[i]) end
+  redis.call('ZREMRANGEBYSCORE', ends, '-inf', now)
+end
+
+local function admit(u)
+  redis.call('ZADD', active, now, u)
+  redis.call('ZADD', ends, now + turn, u)
+end
 
 -- When the sale opens, everyone who came early is put in line in a random order (SPOP is
 -- random), ahead of everyone who joins from now on.
@@ -50,7 +64,13 @@ local function place(u)
       redis.call('ZCARD', active)}
   end
   if redis.call('ZSCORE', active, u) then
-    return {'admitted', 0, num('serving'), num('waiting'), tostring(num('ewma'))}
+    local turn_ends = redis.call('ZSCORE', ends, u)
+    if not turn_ends then
+      -- Admitted before turns were kept: their turn starts now.
+      turn_ends = now + turn
+      redis.call('ZADD', ends, turn_ends, u)
+    end
+    return {'admitted', 0, num('serving'), num('waiting'), tostring(num('ewma')), tonumber(turn_ends)}
   end
   if redis.call('SISMEMBER', pre, u) == 1 then
     return {'presale', 0, num('serving'), redis.call('SCARD', pre), tostring(num('ewma'))}
@@ -74,7 +94,7 @@ if op == 'join' then
   end
   -- The surge switch: straight in while there is room and nobody waits.
   if num('waiting') == 0 and redis.call('ZCARD', active) < capacity then
-    redis.call('ZADD', active, now, user)
+    admit(user)
     return place(user)
   end
   local n = redis.call('HINCRBY', meta, 'next', 1)
@@ -104,10 +124,12 @@ elseif op == 'leave' then
   end
   redis.call('SREM', pre, user)
   redis.call('ZREM', active, user)
+  redis.call('ZREM', ends, user)
   return 1
 
 elseif op == 'release' then
   redis.call('ZREM', active, user)
+  redis.call('ZREM', ends, user)
   return 1
 
 elseif op == 'summary' then
@@ -134,7 +156,7 @@ elseif op == 'tick' then
     if u then
       redis.call('HDEL', n2u, serving)
       redis.call('HDEL', u2n, u)
-      redis.call('ZADD', active, now, u)
+      admit(u)
       waiting = waiting - 1
       admitted[#admitted + 1] = u
     end
@@ -147,6 +169,7 @@ elseif op == 'tick' then
     'last_tick', now, 'ewma', tostring(ewma))
   if waiting == 0 and redis.call('SCARD', pre) == 0 and redis.call('ZCARD', active) == 0 then
     redis.call('SREM', lines, event)
+    redis.call('DEL', ends)
   end
   local out = {'ok', serving, waiting, tostring(ewma), redis.call('ZCARD', active)}
   for i = 1, #admitted do out[#out + 1] = admitted[i] end

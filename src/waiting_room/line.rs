@@ -19,6 +19,9 @@ pub struct LineSettings {
     pub admit_rate_per_sec: f64,
     /// An admitted shopper idle this long loses the slot.
     pub idle_ms: i64,
+    /// A shopper's turn lasts this long from admission, however active they are (the
+    /// event's admission lifetime): cancelling and re-picking within it keeps the turn.
+    pub turn_ms: i64,
     /// Joiners before this are shuffled into a random order when it comes.
     pub sale_opens_at: Millis,
     /// How often instances tick the line.
@@ -36,8 +39,8 @@ pub struct At<'a> {
 /// Where a user stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Place {
-    /// May shop now.
-    Admitted,
+    /// May shop now, until the turn ends (or they pay, leave or idle).
+    Admitted { turn_ends_at: Millis },
     /// In line with ticket `number`; place = number - serving.
     Waiting {
         number: i64,
@@ -85,9 +88,9 @@ pub trait Line: Send + Sync + 'static {
     async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place>;
     /// Leaves the line, or gives the slot back.
     async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()>;
-    /// The shopper is done (paid or cancelled): the slot goes to the next in line.
+    /// The shopper is done (paid): the slot goes to the next in line.
     async fn release(&self, at: At<'_>, user_id: &str) -> Result<()>;
-    /// True if the user holds a slot; renews the slot's idle timer.
+    /// True if the user holds a slot; renews the slot's idle timer (not the turn's end).
     async fn touch(&self, at: At<'_>, user_id: &str) -> Result<bool>;
     /// Admits the next people in line, as many as the rate and free capacity allow.
     async fn tick(&self, at: At<'_>) -> Result<Tick>;

@@ -22,12 +22,23 @@ struct EventLine {
     u2n: HashMap<String, i64>,
     n2u: HashMap<i64, String>,
     active: HashMap<String, Millis>,
+    /// When each admitted shopper's turn ends.
+    ends: HashMap<String, Millis>,
     pre: HashSet<String>,
 }
 
 impl EventLine {
+    /// Shoppers idle past the timeout, or whose turn has run out, lose their slot.
     fn expire_idle(&mut self, now: Millis, s: &LineSettings) {
         self.active.retain(|_, last| *last >= now - s.idle_ms);
+        self.ends.retain(|_, end| *end > now);
+        let ends = &self.ends;
+        self.active.retain(|u, _| ends.contains_key(u));
+    }
+
+    fn admit(&mut self, user: &str, now: Millis, s: &LineSettings) {
+        self.active.insert(user.to_string(), now);
+        self.ends.insert(user.to_string(), now + s.turn_ms);
     }
 
     fn open_sale(&mut self, now: Millis, s: &LineSettings) {
@@ -58,7 +69,9 @@ impl EventLine {
             };
         }
         if self.active.contains_key(user) {
-            return Place::Admitted;
+            return Place::Admitted {
+                turn_ends_at: self.ends.get(user).copied().unwrap_or_default(),
+            };
         }
         if self.pre.contains(user) {
             return Place::Presale {
@@ -97,9 +110,9 @@ impl Line for MemoryLine {
         Ok(self.with(at, |l| {
             match l.place(user_id) {
                 p @ (Place::Waiting { .. } | Place::Presale { .. }) => return p,
-                Place::Admitted => {
+                p @ Place::Admitted { .. } => {
                     l.active.insert(user_id.to_string(), now);
-                    return Place::Admitted;
+                    return p;
                 }
                 Place::Absent { .. } => {}
             }
@@ -108,8 +121,8 @@ impl Line for MemoryLine {
                 return l.place(user_id);
             }
             if l.waiting == 0 && (l.active.len() as i64) < s.capacity {
-                l.active.insert(user_id.to_string(), now);
-                return Place::Admitted;
+                l.admit(user_id, now, s);
+                return l.place(user_id);
             }
             l.next += 1;
             l.u2n.insert(user_id.to_string(), l.next);
@@ -131,6 +144,7 @@ impl Line for MemoryLine {
             }
             l.pre.remove(user_id);
             l.active.remove(user_id);
+            l.ends.remove(user_id);
         });
         Ok(())
     }
@@ -138,6 +152,7 @@ impl Line for MemoryLine {
     async fn release(&self, at: At<'_>, user_id: &str) -> Result<()> {
         self.with(at, |l| {
             l.active.remove(user_id);
+            l.ends.remove(user_id);
         });
         Ok(())
     }
@@ -180,7 +195,7 @@ impl Line for MemoryLine {
                 let serving = l.serving;
                 if let Some(u) = l.n2u.remove(&serving) {
                     l.u2n.remove(&u);
-                    l.active.insert(u.clone(), now);
+                    l.admit(&u, now, s);
                     l.waiting -= 1;
                     admitted.push(u);
                 }

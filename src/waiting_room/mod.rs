@@ -150,6 +150,7 @@ impl WaitingRoom {
                 capacity: event.capacity,
                 admit_rate_per_sec: event.admit_rate_per_sec,
                 idle_ms: event.idle_timeout_seconds * 1000,
+                turn_ms: event.admission_ttl_seconds * 1000,
                 sale_opens_at: event.sale_opens_at,
                 tick_ms: self.tick_ms,
             },
@@ -214,8 +215,9 @@ impl WaitingRoom {
     ) -> Result<QueuePosition> {
         let now = self.clock.now_ms();
         Ok(match place {
-            Place::Admitted => {
-                let expires_at = now + s.admission_ttl_ms;
+            Place::Admitted { turn_ends_at } => {
+                // The token lasts as long as the turn: renewing it never lengthens the turn.
+                let expires_at = turn_ends_at;
                 QueuePosition {
                     event_id: event_id.to_string(),
                     position: None,
@@ -224,6 +226,7 @@ impl WaitingRoom {
                     number: None,
                     admitted: true,
                     admission_token: Some(self.sign(event_id, user_id, expires_at)?),
+                    turn_ends_at: Some(expires_at),
                 }
             }
             Place::Waiting {
@@ -242,6 +245,7 @@ impl WaitingRoom {
                     number: Some(number),
                     admitted: false,
                     admission_token: None,
+                    turn_ends_at: None,
                 }
             }
             Place::Presale { waiting } => QueuePosition {
@@ -253,6 +257,7 @@ impl WaitingRoom {
                 number: None,
                 admitted: false,
                 admission_token: None,
+                turn_ends_at: None,
             },
             Place::Absent { waiting } => QueuePosition {
                 event_id: event_id.to_string(),
@@ -262,6 +267,7 @@ impl WaitingRoom {
                 number: None,
                 admitted: false,
                 admission_token: None,
+                turn_ends_at: None,
             },
         })
     }
@@ -283,7 +289,7 @@ impl WaitingRoom {
         let s = self.settings(event_id).await?;
         let now = self.clock.now_ms();
         let place = self.line.status(s.at(event_id, now), user_id).await?;
-        if place == Place::Admitted {
+        if matches!(place, Place::Admitted { .. }) {
             self.line.touch(s.at(event_id, now), user_id).await?;
         }
         self.answer(event_id, user_id, place, &s).await
@@ -333,15 +339,24 @@ impl WaitingRoom {
         Ok(admitted)
     }
 
-    /// A shopper who paid or cancelled is done: the slot goes to the next in line.
+    /// What a change to a shopper's reservations means for their turn. Paying ends it: the
+    /// slot goes to the next in line. Cancelling a pending hold is a change of mind, not the
+    /// end: the shopper keeps the turn to pick again, and it counts as activity. A hold that
+    /// lapses keeps the turn too (the idle timer and the turn's end still apply), and a
+    /// refund of an order paid earlier changes nothing in the line.
     pub async fn on_inventory_change(&self, change: &InventoryChange) -> Result<()> {
-        if matches!(change.cause, ChangeCause::Paid | ChangeCause::Cancelled) {
-            let s = self.settings(&change.event_id).await?;
-            self.line
-                .release(s.at(&change.event_id, self.clock.now_ms()), &change.user_id)
-                .await?;
+        let ends_turn = match change.cause {
+            ChangeCause::Paid => true,
+            ChangeCause::Cancelled => false,
+            ChangeCause::Held | ChangeCause::Expired | ChangeCause::Refunded => return Ok(()),
+        };
+        let s = self.settings(&change.event_id).await?;
+        let at = s.at(&change.event_id, self.clock.now_ms());
+        if ends_turn {
+            self.line.release(at, &change.user_id).await
+        } else {
+            self.line.touch(at, &change.user_id).await.map(|_| ())
         }
-        Ok(())
     }
 
     /// Starts the ticker (unless `ticker` is false: tests tick by hand) and the slot-release
@@ -457,6 +472,7 @@ mod tests {
                 capacity,
                 admit_rate_per_sec: 10.0,
                 idle_ms: 120_000,
+                turn_ms: 600_000,
                 sale_opens_at: 0,
                 tick_ms: 200,
             },

@@ -35,6 +35,7 @@ impl RedisLine {
             .key(k("active"))
             .key(k("pre"))
             .key(format!("{}:lines", self.prefix))
+            .key(k("ends"))
             .arg(op)
             .arg(event_id)
             .arg(user_id)
@@ -43,7 +44,8 @@ impl RedisLine {
             .arg(s.admit_rate_per_sec)
             .arg(s.idle_ms)
             .arg(s.sale_opens_at)
-            .arg(s.tick_ms);
+            .arg(s.tick_ms)
+            .arg(s.turn_ms);
         inv.invoke_async(&mut self.conn.clone())
             .await
             .map_err(unavailable)
@@ -98,7 +100,9 @@ fn place(v: Value) -> Result<Place> {
         )));
     }
     Ok(match text(&f[0]).as_str() {
-        "admitted" => Place::Admitted,
+        "admitted" => Place::Admitted {
+            turn_ends_at: f.get(5).map(int).unwrap_or(0),
+        },
         "waiting" => Place::Waiting {
             number: int(&f[1]),
             serving: int(&f[2]),
