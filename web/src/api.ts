@@ -89,6 +89,8 @@ export interface QueueAnswer {
   totalWaiting: number;
   estimatedWaitTime: number;
   admissionToken?: string;
+  /** While admitted: when this shopper's turn ends (RFC 3339), however active they are. */
+  turnEndsAt?: string;
 }
 
 export class ApiError extends Error {

@@ -17,7 +17,7 @@ function useItemNames(eventId: string | undefined) {
   }, [eventId]);
   return names;
 }
-import { Link } from "../router";
+import { Link, navigate } from "../router";
 
 export function Checkout({ reservationId }: { reservationId: string }) {
   const [r, setR] = useState<Reservation | null>(null);
@@ -36,11 +36,13 @@ export function Checkout({ reservationId }: { reservationId: string }) {
   const left = Math.max(0, Math.floor((Date.parse(r.expiresAt) - now) / 1000));
   const expired = r.status === "expired" || (r.status === "pending" && left === 0);
 
-  const act = async (f: () => Promise<{ reservation: Reservation }>) => {
+  const act = async (f: () => Promise<{ reservation: Reservation }>, then?: (r: Reservation) => void) => {
     setBusy(true);
     setError(null);
     try {
-      setR((await f()).reservation);
+      const done = (await f()).reservation;
+      setR(done);
+      then?.(done);
     } catch (e) {
       setError(e instanceof ApiError && e.code === "hold_expired" ? "This hold has expired and its seats went back on sale." : e instanceof ApiError ? e.message : "Could not reach the box office.");
     } finally {
@@ -68,12 +70,19 @@ export function Checkout({ reservationId }: { reservationId: string }) {
           </p>
           <div className="actions">
             <button type="button" className="primary" data-testid="pay" disabled={busy} onClick={() => act(() => api.pay(r.id))}>Pay {money(r.total)}</button>
-            <button type="button" className="secondary" data-testid="cancel" disabled={busy} onClick={() => act(() => api.cancel(r.id))}>Cancel</button>
+            <button type="button" className="secondary" data-testid="cancel" disabled={busy} onClick={() => act(() => api.cancel(r.id), (c) => navigate(`/events/${c.eventId}`))}>Cancel and pick again</button>
           </div>
           <p className="muted">Payment is simulated: no card is charged.</p>
         </>
       )}
-      {r.status === "paid" && <p className="ok" role="status">Paid — enjoy the show! <Link to="/orders">My orders</Link></p>}
+      {r.status === "paid" && (
+        <>
+          <p className="ok" role="status">Paid — enjoy the show! <Link to="/orders">My orders</Link></p>
+          <p data-testid="turn-over">Your turn to shop this event is over. Want more tickets (up to the event's per-customer limit)?{" "}
+            <button type="button" className="secondary" data-testid="rejoin" onClick={() => navigate(`/events/${r.eventId}`)}>Rejoin the line</button>
+          </p>
+        </>
+      )}
       {r.status === "cancelled" && <p role="status">Cancelled. The seats and tickets are back on sale.</p>}
       {expired && <p className="error" role="alert">This hold has expired and its seats went back on sale.</p>}
       {error && <p className="error" role="alert">{error}</p>}

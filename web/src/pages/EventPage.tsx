@@ -6,7 +6,7 @@ import { useTicketUpdates } from "../hooks/useTicketUpdates";
 import { navigate } from "../router";
 
 /** Keeps the admission alive (and the token fresh) while the page is open. */
-const KEEPALIVE_MS = 60_000;
+const KEEPALIVE_MS = 20_000;
 
 export function EventPage({ eventId }: { eventId: string }) {
   const [event, setEvent] = useState<EventInfo | null>(null);
@@ -17,6 +17,10 @@ export function EventPage({ eventId }: { eventId: string }) {
   const [quantity, setQuantity] = useState<Record<string, number>>({});
   const [busy, setBusy] = useState(false);
   const [allowance, setAllowance] = useState<Allowance | null>(null);
+  const [turnEndsAt, setTurnEndsAt] = useState<number | null>(null);
+  /** Others are waiting in line (as of the last join or status answer). */
+  const [lineWaiting, setLineWaiting] = useState(false);
+  const [now, setNow] = useState(Date.now());
 
   // Entering the event means joining its waiting room: straight in while there is room,
   // otherwise to the line.
@@ -24,8 +28,11 @@ export function EventPage({ eventId }: { eventId: string }) {
     let live = true;
     api.joinQueue(eventId).then((a) => {
       if (!live) return;
-      if (a.admitted) setAdmitted(true);
-      else navigate(`/events/${eventId}/queue`, true);
+      if (a.admitted) {
+        setAdmitted(true);
+        if (a.turnEndsAt) setTurnEndsAt(Date.parse(a.turnEndsAt));
+        setLineWaiting(a.totalWaiting > 0);
+      } else navigate(`/events/${eventId}/queue`, true);
     }).catch((e) => {
       if (!live) return;
       // botCheck events: the waiting room solves the check, then joins.
@@ -33,12 +40,26 @@ export function EventPage({ eventId }: { eventId: string }) {
       else setError(e instanceof ApiError ? e.message : "Could not open this event.");
     });
     api.event(eventId).then((e) => live && setEvent(e)).catch(() => live && setError("Could not load this event."));
-    const keepalive = setInterval(() => api.queueStatus(eventId).catch(() => undefined), KEEPALIVE_MS);
+    const keepalive = setInterval(() => {
+      api.queueStatus(eventId).then((s) => {
+        if (!live) return;
+        if (s.admitted && s.turnEndsAt) setTurnEndsAt(Date.parse(s.turnEndsAt));
+        setLineWaiting(s.totalWaiting > 0);
+        if (!s.admitted) setAdmitted(false);
+      }).catch(() => undefined);
+    }, KEEPALIVE_MS);
     return () => {
       live = false;
       clearInterval(keepalive);
     };
   }, [eventId]);
+
+  // The turn's countdown ticks once a second while there is one.
+  useEffect(() => {
+    if (turnEndsAt == null) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [turnEndsAt]);
 
   const refreshMine = useCallback(() => {
     api.reservations().then((rs) => {
@@ -123,6 +144,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       <h1>{event.name}</h1>
       <p className="muted">{event.venue} · {new Date(event.startsAt).toLocaleString()} · holds last {Math.round(event.holdSeconds / 60)} min</p>
       {error && <p className="error" role="alert" data-testid="error">{error}</p>}
+      {admitted && turnEndsAt != null && (lineWaiting || event.queue?.active) && <TurnClock endsAt={turnEndsAt} now={now} eventId={eventId} />}
       {allowance && (
         <p className="allowance" data-testid="allowance" aria-live="polite">
           {allowance.remaining > 0
@@ -174,6 +196,28 @@ export function EventPage({ eventId }: { eventId: string }) {
         </section>
       )}
     </main>
+  );
+}
+
+/**
+ * How long the shopper's turn lasts while the event has a line: it ends when they pay, leave,
+ * idle or this runs out; cancelling a hold to pick again does not end it.
+ */
+function TurnClock({ endsAt, now, eventId }: { endsAt: number; now: number; eventId: string }) {
+  const left = Math.max(0, Math.floor((endsAt - now) / 1000));
+  const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+  if (left === 0) {
+    return (
+      <div className="turn over" data-testid="turn" role="alert">
+        Your turn to shop has ended. <button type="button" className="secondary" data-testid="rejoin" onClick={() => navigate(`/events/${eventId}/queue`)}>Rejoin the line</button>
+      </div>
+    );
+  }
+  return (
+    <div className={left <= 60 ? "turn warning" : "turn"} data-testid="turn">
+      <p role="timer" aria-live="off">Your turn ends in <strong>{clock}</strong>. Cancelling a hold to pick again keeps your turn.</p>
+      {left <= 60 && <p role="alert" data-testid="turn-warning">Less than a minute left in your turn: finish your purchase now.</p>}
+    </div>
   );
 }
 

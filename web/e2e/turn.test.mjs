@@ -1,0 +1,55 @@
+// A shopper's turn during a surge: cancelling at checkout to pick again keeps the turn (the
+// person waiting behind is not let in), paying ends it and lets the next person in.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Server, launch, person, shot, sleep, within } from "./harness.mjs";
+
+let server;
+let browser;
+before(async () => {
+  server = await new Server().start();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+test("cancel and re-pick keeps the turn; paying hands it on", async () => {
+  const event = await server.createEvent({ capacity: 1, admitRatePerSec: 50 });
+  const a = await person(browser, server);
+  const b = await person(browser, server);
+  await a.goto(`${server.url}/events/${event.id}`);
+  await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
+  // The event is full with a: b waits.
+  await b.goto(`${server.url}/events/${event.id}`);
+  await b.getByTestId("waiting-room").waitFor();
+  await b.getByTestId("place").getByText("1").waitFor();
+
+  // a holds a seat, changes their mind at checkout and is back on the map, still admitted.
+  await a.locator('[data-look="available"]').first().click();
+  await a.getByTestId("hold").click();
+  await a.getByTestId("checkout").waitFor();
+  await a.getByTestId("cancel").click();
+  await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
+  await a.getByTestId("turn").getByText(/Your turn ends in \d+:\d\d/).waitFor();
+  await shot(a, "turn");
+
+  // Picks another seat: the hold goes through with the same turn.
+  await a.locator('[data-look="available"]').nth(3).click();
+  await a.getByTestId("hold").click();
+  await a.getByTestId("checkout").waitFor();
+  await sleep(1000); // several ticks of the line
+  assert.equal(await b.getByTestId("waiting-room").count(), 1, "b is still waiting after a's cancel");
+
+  // Paying ends a's turn: the page says so and offers the line again; b is let in.
+  await a.getByTestId("pay").click();
+  await a.locator('[data-testid="checkout"][data-status="paid"]').waitFor();
+  await a.getByTestId("turn-over").waitFor();
+  await shot(a, "turn-over");
+  await within(5000, async () => (await b.locator('[data-testid="event-page"][data-admitted="true"]').count()) === 1, "b is admitted after a pays");
+  await a.context().close();
+  await b.context().close();
+});
