@@ -95,3 +95,47 @@ test("three instances admit each user once, at the event's rate", async (t) => {
   assert.ok(perSecond <= 7, `${perSecond.toFixed(1)} progress messages per second`);
   for (const u of users) u.socket.close();
 });
+
+test("three instances: cancelling keeps the turn, paying hands it on within a tick", async (t) => {
+  if (servers.length === 0) servers.push(...(await startCluster(3)));
+  const { event, seats } = await createEvent(servers[0], { capacity: 1, admitRatePerSec: 50 });
+  const a = userToken("turn-a");
+  const b = userToken("turn-b");
+  const joinA = await join(servers[0], a, event.id);
+  assert.equal(joinA.body.admitted, true);
+  assert.ok(Date.parse(joinA.body.turnEndsAt) > Date.now(), "the answer says when the turn ends");
+  const admission = joinA.body.admissionToken;
+  const bSocket = await connect(servers[2], b);
+  const bAdmitted = [];
+  bSocket.on("queue:admitted", (m) => bAdmitted.push(m));
+  const joinB = await join(servers[2], b, event.id);
+  assert.equal(joinB.body.position, 1);
+  assert.deepEqual(await bSocket.emitWithAck("join:queue", event.id), { ok: true });
+
+  const holdOn = (server, seat) =>
+    api(server, "POST", "/seats/reserve", {
+      token: a,
+      body: { eventId: event.id, seatIds: [seat.id] },
+      headers: { "x-admission-token": admission },
+    });
+  // Hold on one instance, cancel on another, hold again on the third: one turn throughout.
+  const first = await holdOn(servers[0], seats[0]);
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const cancelled = await api(servers[1], "DELETE", `/reservations/${first.body.reservation.id}`, { token: a });
+  assert.equal(cancelled.status, 200);
+  await sleep(1000); // five ticks of the line, on three instances
+  assert.equal(bAdmitted.length, 0, "the waiting user is not let in after a cancel");
+  assert.equal((await api(servers[1], "GET", `/queue/status/${event.id}`, { token: b })).body.position, 1);
+  const second = await holdOn(servers[2], seats[1]);
+  assert.equal(second.status, 201, JSON.stringify(second.body));
+
+  // Paying ends the turn: b is let in within a tick or two.
+  const paid = await api(servers[1], "POST", `/reservations/${second.body.reservation.id}/pay`, { token: a, body: {} });
+  assert.equal(paid.status, 200);
+  const payAt = Date.now();
+  await eventually(() => bAdmitted.length === 1, "queue:admitted for b after a paid", 3000);
+  t.diagnostic(`b admitted ${Date.now() - payAt} ms after a paid`);
+  const third = await holdOn(servers[0], seats[2]);
+  assert.equal(third.status, 403, "a's turn is over");
+  bSocket.close();
+});
