@@ -118,6 +118,24 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
 
+    /// Socket.IO events one connection may send per second (token bucket; 0 switches the
+    /// limit off). An event over it is acked `{ok:false, error:"rate_limited"}` unserved.
+    #[arg(long, env = "SOCKET_EVENTS_PER_SEC", default_value_t = 20)]
+    pub socket_events_per_sec: u32,
+
+    /// Events one connection may send at once before SOCKET_EVENTS_PER_SEC applies.
+    #[arg(long, env = "SOCKET_EVENT_BURST", default_value_t = 40)]
+    pub socket_event_burst: u32,
+
+    /// Socket.IO connections one user may hold at once, across all instances (0 = no limit).
+    #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 20)]
+    pub max_sockets_per_user: u32,
+
+    /// How long a connection's slot outlives the last heartbeat of its instance, in seconds:
+    /// after a crash, the dead instance's slots are free again within this time.
+    #[arg(long, env = "SOCKET_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..))]
+    pub socket_lease_seconds: u64,
+
     /// `pow`: guest sign-in needs a solved proof-of-work bot check (ALTCHA). Events with
     /// `botCheck: true` need one to join their line whatever this says.
     #[arg(long, env = "BOT_CHECK", value_enum, default_value_t = crate::botcheck::Mode::Off)]
@@ -181,6 +199,10 @@ impl Config {
             queue_ticker: false,
             auth_rate_per_ip: 10.0,
             shop_rate_per_user: 20.0,
+            socket_events_per_sec: 20,
+            socket_event_burst: 40,
+            max_sockets_per_user: 20,
+            socket_lease_seconds: 30,
             bot_check: crate::botcheck::Mode::Off,
             bot_check_max_number: 1_000,
             bot_check_ttl_seconds: 300,

@@ -26,6 +26,18 @@ pub struct Metrics {
     /// Socket connections accepted / refused at the handshake.
     pub sockets_connected: AtomicU64,
     pub sockets_refused: AtomicU64,
+    /// Handshakes refused because the user already held MAX_SOCKETS_PER_USER connections.
+    pub sockets_too_many: AtomicU64,
+    /// Handshakes let through unchecked because the connection count could not be read
+    /// (Redis down): the limit fails open, it is an abuse bound, not an invariant.
+    pub socket_count_unavailable: AtomicU64,
+    /// Socket.IO events refused by the per-connection rate limit (acked `rate_limited`).
+    pub socket_events_limited: AtomicU64,
+    /// Connections closed because their event bucket stayed empty (sustained flooding).
+    pub sockets_disconnected_for_abuse: AtomicU64,
+    /// `join:event` snapshots answered from the snapshot cache / read from the database.
+    pub snapshot_cache_hits: AtomicU64,
+    pub snapshot_cache_loads: AtomicU64,
     /// Bot checks passed, and refused with `403 bot_check_required` (none sent) or
     /// `403 bot_check_failed` (wrong, expired or replayed).
     pub bot_check_passed: AtomicU64,
@@ -52,6 +64,12 @@ pub struct MetricsSnapshot {
     pub socket_queue_full: u64,
     pub sockets_connected: u64,
     pub sockets_refused: u64,
+    pub sockets_too_many: u64,
+    pub socket_count_unavailable: u64,
+    pub socket_events_limited: u64,
+    pub sockets_disconnected_for_abuse: u64,
+    pub snapshot_cache_hits: u64,
+    pub snapshot_cache_loads: u64,
     pub bot_check_passed: u64,
     pub bot_check_required: u64,
     pub bot_check_failed: u64,
@@ -73,6 +91,12 @@ impl Metrics {
                 + REMOTE_SOCKET_QUEUE_FULL.load(Ordering::Relaxed),
             sockets_connected: get(&self.sockets_connected),
             sockets_refused: get(&self.sockets_refused),
+            sockets_too_many: get(&self.sockets_too_many),
+            socket_count_unavailable: get(&self.socket_count_unavailable),
+            socket_events_limited: get(&self.socket_events_limited),
+            sockets_disconnected_for_abuse: get(&self.sockets_disconnected_for_abuse),
+            snapshot_cache_hits: get(&self.snapshot_cache_hits),
+            snapshot_cache_loads: get(&self.snapshot_cache_loads),
             bot_check_passed: get(&self.bot_check_passed),
             bot_check_required: get(&self.bot_check_required),
             bot_check_failed: get(&self.bot_check_failed),

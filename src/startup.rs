@@ -162,24 +162,52 @@ impl Application {
         let queue_feed = waiting_room.subscribe();
         let mut background = waiting_room.spawn(config.queue_ticker);
         let window = Duration::from_millis(config.push_batch_ms);
+        let rt = Arc::new(realtime::Realtime {
+            snapshots: Arc::new(realtime::snapshots::SnapshotCache::new(metrics.clone())),
+            events_per_sec: config.socket_events_per_sec,
+            event_burst: config.socket_event_burst,
+            max_sockets_per_user: config.max_sockets_per_user,
+            socket_lease: Duration::from_secs(config.socket_lease_seconds),
+        });
         let (router, close_sockets) = match redis {
             None => {
                 let (layer, io) = engine_config(SocketIo::builder())
                     .with_state(state.clone())
+                    .with_state(rt.clone())
                     .build_layer();
                 io.ns(
                     "/",
                     realtime::on_connect::<LocalAdapter>
                         .with(realtime::authenticate::<LocalAdapter>),
                 );
-                background.push(fanout::spawn(io.clone(), feed, window, metrics.clone()));
+                let snapshots = rt.snapshots.clone();
+                background.push(fanout::spawn(
+                    io.clone(),
+                    feed,
+                    window,
+                    metrics.clone(),
+                    snapshots,
+                    None,
+                ));
                 background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
+                background.extend(realtime::spawn_socket_heartbeat(
+                    io.clone(),
+                    state.coord.clone(),
+                    rt,
+                ));
                 (http.layer(layer), closer(io))
             }
             Some(client) => {
                 let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
                     .await
                     .context("cannot open the Redis pub/sub connection (Redis 7+ with RESP3 is required)")?;
+                let relay = realtime::relay::Relay::start(
+                    driver.clone(),
+                    &config.redis_prefix,
+                    rt.snapshots.clone(),
+                )
+                .await
+                .context("cannot subscribe to other instances' inventory changes")?;
                 let adapter = RedisAdapterCtr::new_with_driver(
                     driver,
                     RedisAdapterConfig::new()
@@ -189,6 +217,7 @@ impl Application {
                 type Redis = CustomRedisAdapter<socketioxide::adapter::Emitter, CountingDriver>;
                 let (layer, io) = engine_config(SocketIo::builder().with_adapter::<Redis>(adapter))
                     .with_state(state.clone())
+                    .with_state(rt.clone())
                     .build_layer();
                 io.ns(
                     "/",
@@ -196,8 +225,21 @@ impl Application {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
-                background.push(fanout::spawn(io.clone(), feed, window, metrics.clone()));
+                let snapshots = rt.snapshots.clone();
+                background.push(fanout::spawn(
+                    io.clone(),
+                    feed,
+                    window,
+                    metrics.clone(),
+                    snapshots,
+                    Some(Arc::new(relay)),
+                ));
                 background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
+                background.extend(realtime::spawn_socket_heartbeat(
+                    io.clone(),
+                    state.coord.clone(),
+                    rt,
+                ));
                 (http.layer(layer), closer(io))
             }
         };
@@ -262,6 +304,11 @@ impl Application {
     }
 }
 
+/// Largest Socket.IO packet a client may send (WebSocket message or frame, polling body,
+/// binary attachments): 16 KiB, as `shared/PROTOCOL.md` (Fairness) fixes. Snapshots the
+/// server sends may be larger.
+pub const MAX_CLIENT_PACKET: usize = 16 * 1024;
+
 /// Engine settings shared by both adapters. A watcher sends almost nothing, so its read
 /// buffer is small. The outgoing queue stays at 256 packets: a full queue drops pushes for
 /// that socket, and 256 is over a second of batched pushes for a slow client (64 saved only
@@ -270,8 +317,17 @@ fn engine_config<A: Adapter>(b: SocketIoBuilder<A>) -> SocketIoBuilder<A> {
     b.ping_interval(Duration::from_secs(25))
         .ping_timeout(Duration::from_secs(20))
         .max_buffer_size(256)
-        .max_payload(16 * 1024)
+        .max_payload(MAX_CLIENT_PACKET as u64)
         .ws_read_buffer_size(512)
+        // A WebSocket frame or message over the cap closes the connection as soon as its
+        // header announces the length: nothing is buffered (engineioxide allows 64 MiB).
+        .ws_max_message_size(MAX_CLIENT_PACKET)
+        .ws_max_frame_size(MAX_CLIENT_PACKET)
+        .with_parser(
+            socketioxide::ParserConfig::common()
+                .max_incoming_binary_buf_size(MAX_CLIENT_PACKET)
+                .max_incoming_binaries(1),
+        )
         .connect_timeout(Duration::from_secs(10))
 }
 

@@ -9,9 +9,13 @@ use async_trait::async_trait;
 use super::{Coord, Session, SESSION_TTL_SECS};
 use crate::error::Result;
 
+/// A user's connection slots: socket id -> lease end.
+type Slots = HashMap<String, Instant>;
+
 #[derive(Debug, Default)]
 pub struct MemoryCoord {
     sessions: Mutex<HashMap<String, (Session, Instant)>>,
+    sockets: Mutex<HashMap<String, Slots>>,
 }
 
 impl MemoryCoord {
@@ -44,7 +48,96 @@ impl Coord for MemoryCoord {
         Ok(())
     }
 
+    async fn claim_socket(
+        &self,
+        user_id: &str,
+        socket_id: &str,
+        max: u32,
+        lease: Duration,
+    ) -> Result<bool> {
+        let now = Instant::now();
+        let mut users = self.sockets.lock().expect("sockets lock");
+        let slots = users.entry(user_id.to_string()).or_default();
+        slots.retain(|_, until| *until > now);
+        if !slots.contains_key(socket_id) && slots.len() >= max as usize {
+            return Ok(false);
+        }
+        slots.insert(socket_id.to_string(), now + lease);
+        Ok(true)
+    }
+
+    async fn release_socket(&self, user_id: &str, socket_id: &str) -> Result<()> {
+        let mut users = self.sockets.lock().expect("sockets lock");
+        if let Some(slots) = users.get_mut(user_id) {
+            slots.remove(socket_id);
+            if slots.is_empty() {
+                users.remove(user_id);
+            }
+        }
+        Ok(())
+    }
+
+    async fn renew_sockets(&self, sockets: &[(String, String)], lease: Duration) -> Result<()> {
+        let now = Instant::now();
+        let mut users = self.sockets.lock().expect("sockets lock");
+        for (user_id, socket_id) in sockets {
+            users
+                .entry(user_id.clone())
+                .or_default()
+                .insert(socket_id.clone(), now + lease);
+        }
+        // Forget users whose every slot lapsed, so memory follows the live sockets.
+        users.retain(|_, slots| {
+            slots.retain(|_, until| *until > now);
+            !slots.is_empty()
+        });
+        Ok(())
+    }
+
     fn kind(&self) -> &'static str {
         "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEASE: Duration = Duration::from_secs(30);
+
+    #[tokio::test]
+    async fn a_user_gets_at_most_max_slots_and_a_release_frees_one() {
+        let c = MemoryCoord::new();
+        for i in 0..3 {
+            assert!(c
+                .claim_socket("u", &format!("s{i}"), 3, LEASE)
+                .await
+                .unwrap());
+        }
+        assert!(!c.claim_socket("u", "s3", 3, LEASE).await.unwrap());
+        // Other users are counted apart.
+        assert!(c.claim_socket("v", "s0", 3, LEASE).await.unwrap());
+        // Claiming a slot already held is not a second slot.
+        assert!(c.claim_socket("u", "s1", 3, LEASE).await.unwrap());
+        c.release_socket("u", "s1").await.unwrap();
+        assert!(c.claim_socket("u", "s3", 3, LEASE).await.unwrap());
+        assert!(!c.claim_socket("u", "s4", 3, LEASE).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn slots_that_are_not_renewed_lapse() {
+        let c = MemoryCoord::new();
+        let short = Duration::from_millis(30);
+        assert!(c.claim_socket("u", "a", 2, short).await.unwrap());
+        assert!(c.claim_socket("u", "b", 2, short).await.unwrap());
+        // (Lapsed or not by now, "a" and "b" were both live when "b" was claimed.)
+        // The heartbeat renews "a" only: "b" belonged to an instance that died.
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        c.renew_sockets(&[("u".into(), "a".into())], LEASE)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(c.claim_socket("u", "c", 2, LEASE).await.unwrap());
+        assert!(!c.claim_socket("u", "d", 2, LEASE).await.unwrap());
     }
 }

@@ -1,5 +1,13 @@
 //! Coordination state shared by every instance: where a user's sockets were subscribed, so a
-//! reconnect (to any instance) can put them back.
+//! reconnect (to any instance) can put them back; and how many connections each user holds,
+//! so `MAX_SOCKETS_PER_USER` counts across instances.
+//!
+//! Connection slots are leases, not counters: each live socket holds one slot (keyed by its
+//! socket id) that lapses `lease` after its last renewal. Every instance renews the slots of
+//! its own sockets on a heartbeat and releases a slot when its socket disconnects. A counter
+//! would stay wrong for ever when an instance dies with sockets open (`kill -9`: no
+//! disconnect runs); a lease is freed by time alone, so a crashed instance's users can
+//! connect again within one lease.
 //!
 //! One trait, two implementations chosen at start-up: [`MemoryCoord`] when the box office
 //! runs as one process, [`RedisCoord`] when `REDIS_URL` is set and several instances share
@@ -7,6 +15,8 @@
 
 mod memory;
 mod redis_impl;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -53,6 +63,24 @@ pub trait Coord: Send + Sync + 'static {
 
     /// Saves (and renews the lifetime of) the user's session.
     async fn save_session(&self, user_id: &str, session: &Session) -> Result<()>;
+
+    /// Takes one of `user_id`'s connection slots for `socket_id`, unless the user already
+    /// holds `max` live slots (on any instance): then `false`, and nothing changes. Checking
+    /// and taking are one atomic step, so concurrent handshakes cannot pass `max` together.
+    async fn claim_socket(
+        &self,
+        user_id: &str,
+        socket_id: &str,
+        max: u32,
+        lease: Duration,
+    ) -> Result<bool>;
+
+    /// Frees the slot `socket_id` held (its socket disconnected).
+    async fn release_socket(&self, user_id: &str, socket_id: &str) -> Result<()>;
+
+    /// Extends the leases of live sockets, `(user id, socket id)` pairs (the heartbeat of
+    /// one instance). A pair with no slot gets one: after a Redis restart the count heals.
+    async fn renew_sockets(&self, sockets: &[(String, String)], lease: Duration) -> Result<()>;
 
     /// Which implementation this is, for health output.
     fn kind(&self) -> &'static str;

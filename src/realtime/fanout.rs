@@ -7,6 +7,10 @@
 //! only the newest version of each seat and ticket type is kept, so a seat held and
 //! released in the same window costs one entry, not two. Each message is serialized once
 //! and written to every socket in the room (and published once to Redis in cluster mode).
+//!
+//! Before a batch's pushes go out, it is applied to the snapshot cache (and, in cluster mode,
+//! relayed to the other instances' caches): a socket that joins after a push was sent then
+//! reads a snapshot that already has it ([`super::snapshots`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +24,8 @@ use tokio::sync::broadcast::Receiver;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::relay::Relay;
+use super::snapshots::SnapshotCache;
 use super::{event_room, queue_room, user_room};
 use crate::inventory::{InventoryChange, SeatStatus};
 use crate::metrics::Metrics;
@@ -29,10 +35,12 @@ use crate::waiting_room::QueueEvent;
 type SeatVersion = (String, i64);
 
 /// The newest state of everything one event changed during a window.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Batch {
-    seats: HashMap<String, (SeatStatus, i64)>,
-    stock: HashMap<String, (i64, i64)>,
+    /// Seat id -> (status, version).
+    pub(super) seats: HashMap<String, (SeatStatus, i64)>,
+    /// Ticket type id -> (remaining quantity, version).
+    pub(super) stock: HashMap<String, (i64, i64)>,
 }
 
 impl Batch {
@@ -58,16 +66,16 @@ impl Batch {
     }
 
     /// The messages this batch becomes: `(event name, payload)`, at most one per kind.
-    pub fn messages(self, event_id: &str) -> Vec<(&'static str, serde_json::Value)> {
+    pub fn messages(&self, event_id: &str) -> Vec<(&'static str, serde_json::Value)> {
         let mut out = Vec::with_capacity(4);
         let mut by_status: [(SeatStatus, &'static str, Vec<SeatVersion>); 3] = [
             (SeatStatus::Held, "seat:selected", Vec::new()),
             (SeatStatus::Available, "seat:released", Vec::new()),
             (SeatStatus::Sold, "seat:sold", Vec::new()),
         ];
-        for (seat, (status, version)) in self.seats {
-            if let Some(slot) = by_status.iter_mut().find(|(s, _, _)| *s == status) {
-                slot.2.push((seat, version));
+        for (seat, (status, version)) in &self.seats {
+            if let Some(slot) = by_status.iter_mut().find(|(s, _, _)| s == status) {
+                slot.2.push((seat.clone(), *version));
             }
         }
         for (_, name, mut seats) in by_status {
@@ -82,7 +90,7 @@ impl Batch {
             ));
         }
         if !self.stock.is_empty() {
-            let mut updates: Vec<_> = self.stock.into_iter().collect();
+            let mut updates: Vec<_> = self.stock.iter().map(|(k, v)| (k.clone(), *v)).collect();
             updates.sort();
             let updates: Vec<_> = updates
                 .into_iter()
@@ -102,11 +110,15 @@ impl Batch {
 }
 
 /// Consumes the feed until it closes, emitting one batch of messages per event per window.
+/// Each batch goes into the snapshot cache (and, with `relay`, to the other instances)
+/// before its messages are emitted.
 pub fn spawn<A: Adapter>(
     io: SocketIo<A>,
     mut feed: Receiver<Arc<InventoryChange>>,
     window: Duration,
     metrics: Arc<Metrics>,
+    snapshots: Arc<SnapshotCache>,
+    relay: Option<Arc<Relay>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -114,6 +126,7 @@ pub fn spawn<A: Adapter>(
                 Ok(c) => c,
                 Err(RecvError::Lagged(n)) => {
                     lagged(&metrics, n);
+                    snapshots.invalidate_all();
                     continue;
                 }
                 Err(RecvError::Closed) => return,
@@ -134,12 +147,30 @@ pub fn spawn<A: Adapter>(
                             taken += 1;
                             batches.entry(c.event_id.clone()).or_default().add(&c);
                         }
-                        Err(RecvError::Lagged(n)) => lagged(&metrics, n),
+                        Err(RecvError::Lagged(n)) => {
+                            lagged(&metrics, n);
+                            snapshots.invalidate_all();
+                        }
                         Err(RecvError::Closed) => { closed = true; break }
                     }
                 }
             }
             Metrics::add(&metrics.changes_in, taken);
+            let batches: Vec<(String, Arc<Batch>)> = batches
+                .into_iter()
+                .map(|(event_id, batch)| (event_id, Arc::new(batch)))
+                .collect();
+            for (event_id, batch) in &batches {
+                snapshots.apply(event_id, batch);
+            }
+            if let Some(relay) = &relay {
+                if let Err(e) = relay.publish(&batches).await {
+                    // The other instances' caches miss these changes until their safety-net
+                    // refresh, or the reload their own reconnect triggers.
+                    Metrics::add(&metrics.cluster_push_failures, 1);
+                    tracing::warn!(error = %e, "could not relay changes to other instances' snapshot caches");
+                }
+            }
             for (event_id, batch) in batches {
                 let room = event_room(&event_id);
                 let messages = batch.messages(&event_id);

@@ -11,22 +11,52 @@
 //! converges through versions: the server remembers each user's rooms (in [`crate::coord`]),
 //! puts a reconnecting socket back into them and sends `session:restored`; the client
 //! re-reads a snapshot and drops any push older than what it holds.
+//!
+//! Edges, for a crowd that includes attackers (`shared/PROTOCOL.md`, Fairness): a client's
+//! packet over 16 KiB closes its connection before it is buffered (engine settings in
+//! `startup.rs`); every event a socket sends passes its connection's rate limit
+//! ([`limits`]); one user holds at most `MAX_SOCKETS_PER_USER` connections across all
+//! instances (leases in [`crate::coord`], renewed by [`spawn_socket_heartbeat`]); and
+//! `join:event` answers from a per-event cache ([`snapshots`]), not the database.
 
 pub mod fanout;
+pub mod limits;
 pub mod redis_driver;
+pub mod relay;
 pub mod request_head;
+pub mod snapshots;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef, State, TryData};
+use socketioxide::socket::DisconnectReason;
+use socketioxide::SocketIo;
+use tokio::task::JoinHandle;
 
 use crate::auth::AuthUser;
-use crate::coord::Session;
-use crate::error::Error;
+use crate::coord::{Coord, Session};
 use crate::inventory::parse_id;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use limits::{EventLimiter, Verdict};
+use snapshots::SnapshotCache;
+
+/// The real-time layer's own state, next to [`AppState`] in socketioxide's state map.
+pub struct Realtime {
+    pub snapshots: Arc<SnapshotCache>,
+    pub events_per_sec: u32,
+    pub event_burst: u32,
+    /// 0: no limit.
+    pub max_sockets_per_user: u32,
+    pub socket_lease: Duration,
+}
+
+/// How the real-time handlers reach [`Realtime`].
+pub type Rt = Arc<Realtime>;
 
 /// Room of everyone watching an event's stock and seats.
 pub fn event_room(event_id: &str) -> String {
@@ -53,6 +83,7 @@ pub struct Handshake {
 pub enum HandshakeError {
     Required,
     Invalid,
+    TooMany,
 }
 
 impl std::fmt::Display for HandshakeError {
@@ -60,15 +91,18 @@ impl std::fmt::Display for HandshakeError {
         f.write_str(match self {
             HandshakeError::Required => "Authentication required",
             HandshakeError::Invalid => "Invalid token",
+            HandshakeError::TooMany => "Too many connections",
         })
     }
 }
 
-/// Connect middleware: only sockets with a valid token join the namespace.
+/// Connect middleware: only sockets with a valid token join the namespace, and only while
+/// their user holds fewer than `MAX_SOCKETS_PER_USER` connections (on all instances).
 pub async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(auth): TryData<Handshake>,
     State(state): State<AppState>,
+    State(rt): State<Rt>,
 ) -> Result<(), HandshakeError> {
     let token = auth.ok().and_then(|a| a.token).filter(|t| !t.is_empty());
     let result = match token {
@@ -79,29 +113,61 @@ pub async fn authenticate<A: Adapter>(
             .verify(&t)
             .map_err(|_| HandshakeError::Invalid),
     };
-    match result {
-        Ok(user) => {
-            socket.extensions.insert(user);
-            Ok(())
-        }
+    let user = match result {
+        Ok(user) => user,
         Err(e) => {
             Metrics::add(&state.metrics.sockets_refused, 1);
-            Err(e)
+            return Err(e);
+        }
+    };
+    if rt.max_sockets_per_user > 0 {
+        let claimed = state
+            .coord
+            .claim_socket(
+                &user.id,
+                &socket.id.to_string(),
+                rt.max_sockets_per_user,
+                rt.socket_lease,
+            )
+            .await;
+        match claimed {
+            Ok(true) => {}
+            Ok(false) => {
+                Metrics::add(&state.metrics.sockets_too_many, 1);
+                return Err(HandshakeError::TooMany);
+            }
+            // An abuse bound, not an invariant: with Redis down, let the socket in (the
+            // heartbeat gives it a slot once Redis is back) rather than lock everyone out.
+            Err(e) => {
+                Metrics::add(&state.metrics.socket_count_unavailable, 1);
+                tracing::warn!(error = %e, "could not count the user's connections; letting the socket in");
+            }
         }
     }
+    socket.extensions.insert(user);
+    Ok(())
 }
 
 /// A connected, authenticated socket: register its handlers, then restore its session.
-pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<AppState>) {
+pub async fn on_connect<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<AppState>,
+    State(rt): State<Rt>,
+) {
     let Some(user) = socket.extensions.get::<AuthUser>() else {
         let _ = socket.disconnect();
         return;
     };
     Metrics::add(&state.metrics.sockets_connected, 1);
+    if let Some(limiter) = EventLimiter::new(rt.events_per_sec, rt.event_burst) {
+        socket.extensions.insert(Arc::new(limiter));
+    }
     socket.join(user_room(&user.id));
     socket.on("join:event", join_event::<A>);
     socket.on("leave:event", leave_event::<A>);
     socket.on("join:queue", join_queue::<A>);
+    socket.on_fallback(unknown_event::<A>);
+    socket.on_disconnect(release_slot::<A>);
 
     match state.coord.session(&user.id).await {
         Ok(Some(session)) if !session.is_empty() => restore(&socket, &state, &user, session).await,
@@ -166,8 +232,90 @@ fn ack_error(ack: AckSender<impl Adapter>, error: &str) {
     let _ = ack.send(&json!({ "ok": false, "error": error }));
 }
 
-async fn known_event(state: &AppState, payload: &Value) -> Result<String, &'static str> {
+/// Takes a token from the socket's event bucket. With none left, acks
+/// `{ok:false, error:"rate_limited"}` and returns `None`: the event is not served. A socket
+/// that keeps flooding is then disconnected.
+fn admit<A: Adapter>(
+    socket: &SocketRef<A>,
+    metrics: &Metrics,
+    ack: AckSender<A>,
+) -> Option<AckSender<A>> {
+    let Some(limiter) = socket.extensions.get::<Arc<EventLimiter>>() else {
+        return Some(ack);
+    };
+    let verdict = limiter.check();
+    if verdict == Verdict::Allowed {
+        return Some(ack);
+    }
+    Metrics::add(&metrics.socket_events_limited, 1);
+    ack_error(ack, "rate_limited");
+    if verdict == Verdict::Abusive {
+        Metrics::add(&metrics.sockets_disconnected_for_abuse, 1);
+        tracing::info!(sid = %socket.id, "socket kept flooding events: disconnected");
+        disconnect(socket.clone());
+    }
+    None
+}
+
+/// Disconnects a flooding socket after a short grace, so the acks already queued for it
+/// (the events it was served, the `rate_limited` refusals) reach it before the disconnect;
+/// meanwhile its events keep being refused. socketioxide refuses to disconnect a socket
+/// whose outgoing queue is full (the disconnect packet cannot be queued): then it tries
+/// again shortly.
+fn disconnect<A: Adapter>(socket: SocketRef<A>) {
+    tokio::spawn(async move {
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            match socket.clone().disconnect() {
+                Err(socketioxide::SocketError::InternalChannelFull) => continue,
+                _ => return,
+            }
+        }
+    });
+}
+
+/// Events with no handler still cost a token (and are otherwise ignored, as before).
+async fn unknown_event<A: Adapter>(
+    socket: SocketRef<A>,
+    ack: AckSender<A>,
+    State(state): State<AppState>,
+) {
+    let _ = admit(&socket, &state.metrics, ack);
+}
+
+/// Frees the user's connection slot (on every instance's count).
+async fn release_slot<A: Adapter>(
+    socket: SocketRef<A>,
+    _reason: DisconnectReason,
+    State(state): State<AppState>,
+    State(rt): State<Rt>,
+) {
+    if rt.max_sockets_per_user == 0 {
+        return;
+    }
+    if let Some(user) = socket.extensions.get::<AuthUser>() {
+        if let Err(e) = state
+            .coord
+            .release_socket(&user.id, &socket.id.to_string())
+            .await
+        {
+            // Its lease lapses by itself.
+            tracing::warn!(error = %e, "could not release a connection slot");
+        }
+    }
+}
+
+/// The event id of a payload, if the event exists: known from the snapshot cache when it
+/// holds the event (no database read), else asked of the inventory.
+async fn known_event(
+    state: &AppState,
+    rt: &Realtime,
+    payload: &Value,
+) -> Result<String, &'static str> {
     let event_id = event_id_from(payload)?;
+    if rt.snapshots.knows(&event_id) {
+        return Ok(event_id);
+    }
     match state.inventory.event_exists(&event_id).await {
         Ok(true) => Ok(event_id),
         Ok(false) => Err("unknown_event"),
@@ -204,10 +352,11 @@ enum Rooms {
 async fn subscribe<A: Adapter>(
     socket: &SocketRef<A>,
     state: &AppState,
+    rt: &Realtime,
     payload: &Value,
     rooms: Rooms,
 ) -> Result<(String, AuthUser), &'static str> {
-    let event_id = known_event(state, payload).await?;
+    let event_id = known_event(state, rt, payload).await?;
     let user = socket
         .extensions
         .get::<AuthUser>()
@@ -232,10 +381,15 @@ async fn join_event<A: Adapter>(
     Data(payload): Data<Value>,
     ack: AckSender<A>,
     State(state): State<AppState>,
+    State(rt): State<Rt>,
 ) {
+    let Some(ack) = admit(&socket, &state.metrics, ack) else {
+        return;
+    };
     // Join first, then read: a change committed in between reaches the socket as a push
-    // as well as in the snapshot, and the client keeps whichever version is newer.
-    let (event_id, _) = match subscribe(&socket, &state, &payload, Rooms::Event).await {
+    // as well as in the snapshot, and the client keeps whichever version is newer. (The
+    // cache has every change whose push went out before the read: see `snapshots`.)
+    let (event_id, _) = match subscribe(&socket, &state, &rt, &payload, Rooms::Event).await {
         Ok(ok) => ok,
         Err(e) => return ack_error(ack, e),
     };
@@ -246,10 +400,9 @@ async fn join_event<A: Adapter>(
         .get("seats")
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    match snapshot(&state, &event_id, with_seats).await {
-        Ok(mut snap) => {
-            snap["ok"] = json!(true);
-            let _ = ack.send(&snap);
+    match rt.snapshots.get(&state.inventory, &event_id).await {
+        Ok(snap) => {
+            let _ = ack.send(&snap.ack(with_seats));
         }
         Err(e) => {
             tracing::warn!(error = %e, "snapshot failed");
@@ -258,23 +411,15 @@ async fn join_event<A: Adapter>(
     }
 }
 
-/// The event's stock and (if it has a seat map and they are wanted) seats, with versions.
-pub async fn snapshot(state: &AppState, event_id: &str, with_seats: bool) -> Result<Value, Error> {
-    let event = state.inventory.event(event_id).await?;
-    let seats = if event.has_seat_map && with_seats {
-        Some(state.inventory.seats(event_id).await?)
-    } else {
-        None
-    };
-    Ok(json!({ "eventId": event_id, "ticketTypes": event.ticket_types, "seats": seats }))
-}
-
 async fn leave_event<A: Adapter>(
     socket: SocketRef<A>,
     Data(payload): Data<Value>,
     ack: AckSender<A>,
     State(state): State<AppState>,
 ) {
+    let Some(ack) = admit(&socket, &state.metrics, ack) else {
+        return;
+    };
     let event_id = match event_id_from(&payload) {
         Ok(id) => id,
         Err(e) => return ack_error(ack, e),
@@ -291,8 +436,12 @@ async fn join_queue<A: Adapter>(
     Data(payload): Data<Value>,
     ack: AckSender<A>,
     State(state): State<AppState>,
+    State(rt): State<Rt>,
 ) {
-    let (event_id, user) = match subscribe(&socket, &state, &payload, Rooms::Queue).await {
+    let Some(ack) = admit(&socket, &state.metrics, ack) else {
+        return;
+    };
+    let (event_id, user) = match subscribe(&socket, &state, &rt, &payload, Rooms::Queue).await {
         Ok(ok) => ok,
         Err(e) => return ack_error(ack, e),
     };
@@ -306,4 +455,35 @@ async fn join_queue<A: Adapter>(
             ack_error(ack, "unavailable");
         }
     }
+}
+
+/// Renews the connection slots of this instance's sockets every third of a lease, so they
+/// outlive it while the instance runs and lapse within one lease once it is gone.
+pub fn spawn_socket_heartbeat<A: Adapter>(
+    io: SocketIo<A>,
+    coord: Arc<dyn Coord>,
+    rt: Rt,
+) -> Option<JoinHandle<()>> {
+    if rt.max_sockets_per_user == 0 {
+        return None;
+    }
+    let lease = rt.socket_lease;
+    Some(tokio::spawn(async move {
+        let mut every = tokio::time::interval(lease / 3);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let live: Vec<(String, String)> = io
+                .sockets()
+                .into_iter()
+                .filter_map(|s| {
+                    let user = s.extensions.get::<AuthUser>()?;
+                    Some((user.id, s.id.to_string()))
+                })
+                .collect();
+            if let Err(e) = coord.renew_sockets(&live, lease).await {
+                tracing::warn!(error = %e, "could not renew connection slots");
+            }
+        }
+    }))
 }

@@ -4,6 +4,11 @@
 //! so operators can see a loss; and the connection is a `ConnectionManager` that reconnects
 //! and re-subscribes by itself, so a Redis restart does not silently cut instances apart.
 //! The buffer is sized at start-up (`REDIS_STREAM_BUFFER`).
+//!
+//! The same connection also carries the inventory changes instances relay to each other's
+//! snapshot caches ([`super::relay`]). Their handler runs *inline*, in the connection's
+//! push handler, before any later message is routed: a change is in this instance's cache
+//! before the room messages published after it reach any socket here.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,9 +22,20 @@ use tokio::sync::mpsc;
 
 type HandlerMap = HashMap<String, mpsc::Sender<ChanItem>>;
 
+/// What an inline subscription is told: a message, or that messages may have been lost
+/// (the connection dropped, or the subscription was made again after a reconnect).
+pub enum Inline<'a> {
+    Message(&'a [u8]),
+    MaybeLost,
+}
+
+type InlineHandler = Arc<dyn Fn(Inline<'_>) + Send + Sync>;
+type InlineMap = HashMap<String, InlineHandler>;
+
 #[derive(Clone)]
 pub struct CountingDriver {
     handlers: Arc<RwLock<HandlerMap>>,
+    inline: Arc<RwLock<InlineMap>>,
     conn: ConnectionManager,
 }
 
@@ -47,19 +63,61 @@ impl CountingDriver {
         dropped: Arc<AtomicU64>,
     ) -> Result<Self, redis::RedisError> {
         let handlers: Arc<RwLock<HandlerMap>> = Arc::default();
-        let h = handlers.clone();
+        let inline: Arc<RwLock<InlineMap>> = Arc::default();
+        let (h, i) = (handlers.clone(), inline.clone());
         let config = ConnectionManagerConfig::new()
             .set_push_sender(move |msg: PushInfo| {
-                route(msg, &h, &dropped);
+                route(msg, &h, &i, &dropped);
                 Ok::<(), redis::aio::SendError>(())
             })
             .set_automatic_resubscription();
         let conn = ConnectionManager::new_with_config(client.clone(), config).await?;
-        Ok(CountingDriver { handlers, conn })
+        Ok(CountingDriver {
+            handlers,
+            inline,
+            conn,
+        })
+    }
+
+    /// Subscribes `chan` with a handler called inline, in arrival order (keep it short).
+    pub async fn subscribe_inline(
+        &self,
+        chan: String,
+        handler: impl Fn(Inline<'_>) + Send + Sync + 'static,
+    ) -> Result<(), DriverError> {
+        self.inline
+            .write()
+            .expect("inline lock")
+            .insert(chan.clone(), Arc::new(handler));
+        self.conn.clone().subscribe(chan.as_str()).await?;
+        Ok(())
     }
 }
 
-fn route(msg: PushInfo, handlers: &RwLock<HandlerMap>, dropped: &AtomicU64) {
+fn route(
+    msg: PushInfo,
+    handlers: &RwLock<HandlerMap>,
+    inline: &RwLock<InlineMap>,
+    dropped: &AtomicU64,
+) {
+    match msg.kind {
+        redis::PushKind::Disconnection => {
+            for handler in inline.read().expect("inline lock").values() {
+                handler(Inline::MaybeLost);
+            }
+            return;
+        }
+        redis::PushKind::Subscribe => {
+            let chan = msg.data.first().cloned().map(String::from_redis_value);
+            if let Some(Ok(chan)) = chan {
+                if let Some(handler) = inline.read().expect("inline lock").get(&chan) {
+                    handler(Inline::MaybeLost);
+                }
+            }
+            return;
+        }
+        _ => {}
+    }
     if !matches!(
         msg.kind,
         redis::PushKind::Message | redis::PushKind::SMessage
@@ -78,6 +136,10 @@ fn route(msg: PushInfo, handlers: &RwLock<HandlerMap>, dropped: &AtomicU64) {
         tracing::error!("unreadable message from redis pub/sub");
         return;
     };
+    if let Some(handler) = inline.read().expect("inline lock").get(&chan) {
+        handler(Inline::Message(&payload));
+        return;
+    }
     let handlers = handlers.read().expect("handlers lock");
     if let Some(tx) = handlers.get(&chan) {
         if tx.try_send((chan, payload)).is_err() {

@@ -7,8 +7,8 @@
 //   BOXOFFICE_TEST_REDIS_URL a Redis 7 the cluster tests share (each test uses its own prefix)
 
 import { spawn, execFileSync } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -334,4 +334,83 @@ export function mapsEqual(a, b) {
     if (JSON.stringify(v) !== JSON.stringify(b.get(k))) return false;
   }
   return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Edges: metrics, memory, and raw WebSocket frames for what no well-behaved client sends
+// ---------------------------------------------------------------------------------------
+/** The server's counters (GET /api/metrics, asked as an administrator). */
+export async function metrics(server) {
+  const r = await api(server, "GET", "/metrics", { token: adminToken() });
+  if (r.status !== 200) throw new Error(`metrics: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Resident memory of a server process, in KiB (Linux /proc). */
+export function rssKiB(server) {
+  const status = readFileSync(`/proc/${server.proc.pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)[1]);
+}
+
+/** One client-to-server WebSocket frame (masked, as RFC 6455 requires of clients). With
+ *  `announce`, the header claims that many payload bytes whatever `payload` holds. */
+export function wsFrame(payload, { opcode = 0x1, fin = true, announce } = {}) {
+  const data = Buffer.from(payload);
+  const len = announce ?? data.length;
+  let header;
+  if (len < 126) {
+    header = Buffer.alloc(2);
+    header[1] = 0x80 | len;
+  } else if (len < 65536) {
+    header = Buffer.alloc(4);
+    header[1] = 0x80 | 126;
+    header.writeUInt16BE(len, 2);
+  } else {
+    header = Buffer.alloc(10);
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(len), 2);
+  }
+  header[0] = (fin ? 0x80 : 0) | opcode;
+  const mask = randomBytes(4);
+  for (let i = 0; i < data.length; i++) data[i] ^= mask[i % 4];
+  return Buffer.concat([header, mask, data]);
+}
+
+/** A raw Engine.IO WebSocket connection (no Socket.IO connect, so never authenticated).
+ *  Resolves once the server's open packet arrived; `closed` resolves when the server ends
+ *  or resets the connection. */
+export function rawWebSocket(server) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(server.port, "127.0.0.1");
+    const key = randomBytes(16).toString("base64");
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    const closed = new Promise((r) => {
+      sock.once("close", () => r(true));
+    });
+    sock.on("error", () => {}); // a reset is how the server may close; `closed` reports it
+    const timer = setTimeout(() => reject(new Error("no WebSocket open packet")), 15_000);
+    sock.on("data", (chunk) => {
+      if (upgraded) return;
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString();
+      if (!head.startsWith("HTTP/1.1 101")) {
+        clearTimeout(timer);
+        reject(new Error(`no upgrade: ${head.split("\r\n")[0]}`));
+        return;
+      }
+      // The open packet ("0{...}") follows as the first text frame.
+      if (buf.length > end + 4 + 2 && buf[end + 4] === 0x81) {
+        upgraded = true;
+        clearTimeout(timer);
+        resolve({ sock, closed, send: (bytes) => new Promise((r) => sock.write(bytes, () => r())) });
+      }
+    });
+    sock.write(
+      `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+  });
 }
