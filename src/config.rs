@@ -142,7 +142,7 @@ pub struct Config {
     pub bot_check: crate::botcheck::Mode,
 
     /// Bot-check difficulty: ALTCHA's `maxnumber` (a solver tries half of it on average).
-    #[arg(long, env = "BOT_CHECK_MAX_NUMBER", default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, env = "BOT_CHECK_MAX_NUMBER", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub bot_check_max_number: u64,
 
     /// How long a bot-check challenge may be solved and used, in seconds.

@@ -42,11 +42,13 @@ const killAll = () => running.forEach((p) => p.kill("SIGKILL"));
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { killAll(); process.exit(130); });
 
-/** A server on `port` over the data in `dir`; restartable on the same port and data. */
+/** A server on `port` over the data in `dir`; restartable on the same port and data.
+ *  `env`: extra environment for the server (e.g. `{ BOT_CHECK: "pow" }`). */
 export class Server {
-  constructor() {
+  constructor(env = {}) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), "bo-e2e-"));
     this.port = null;
+    this.env = env;
   }
   get url() {
     return `http://127.0.0.1:${this.port}`;
@@ -63,6 +65,7 @@ export class Server {
         JWT_SECRET: SECRET,
         SEED_DEMO: "false",
         RUST_LOG: "boxoffice=warn",
+        ...this.env,
     };
     // Embedded mode: whatever Redis the test environment points at is not for this server.
     delete env.REDIS_URL;
