@@ -287,8 +287,22 @@ async fn presale_shuffle_then_fifo(line: Line) {
         assert!(j["estimatedWaitTime"].as_i64().unwrap() > 0);
     }
     assert_eq!(app.event(&e).await["queue"]["totalWaiting"], 30);
+    // The line's progress counts them too (the waiting page says "30 waiting", not 0).
+    let mut feed = app.state.waiting_room.subscribe();
+    tick(&app).await;
+    let mut progress = None;
+    while let Ok(m) = feed.try_recv() {
+        if let boxoffice::waiting_room::QueueEvent::Progress { total_waiting, .. } = *m {
+            progress = Some(total_waiting);
+        }
+    }
+    assert_eq!(
+        progress,
+        Some(30),
+        "queue:progress counts the pre-sale crowd"
+    );
 
-    app.clock.advance(Duration::from_secs(61));
+    app.clock.advance(Duration::from_secs(60));
     let late: Vec<String> = (0..10).map(|i| format!("late-{i:02}")).collect();
     let mut late_numbers = Vec::new();
     for u in &late {

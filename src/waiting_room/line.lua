@@ -171,7 +171,8 @@ elseif op == 'tick' then
     redis.call('SREM', lines, event)
     redis.call('DEL', ends)
   end
-  local out = {'ok', serving, waiting, tostring(ewma), redis.call('ZCARD', active)}
+  local out = {'ok', serving, waiting, tostring(ewma), redis.call('ZCARD', active),
+    redis.call('SCARD', pre)}
   for i = 1, #admitted do out[#out + 1] = admitted[i] end
   return out
 end

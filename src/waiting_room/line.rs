@@ -64,6 +64,8 @@ pub struct Tick {
     pub skipped: bool,
     pub serving: i64,
     pub waiting: i64,
+    /// People who joined before the sale opened and have no number yet.
+    pub presale: i64,
     /// Measured admissions per second (moving average, 5 s time constant).
     pub rate: f64,
     pub active_shoppers: i64,

@@ -209,6 +209,7 @@ impl Line for MemoryLine {
                 skipped: false,
                 serving: l.serving,
                 waiting: l.waiting,
+                presale: l.pre.len() as i64,
                 rate: l.ewma,
                 active_shoppers: l.active.len() as i64,
                 admitted,

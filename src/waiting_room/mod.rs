@@ -332,7 +332,8 @@ impl WaitingRoom {
             let _ = self.feed.send(Arc::new(QueueEvent::Progress {
                 event_id: event_id.clone(),
                 serving_number: tick.serving,
-                total_waiting: tick.waiting,
+                // Everyone in line, including those who came before the sale opened.
+                total_waiting: tick.waiting + tick.presale,
                 admit_rate_per_sec: s.expected_rate(tick.rate, tick.active_shoppers),
             }));
         }

@@ -145,7 +145,7 @@ impl Line for RedisLine {
 
     async fn tick(&self, at: At<'_>) -> Result<Tick> {
         let f = items(self.call("tick", at, "").await?)?;
-        if f.first().map(text).as_deref() != Some("ok") || f.len() < 5 {
+        if f.first().map(text).as_deref() != Some("ok") || f.len() < 6 {
             return Ok(Tick {
                 skipped: true,
                 ..Tick::default()
@@ -157,7 +157,8 @@ impl Line for RedisLine {
             waiting: int(&f[2]),
             rate: float(&f[3]),
             active_shoppers: int(&f[4]),
-            admitted: f[5..].iter().map(text).collect(),
+            presale: int(&f[5]),
+            admitted: f[6..].iter().map(text).collect(),
         })
     }
 
