@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use boxoffice::auth::{Jwt, Role};
 use clap::{Parser, Subcommand};
+use futures::{StreamExt, TryStreamExt};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
@@ -65,6 +66,12 @@ enum Command {
         /// The event's capacity (joiners beyond it wait in line).
         #[arg(long, default_value_t = 1000)]
         capacity: i64,
+        /// The event has `botCheck: true`: every joiner's ALTCHA challenge is fetched and
+        /// solved before the clock starts, and each join sends its payload in `X-Bot-Check`.
+        /// Run the server with a low BOT_CHECK_MAX_NUMBER (e.g. 100) so solving 50,000 is
+        /// quick: verifying costs the same at any difficulty.
+        #[arg(long)]
+        bot_check: bool,
     },
 }
 
@@ -106,7 +113,18 @@ async fn main() -> anyhow::Result<()> {
             users,
             concurrency,
             capacity,
-        } => joins(&cli.url, &jwt, users.min(1_000_000), concurrency, capacity).await,
+            bot_check,
+        } => {
+            joins(
+                &cli.url,
+                &jwt,
+                users.min(1_000_000),
+                concurrency,
+                capacity,
+                bot_check,
+            )
+            .await
+        }
     }
 }
 
@@ -116,6 +134,7 @@ async fn joins(
     users: usize,
     concurrency: usize,
     capacity: i64,
+    bot_check: bool,
 ) -> anyhow::Result<()> {
     let client = http_client(concurrency)?;
     let event_id = create_event(
@@ -127,6 +146,7 @@ async fn joins(
             "startsAt": "2030-01-01T20:00:00Z",
             "capacity": capacity,
             "admitRatePerSec": 100,
+            "botCheck": bot_check,
             "ticketTypes": [{"name": "GA", "price": 1000, "quantity": 1000}]
         }),
     )
@@ -137,7 +157,16 @@ async fn joins(
             .map(|i| jwt.issue(&format!("joiner-{i}"), Role::User, None))
             .collect::<Result<_, _>>()?,
     );
-    println!("event {event_id}: {users} users join, {concurrency} at a time, capacity {capacity}");
+    // Solved bot checks, one per joiner, also made before the clock starts.
+    let proofs: Arc<Vec<String>> = Arc::new(if bot_check {
+        solved_bot_checks(&client, url, users, concurrency).await?
+    } else {
+        Vec::new()
+    });
+    println!(
+        "event {event_id}: {users} users join, {concurrency} at a time, capacity {capacity}, bot check {}",
+        if bot_check { "on" } else { "off" }
+    );
     let next = Arc::new(AtomicU64::new(0));
     let (admitted, waiting, errors) = (
         Arc::new(AtomicU64::new(0)),
@@ -148,6 +177,7 @@ async fn joins(
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, tokens, next) = (client.clone(), tokens.clone(), next.clone());
+        let proofs = proofs.clone();
         let (admitted, waiting, errors) = (admitted.clone(), waiting.clone(), errors.clone());
         let (url, event_id) = (url.to_string(), event_id.clone());
         tasks.push(tokio::spawn(async move {
@@ -158,12 +188,14 @@ async fn joins(
                     return latencies;
                 }
                 let t0 = Instant::now();
-                let r = client
+                let mut req = client
                     .post(format!("{url}/api/queue/join"))
                     .bearer_auth(&tokens[i])
-                    .json(&json!({"eventId": event_id}))
-                    .send()
-                    .await;
+                    .json(&json!({"eventId": event_id}));
+                if let Some(proof) = proofs.get(i) {
+                    req = req.header("X-Bot-Check", proof);
+                }
+                let r = req.send().await;
                 latencies.push(t0.elapsed().as_micros() as u64);
                 match r {
                     Ok(r) if r.status().is_success() => {
@@ -204,6 +236,73 @@ async fn joins(
         bail!("{errors} joins failed");
     }
     Ok(())
+}
+
+/// Fetches `n` bot-check challenges and solves them (on every core), as the `altcha` widget
+/// would: find `number` with SHA-256(salt ‖ number) = challenge; returns the base64 payloads.
+async fn solved_bot_checks(
+    client: &reqwest::Client,
+    url: &str,
+    n: usize,
+    concurrency: usize,
+) -> anyhow::Result<Vec<String>> {
+    use base64::Engine;
+    let started = Instant::now();
+    let fetch = |_| async {
+        let c: Value = client
+            .get(format!("{url}/api/botcheck/challenge"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        anyhow::Ok(c)
+    };
+    let challenges: Vec<Value> = futures::stream::iter(0..n)
+        .map(fetch)
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    let maxnumber = challenges.first().and_then(|c| c["maxnumber"].as_u64());
+    let threads = std::thread::available_parallelism().map_or(2, |p| p.get());
+    let chunk = n.div_ceil(threads).max(1);
+    let mut solvers = Vec::new();
+    for part in challenges.chunks(chunk).map(<[Value]>::to_vec) {
+        solvers.push(tokio::task::spawn_blocking(move || {
+            part.iter()
+                .map(solve_bot_check)
+                .collect::<anyhow::Result<Vec<_>>>()
+        }));
+    }
+    let mut proofs = Vec::with_capacity(n);
+    for s in solvers {
+        proofs.extend(s.await??);
+    }
+    println!(
+        "bot check: {n} challenges (maxnumber {}) fetched and solved in {:.1} s",
+        maxnumber.unwrap_or_default(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(proofs
+        .into_iter()
+        .map(|p| base64::engine::general_purpose::STANDARD.encode(p.to_string()))
+        .collect())
+}
+
+fn solve_bot_check(c: &Value) -> anyhow::Result<Value> {
+    use sha2::{Digest, Sha256};
+    let salt = c["salt"].as_str().context("salt")?;
+    let max = c["maxnumber"].as_u64().context("maxnumber")?;
+    let mut target = [0u8; 32];
+    hex::decode_to_slice(c["challenge"].as_str().context("challenge")?, &mut target)?;
+    let prefix = Sha256::new_with_prefix(salt.as_bytes());
+    let number = (0..=max)
+        .find(|n| prefix.clone().chain_update(n.to_string()).finalize()[..] == target)
+        .context("challenge not solvable within maxnumber")?;
+    Ok(json!({
+        "algorithm": c["algorithm"], "challenge": c["challenge"], "number": number,
+        "salt": salt, "signature": c["signature"]
+    }))
 }
 
 /// Joins the event's waiting room; returns the admission token (empty if not admitted).
