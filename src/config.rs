@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::http::rate_limit::TrustedProxies;
+
 #[derive(Clone, Debug, clap::Parser)]
 #[command(name = "boxoffice", version, about = "Real-time ticket on-sale server")]
 pub struct Config {
@@ -149,6 +151,12 @@ pub struct Config {
     #[arg(long, env = "BOT_CHECK_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub bot_check_ttl_seconds: u64,
 
+    /// Load balancers whose `X-Forwarded-For` is believed when finding a client's address for
+    /// rate limits: comma-separated CIDRs or addresses (`127.0.0.1/32,10.0.0.0/8`). Default
+    /// none: the TCP peer is the client and the header is ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
+
     /// Password hashes (argon2id, 19 MiB each) computed at once; 0 means one per core.
     #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
     pub password_hash_concurrency: usize,
@@ -206,6 +214,7 @@ impl Config {
             bot_check: crate::botcheck::Mode::Off,
             bot_check_max_number: 1_000,
             bot_check_ttl_seconds: 300,
+            trusted_proxies: TrustedProxies::default(),
             password_hash_concurrency: 0,
             password_hash_wait_ms: 2000,
         }

@@ -5,6 +5,7 @@
 //! so one implementation of every query serves both. Where PostgreSQL can do better (row locks
 //! with `SKIP LOCKED`), [`Db::backend`] lets a query say so.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -86,17 +87,32 @@ impl Db {
 }
 
 /// Embedded mode must work from a fresh clone: create the database file and its folder.
+///
+/// The file holds password hashes and sessions' users, so it is the owner's only: a folder we
+/// create is 0700, and the database is created (or, if it exists, set) 0600 before SQLite
+/// opens it. SQLite gives its `-wal` and `-shm` files the database file's mode; existing ones
+/// are set 0600 too.
 fn sqlite_url_creating_file(url: &str) -> Result<String> {
     let rest = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or("");
     if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
+        let file = Path::new(path);
+        if let Some(parent) = file.parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                create_private_dir(parent)
                     .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
             }
+        }
+        make_private_file(file, true)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", file.display()))?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut side = file.as_os_str().to_owned();
+            side.push(suffix);
+            make_private_file(Path::new(&side), false).map_err(|e| {
+                anyhow::anyhow!("cannot restrict {}: {e}", Path::new(&side).display())
+            })?;
         }
     }
     Ok(if url.contains("mode=") {
@@ -106,6 +122,62 @@ fn sqlite_url_creating_file(url: &str) -> Result<String> {
     } else {
         format!("{url}?mode=rwc")
     })
+}
+
+/// Creates `dir` (and missing parents) readable by the owner only.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Makes an existing directory the owner's only (0700). A shared sticky directory such as
+/// `/tmp` is left alone: it is not ours to close.
+pub fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o1000 != 0 || dir == std::env::temp_dir() {
+            return Ok(());
+        }
+        if mode & 0o777 != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets `file` to 0600; creates it empty (0600) first when `create` is set and it is missing.
+pub fn make_private_file(file: &Path, create: bool) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if create && !file.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(file)?;
+        }
+        match std::fs::metadata(file) {
+            Ok(m) if m.permissions().mode() & 0o777 != 0o600 => {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => {}
+            Err(e) => return Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, create);
+    Ok(())
 }
 
 /// Placeholders `$1, $2, …` for `n` parameters starting after `offset` (both backends accept

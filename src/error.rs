@@ -56,6 +56,9 @@ pub enum Error {
     /// 413: the request body is larger than the configured limit.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// 431: the request's headers are larger than the server accepts.
+    #[error("request headers too large")]
+    HeadersTooLarge,
     /// 415: a JSON body was sent without `Content-Type: application/json`.
     #[error("expected a JSON body with content-type application/json")]
     UnsupportedMediaType,
@@ -128,6 +131,7 @@ impl Error {
             Error::UnknownSeats { .. } => "seat_not_found",
             Error::CustomerLimit { .. } => "customer_limit",
             Error::PayloadTooLarge => "payload_too_large",
+            Error::HeadersTooLarge => "headers_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::RateLimited => "rate_limited",
             Error::Unavailable(_) => "service_unavailable",

@@ -2,10 +2,26 @@
 //!
 //! The first request with a key claims it (an insert that only one request can win), runs,
 //! and stores its status and body; a repeat with the same key and the same request replays the
-//! stored answer instead of acting again. Keys are scoped per user, so one user's key cannot
-//! replay another user's answer.
+//! stored answer instead of acting again.
+//!
+//! - Keys belong to a signed-in user (the scope is the user id), so one caller's key can never
+//!   replay another caller's answer. Anonymous requests have no scope that is theirs alone
+//!   (two strangers would share one), so the HTTP layer ignores their key.
+//! - An answer that carries a credential (a `token` or `admissionToken` field anywhere in its
+//!   JSON) is never stored: the claim is released instead, and a repeat runs again. A table
+//!   of saved answers must not become a table of bearer tokens in clear.
+//! - A claim whose request never answered (the process died mid-way) blocks its key for
+//!   [`CLAIM_TIMEOUT_MS`] only; after that the next request with the key takes it over.
+//! - Answers are kept [`KEEP_MS`]; [`IdempotencyStore::sweep`] deletes older rows in bounded
+//!   batches. Deleting rows older than a cutoff is idempotent, so every instance may sweep
+//!   without coordinating.
 
+use std::time::Duration;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::Row;
+use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::db::Db;
@@ -26,7 +42,50 @@ pub enum Claim {
 }
 
 /// Saved answers are kept this long (Stripe keeps 24 hours).
-const KEEP_MS: i64 = 24 * 3600 * 1000;
+pub const KEEP_MS: i64 = 24 * 3600 * 1000;
+
+/// A claim with no answer after this long belongs to a request that will never answer.
+/// Far above any request's running time (the HTTP layer finishes a request even when its
+/// client hangs up), so a slow request is never run twice.
+pub const CLAIM_TIMEOUT_MS: i64 = 30_000;
+
+/// Rows deleted per statement by the sweep, so one sweep never holds a long lock.
+const SWEEP_BATCH: i64 = 1000;
+
+/// Field names whose values are credentials; answers holding one are not stored.
+const CREDENTIAL_FIELDS: &[&str] = &["token", "admissionToken", "accessToken", "refreshToken"];
+
+/// The fingerprint of a request: the same key with a different fingerprint is refused.
+pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method);
+    hasher.update(b" ");
+    hasher.update(path);
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+/// True when a JSON answer carries a credential anywhere in it.
+pub fn holds_credential(body: &[u8]) -> bool {
+    fn walk(v: &Value) -> bool {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .any(|(k, v)| CREDENTIAL_FIELDS.contains(&k.as_str()) || walk(v)),
+            Value::Array(a) => a.iter().any(walk),
+            _ => false,
+        }
+    }
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| walk(&v))
+}
+
+fn in_use() -> Error {
+    Error::conflict(
+        "idempotency_key_in_use",
+        "a request with this Idempotency-Key is in progress; retry",
+    )
+}
 
 impl IdempotencyStore {
     pub fn new(db: Db, clock: Clock) -> Self {
@@ -64,36 +123,48 @@ impl IdempotencyStore {
         .bind(key)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some(row) = row else {
-            // Deleted between our insert and read (a failed first attempt): try once more.
-            return Err(Error::conflict(
-                "idempotency_key_in_use",
-                "a request with this Idempotency-Key is in progress; retry",
-            ));
-        };
+        // Deleted between our insert and read (a released claim): the client retries.
+        let Some(row) = row else { return Err(in_use()) };
+        let created: i64 = row.try_get("created_at")?;
+        let status = row.try_get::<Option<i64>, _>("status_code")?;
+        if status.is_some() && now - created >= KEEP_MS {
+            // Too old to replay: forget it and treat the request as new.
+            self.forget(scope, key).await?;
+            return Box::pin(self.claim(scope, key, request_hash)).await;
+        }
         if row.try_get::<String, _>("request_hash")? != request_hash {
             return Err(Error::invalid(
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for a different request",
             ));
         }
-        let created: i64 = row.try_get("created_at")?;
-        match row.try_get::<Option<i64>, _>("status_code")? {
-            Some(status) if now - created < KEEP_MS => Ok(Claim::Replay {
+        match status {
+            Some(status) => Ok(Claim::Replay {
                 status: status as u16,
                 body: row
                     .try_get::<Option<String>, _>("response")?
                     .unwrap_or_default(),
             }),
-            Some(_) => {
-                // Too old to replay: forget it and treat the request as new.
-                self.forget(scope, key).await?;
-                Box::pin(self.claim(scope, key, request_hash)).await
+            None if now - created >= CLAIM_TIMEOUT_MS => {
+                // Abandoned: take it over. Only one taker can move `created_at` on.
+                let taken = sqlx::query(
+                    "UPDATE idempotency_keys SET created_at = $1 \
+                     WHERE scope = $2 AND idem_key = $3 AND status_code IS NULL AND created_at = $4",
+                )
+                .bind(now)
+                .bind(scope)
+                .bind(key)
+                .bind(created)
+                .execute(&self.db.pool)
+                .await?;
+                if taken.rows_affected() == 1 {
+                    tracing::info!("took over an abandoned Idempotency-Key claim");
+                    Ok(Claim::Fresh)
+                } else {
+                    Err(in_use())
+                }
             }
-            None => Err(Error::conflict(
-                "idempotency_key_in_use",
-                "a request with this Idempotency-Key is in progress; retry",
-            )),
+            None => Err(in_use()),
         }
     }
 
@@ -110,7 +181,8 @@ impl IdempotencyStore {
         Ok(())
     }
 
-    /// Releases a claim whose request failed in a way worth retrying (a 5xx).
+    /// Releases a claim whose answer is not kept (a 5xx worth retrying, or an answer that
+    /// holds a credential).
     pub async fn forget(&self, scope: &str, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
             .bind(scope)
@@ -118,5 +190,56 @@ impl IdempotencyStore {
             .execute(&self.db.pool)
             .await?;
         Ok(())
+    }
+
+    /// Deletes every row older than [`KEEP_MS`], a bounded batch per statement; returns how
+    /// many went. Safe to run on every instance at once.
+    pub async fn sweep(&self) -> Result<u64> {
+        let cutoff = self.clock.now_ms() - KEEP_MS;
+        let mut total = 0;
+        loop {
+            let deleted = sqlx::query(
+                "DELETE FROM idempotency_keys WHERE (scope, idem_key) IN \
+                 (SELECT scope, idem_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+            )
+            .bind(cutoff)
+            .bind(SWEEP_BATCH)
+            .execute(&self.db.pool)
+            .await?
+            .rows_affected();
+            total += deleted;
+            if deleted < SWEEP_BATCH as u64 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Sweeps every `interval` until aborted.
+    pub fn spawn_sweeper(self, interval: Duration) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match self.sweep().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(deleted = n, "idempotency sweep"),
+                    Err(e) => tracing::warn!(error = %e, "idempotency sweep failed; will retry"),
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_credentials_anywhere() {
+        assert!(holds_credential(br#"{"token":"x","user":{}}"#));
+        assert!(holds_credential(br#"{"a":[{"admissionToken":"x"}]}"#));
+        assert!(!holds_credential(br#"{"reservation":{"id":"r1"}}"#));
+        assert!(!holds_credential(b"not json"));
     }
 }

@@ -51,6 +51,8 @@ pub struct Metrics {
     pub rate_limited: AtomicU64,
     /// Request bodies refused with `413 payload_too_large`.
     pub payload_too_large: AtomicU64,
+    /// Requests refused with `431 headers_too_large`.
+    pub headers_too_large: AtomicU64,
 }
 
 #[derive(Serialize)]
@@ -76,6 +78,7 @@ pub struct MetricsSnapshot {
     pub auth_busy: u64,
     pub rate_limited: u64,
     pub payload_too_large: u64,
+    pub headers_too_large: u64,
 }
 
 impl Metrics {
@@ -103,6 +106,7 @@ impl Metrics {
             auth_busy: get(&self.auth_busy),
             rate_limited: get(&self.rate_limited),
             payload_too_large: get(&self.payload_too_large),
+            headers_too_large: get(&self.headers_too_large),
         }
     }
 

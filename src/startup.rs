@@ -43,6 +43,9 @@ use crate::waiting_room::WaitingRoom;
 /// Change-feed messages buffered per subscriber before it is told it lagged.
 const FEED_CAPACITY: usize = 16 * 1024;
 
+/// How often each instance deletes expired Idempotency-Key rows.
+const IDEMPOTENCY_SWEEP_EVERY: Duration = Duration::from_secs(600);
+
 type CloseSockets = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 pub struct Application {
@@ -63,6 +66,10 @@ impl Application {
     /// As [`Application::build`], with the clock the domain should read (tests pass a
     /// manual one to move time forward without sleeping).
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Application> {
+        if config.jwt_secret.is_none() || config.database_url.starts_with("sqlite:") {
+            // Embedded mode keeps its secret and (by default) its database here: owner only.
+            secure_data_dir(&config.data_dir);
+        }
         let secret = jwt_secret(&config)?;
         let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?;
         let db = Db::connect(&config.database_url, config.database_max_connections)
@@ -146,6 +153,7 @@ impl Application {
             limits: Arc::new(Limits {
                 identity: Buckets::new(config.auth_rate_per_ip, config.auth_rate_per_ip * 4.0),
                 shopping: Buckets::new(config.shop_rate_per_user, config.shop_rate_per_user * 4.0),
+                trusted: config.trusted_proxies.clone(),
             }),
             settings: Arc::new(Settings {
                 allow_guests: config.allow_guests,
@@ -248,6 +256,8 @@ impl Application {
         let router = router.layer(axum::middleware::map_request(
             realtime::request_head::own_request_head,
         ));
+        // Every answer, Socket.IO's included, carries the security headers.
+        let router = crate::http::security::with_security_headers(router);
 
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
@@ -280,6 +290,13 @@ impl Application {
         let sweeper = self
             .sweep_interval
             .map(|every| spawn_sweeper(self.state.inventory.clone(), every));
+        // Saved Idempotency-Key answers past their day; with the other sweeps (off in tests).
+        let idempotency_sweeper = self.sweep_interval.map(|_| {
+            self.state
+                .idempotency
+                .clone()
+                .spawn_sweeper(IDEMPOTENCY_SWEEP_EVERY)
+        });
         tracing::info!(addr = %self.listener.local_addr()?, "boxoffice listening");
         let close_sockets = self.close_sockets;
         // Open sockets would keep a graceful shutdown waiting for ever: close them first.
@@ -295,6 +312,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         if let Some(s) = sweeper {
+            s.abort();
+        }
+        if let Some(s) = idempotency_sweeper {
             s.abort();
         }
         for task in self.background {
@@ -365,6 +385,8 @@ fn jwt_secret(config: &Config) -> anyhow::Result<String> {
     if let Ok(s) = std::fs::read_to_string(&path) {
         let s = s.trim().to_string();
         if s.len() >= crate::auth::MIN_SECRET_LEN {
+            crate::db::make_private_file(&path, false)
+                .with_context(|| format!("cannot restrict {}", path.display()))?;
             return Ok(s);
         }
     }
@@ -379,9 +401,25 @@ fn jwt_secret(config: &Config) -> anyhow::Result<String> {
     Ok(secret)
 }
 
+/// The data dir, 0700 (created so if missing); a failure is logged, not fatal, since the
+/// files in it are 0600 in any case.
+fn secure_data_dir(dir: &Path) {
+    let done = if dir.exists() {
+        crate::db::make_private_dir(dir)
+    } else {
+        crate::db::create_private_dir(dir)
+    };
+    if let Err(e) = done {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot make the data dir private (0700)");
+    }
+}
+
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        if !dir.exists() {
+            crate::db::create_private_dir(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

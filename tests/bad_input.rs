@@ -449,11 +449,13 @@ on_both_databases!(
 /// Floods get 429 with Retry-After, before doing any work, and change nothing.
 async fn floods_are_rate_limited(backend: Backend) {
     let app = TestApp::spawn_with(backend, |c| {
-        c.auth_rate_per_ip = 2.0;
+        // 0.25/s: a burst of one, and a refill slow enough that a slow machine cannot
+        // blur the count.
+        c.auth_rate_per_ip = 0.25;
         c.shop_rate_per_user = 5.0;
     })
     .await;
-    // Sign-in flood from one address: the burst (4 × 2) passes, then 429.
+    // Sign-in flood from one address: the burst passes, then 429.
     let mut limited = 0;
     for i in 0..30 {
         let (s, b) = app
@@ -483,7 +485,14 @@ async fn floods_are_rate_limited(backend: Backend) {
     assert!(resp.headers().get("retry-after").is_some());
 
     // One user hammering holds: refused once over the limit; stock untouched by the refused.
-    let event = app.simple_event(1, 2, 1000).await;
+    // (A per-customer limit above the 60 tried, so only the rate limit refuses.)
+    let event = app
+        .create_event(json!({
+            "name": "Flood", "startsAt": "2027-06-01T19:00:00Z", "maxTicketsPerCustomer": 1000,
+            "ticketTypes": [{"name": "Seated", "price": 1}, {"name": "GA", "price": 1, "quantity": 1000}],
+            "seatMap": {"sections": [{"name": "A", "rows": 1, "seatsPerRow": 2, "ticketTypeIndex": 0}]}
+        }))
+        .await;
     let event_id = id(&event);
     let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
     let token = app.token("hammer");
@@ -517,3 +526,332 @@ async fn floods_are_rate_limited(backend: Backend) {
 }
 
 on_both_databases!(floods_are_rate_limited);
+
+/// A 200 KB body (over the 64 KiB limit) gets its 413, and the client's next request on the
+/// same keep-alive connection is answered: the server read and discarded the rest of the
+/// body instead of closing with it unread (which made the kernel reset the connection).
+/// Twenty times each, with Content-Length and chunked, so an intermittent reset would show.
+async fn oversized_bodies_keep_the_connection(backend: Backend) {
+    use common::RawConn;
+    let app = TestApp::spawn(backend).await;
+    let token = app.token("big-sender");
+    let body = json!({"eventId": "e", "seatIds": ["x".repeat(200 * 1024)]}).to_string();
+    let health = b"GET /api/health HTTP/1.1\r\nhost: t\r\n\r\n";
+    for round in 0..20 {
+        let mut conn = RawConn::connect(&app).await;
+        let head = format!(
+            "POST /api/seats/reserve HTTP/1.1\r\nhost: t\r\nauthorization: Bearer {token}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        conn.send(head.as_bytes()).await.unwrap();
+        conn.send(body.as_bytes()).await.unwrap();
+        let r = conn.read_response().await.unwrap();
+        assert_eq!(r.status, 413, "round {round}");
+        assert_eq!(code(&r.json()), "payload_too_large");
+        conn.send(health).await.unwrap();
+        let r = conn
+            .read_response()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: next request on the connection: {e}"));
+        assert_eq!(r.status, 200, "round {round}");
+        assert_eq!(r.json()["status"], "ok");
+
+        // The same body chunked, with no Content-Length: refused once it passes the limit.
+        let mut conn = RawConn::connect(&app).await;
+        let head = format!(
+            "POST /api/seats/reserve HTTP/1.1\r\nhost: t\r\nauthorization: Bearer {token}\r\n\
+             content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        conn.send(head.as_bytes()).await.unwrap();
+        for piece in body.as_bytes().chunks(16 * 1024) {
+            conn.send(format!("{:x}\r\n", piece.len()).as_bytes())
+                .await
+                .unwrap();
+            conn.send(piece).await.unwrap();
+            conn.send(b"\r\n").await.unwrap();
+        }
+        conn.send(b"0\r\n\r\n").await.unwrap();
+        let r = conn.read_response().await.unwrap();
+        assert_eq!(r.status, 413, "chunked round {round}");
+        assert_eq!(code(&r.json()), "payload_too_large");
+        conn.send(health).await.unwrap();
+        let r = conn
+            .read_response()
+            .await
+            .unwrap_or_else(|e| panic!("chunked round {round}: next request: {e}"));
+        assert_eq!(r.status, 200, "chunked round {round}");
+    }
+
+    // A client that waits for 100-continue has sent nothing: it is told at once, and the
+    // connection closes cleanly.
+    let mut conn = RawConn::connect(&app).await;
+    conn.send(
+        b"POST /api/seats/reserve HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\n\
+          expect: 100-continue\r\ncontent-length: 10000000\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let r = conn.read_response().await.unwrap();
+    assert_eq!(r.status, 413);
+    assert_eq!(r.header("connection"), Some("close"));
+    assert_eq!(
+        conn.read_to_end().await.unwrap(),
+        0,
+        "a clean end, not a reset"
+    );
+
+    let (_, m) = app.get("/api/metrics", Some(&app.admin_token())).await;
+    assert!(m["payloadTooLarge"].as_u64().unwrap() >= 41, "{m}");
+}
+
+/// Without TRUSTED_PROXIES, X-Forwarded-For is the client's own word and changes nothing:
+/// every header value lands in the one bucket of the TCP peer. With the peer trusted, two
+/// clients behind it get two buckets, and a spoofed left-most entry is ignored: the
+/// right-most address the proxy did not vouch for is the client.
+async fn forwarded_for_only_from_trusted_proxies(backend: Backend) {
+    // 0.01/s: one request per bucket, the next only after 100 s, so no refill mid-test.
+    let login = |app: &TestApp, xff: &str| {
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-for", xff.to_string())
+            .json(&json!({"email": "not-an-email", "password": "whatever1"}))
+            .send()
+    };
+    let untrusted = TestApp::spawn_with(backend, |c| c.auth_rate_per_ip = 0.01).await;
+    let first = login(&untrusted, "1.1.1.1").await.unwrap();
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    for spoof in ["2.2.2.2", "3.3.3.3, 4.4.4.4", "127.0.0.2"] {
+        let r = login(&untrusted, spoof).await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{spoof}: one bucket"
+        );
+    }
+    untrusted.stop().await;
+
+    let trusted = TestApp::spawn_with(backend, |c| {
+        c.auth_rate_per_ip = 0.01;
+        c.trusted_proxies =
+            boxoffice::http::rate_limit::TrustedProxies::parse("127.0.0.1/32").unwrap();
+    })
+    .await;
+    let status = |xff: &'static str| {
+        let app = &trusted;
+        async move { login(app, xff).await.unwrap().status() }
+    };
+    assert_eq!(status("1.1.1.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status("1.1.1.1").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        status("2.2.2.2").await,
+        StatusCode::UNAUTHORIZED,
+        "a second client has its own bucket"
+    );
+    assert_eq!(
+        status("9.9.9.9, 1.1.1.1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a spoofed left-most entry is ignored"
+    );
+    assert_eq!(
+        status("1.1.1.1, 127.0.0.1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "trusted hops are skipped, right to left"
+    );
+    let (_, m) = trusted
+        .get("/api/metrics", Some(&trusted.admin_token()))
+        .await;
+    assert_eq!(m["rateLimited"], 3, "{m}");
+}
+
+on_both_databases!(
+    oversized_bodies_keep_the_connection,
+    forwarded_for_only_from_trusted_proxies
+);
+
+async fn idempotency_rows(app: &TestApp) -> Vec<(String, String, Option<String>)> {
+    use sqlx::Row;
+    let pool = app.db().await;
+    sqlx::query("SELECT scope, idem_key, response FROM idempotency_keys ORDER BY created_at")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// Idempotency-Key is a signed-in caller's: anonymous callers' keys are ignored (two
+/// strangers with one key got one guest token), no stored answer holds a token, a claim
+/// whose request never answered is taken again after 30 s, a client that hangs up does not
+/// leave its key blocked, and old rows are swept.
+async fn idempotency_keys_are_per_user_and_hold_no_tokens(backend: Backend) {
+    use boxoffice::idempotency::{request_hash, Claim};
+    let app = TestApp::spawn(backend).await;
+
+    // Two anonymous callers, one key: two different guests, nothing stored.
+    let guest = || {
+        app.send(
+            app.client
+                .post(app.url("/api/auth/guest"))
+                .header("Idempotency-Key", "shared-key")
+                .json(&json!({})),
+        )
+    };
+    let ((s1, g1), (s2, g2)) = (guest().await, guest().await);
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{g1} {g2}");
+    assert_ne!(
+        g1["token"], g2["token"],
+        "each caller gets a token of their own"
+    );
+    assert_ne!(g1["user"]["id"], g2["user"]["id"]);
+    // A signed-in caller signing in again with a key: /auth/* is never stored either.
+    let (s, _) = app
+        .send(
+            app.client
+                .post(app.url("/api/auth/guest"))
+                .bearer_auth(g1["token"].as_str().unwrap())
+                .header("Idempotency-Key", "shared-key")
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(idempotency_rows(&app).await.is_empty());
+
+    // A queue join answers with an admission token: run, answered, not stored.
+    let event = app.simple_event(1, 2, 100).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let token = app.token("keyed");
+    let join = || {
+        app.send(
+            app.client
+                .post(app.url("/api/queue/join"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "join-1")
+                .json(&json!({"eventId": event_id})),
+        )
+    };
+    let (s, j1) = join().await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(j1["admissionToken"].is_string());
+    let (s, j2) = join().await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(j2["admissionToken"].is_string());
+    assert!(idempotency_rows(&app).await.is_empty(), "no token stored");
+
+    // A hold is stored under the user, without any token, and replayed.
+    let admission = j2["admissionToken"].as_str().unwrap().to_string();
+    let body = json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 1});
+    let hold = |key: &'static str| {
+        app.client
+            .post(app.url("/api/reservations"))
+            .bearer_auth(&token)
+            .header("X-Admission-Token", &admission)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let first = hold("hold-1").await.unwrap();
+    assert_eq!(
+        first.status(),
+        StatusCode::CREATED,
+        "{}",
+        first.text().await.unwrap()
+    );
+    let again = hold("hold-1").await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let rows = idempotency_rows(&app).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        ("keyed", "hold-1")
+    );
+    let stored = rows[0].2.clone().unwrap();
+    assert!(!stored.contains(&token) && !stored.contains(&admission));
+    assert!(!stored.contains("\"token\"") && !stored.contains("admissionToken"));
+
+    // A claim left by a request that never answered (a crash): in use for now...
+    let fingerprint = request_hash("POST", "/reservations", &serde_json::to_vec(&body).unwrap());
+    let claim = app
+        .state
+        .idempotency
+        .claim("keyed", "crashed", &fingerprint)
+        .await
+        .unwrap();
+    assert!(matches!(claim, Claim::Fresh));
+    let r = hold("crashed").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(code(&b), "idempotency_key_in_use");
+    // ...and taken over once 30 s have passed: the request runs, once.
+    app.clock.advance(std::time::Duration::from_secs(31));
+    let r = hold("crashed").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert!(r.headers().get("idempotent-replayed").is_none());
+    let r = hold("crashed").await.unwrap();
+    assert_eq!(r.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        app.remaining(&event_id, 1).await,
+        98,
+        "two holds, not three"
+    );
+
+    // A client that hangs up right after sending: its request still finishes and is saved,
+    // so the retry replays it (or, if it is still running, is told to retry).
+    let mut conn = common::RawConn::connect(&app).await;
+    let raw_body = body.to_string();
+    conn.send(
+        format!(
+            "POST /api/reservations HTTP/1.1\r\nhost: t\r\nauthorization: Bearer {token}\r\n\
+             x-admission-token: {admission}\r\nidempotency-key: hung-up\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n{raw_body}",
+            raw_body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let mut status = StatusCode::CONFLICT;
+    for _ in 0..100 {
+        status = hold("hung-up").await.unwrap().status();
+        if status != StatusCode::CONFLICT {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the key is usable after a hang-up"
+    );
+    assert_eq!(
+        app.remaining(&event_id, 1).await,
+        97,
+        "and the hold happened once"
+    );
+
+    // A day later the sweep deletes what is older than a day, and nothing newer.
+    app.clock
+        .advance(std::time::Duration::from_secs(24 * 3600 + 60));
+    let admission = app.admission(&token, &event_id).await;
+    let r = app
+        .client
+        .post(app.url("/api/reservations"))
+        .bearer_auth(&token)
+        .header("X-Admission-Token", &admission)
+        .header("Idempotency-Key", "fresh")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let deleted = app.state.idempotency.sweep().await.unwrap();
+    assert_eq!(deleted, 3, "hold-1, crashed, hung-up");
+    let rows = idempotency_rows(&app).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].1, "fresh");
+}
+
+on_both_databases!(idempotency_keys_are_per_user_and_hold_no_tokens);

@@ -88,18 +88,17 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let permit = match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
-            .await
-        {
-            Ok(Ok(permit)) => permit,
-            _ => {
-                self.refused.fetch_add(1, Ordering::Relaxed);
-                return Err(Error::Busy {
-                    code: "auth_busy",
-                    retry_after_secs: RETRY_AFTER_SECS,
-                });
-            }
-        };
+        let permit =
+            match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => {
+                    self.refused.fetch_add(1, Ordering::Relaxed);
+                    return Err(Error::Busy {
+                        code: "auth_busy",
+                        retry_after_secs: RETRY_AFTER_SECS,
+                    });
+                }
+            };
         tokio::task::spawn_blocking(move || {
             // Held until the hash is done, even if the caller has gone away.
             let _permit = permit;

@@ -1,6 +1,8 @@
 //! Request extractors that turn what arrives into checked values or a contract error:
 //! JSON bodies, the bearer token, the admission token.
 
+use std::borrow::Cow;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -52,6 +54,31 @@ pub fn bearer_header(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The outcome of verifying a request's bearer token, kept in the request's extensions so
+/// that whichever layer asks first (rate limit, idempotency, the handler's extractor) does
+/// the one verification and the others reuse it.
+#[derive(Clone)]
+struct Verified(Option<Result<AuthUser, (&'static str, Cow<'static, str>)>>);
+
+/// The caller proven by the request's bearer token: `None` without one, `Some(Err)` (401
+/// `invalid_token` / `token_expired`) with a bad one. Verified once per request.
+pub fn verified_user(parts: &mut Parts, state: &AppState) -> Option<Result<AuthUser, Error>> {
+    let outcome = match parts.extensions.get::<Verified>() {
+        Some(Verified(v)) => v.clone(),
+        None => {
+            let v = bearer(parts).map(|token| {
+                state.users.jwt().verify(token).map_err(|e| match e {
+                    Error::Unauthenticated { code, message } => (code, message),
+                    _ => ("invalid_token", Cow::Borrowed("Invalid token")),
+                })
+            });
+            parts.extensions.insert(Verified(v.clone()));
+            v
+        }
+    };
+    outcome.map(|r| r.map_err(|(code, message)| Error::unauthenticated(code, message)))
+}
+
 /// The signed-in caller: `401 auth_required` without a token, `401 invalid_token` /
 /// `token_expired` with a bad one.
 pub struct CurrentUser(pub AuthUser);
@@ -63,9 +90,13 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)
-            .ok_or_else(|| Error::unauthenticated("auth_required", "Authentication required"))?;
-        Ok(CurrentUser(state.users.jwt().verify(token)?))
+        match verified_user(parts, state) {
+            Some(user) => Ok(CurrentUser(user?)),
+            None => Err(Error::unauthenticated(
+                "auth_required",
+                "Authentication required",
+            )),
+        }
     }
 }
 

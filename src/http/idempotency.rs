@@ -1,17 +1,20 @@
-//! `Idempotency-Key` on any POST: the same key and body replays the first answer.
+//! `Idempotency-Key` on any POST by a signed-in caller: the same key and body replays the
+//! first answer (`crate::idempotency` has the rules).
 //!
-//! A middleware, so every POST route gets it without each handler opting in. The key is
-//! scoped by the caller's verified user id; an unauthenticated POST is scoped `anonymous`.
+//! A middleware, so every POST route gets it without each handler opting in. Requests with
+//! no verified bearer token ignore the header, as do `/auth/*` calls (they mint credentials).
+//! Once claimed, the request runs in a task of its own: a client that hangs up mid-way does
+//! not cancel it half done, and its answer is saved for the retry to replay.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::idempotency::Claim;
+use crate::idempotency::{holds_credential, request_hash, Claim};
+use crate::metrics::Metrics;
 use crate::state::AppState;
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -26,70 +29,84 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     else {
         return next.run(req).await;
     };
-    let (parts, body) = req.into_parts();
-    let scope = match super::extract::bearer(&parts) {
-        Some(token) => match state.users.jwt().verify(token) {
-            Ok(user) => user.id,
-            // Let the handler answer 401; nothing to remember.
-            Err(e) => return e.into_response(),
-        },
-        None => "anonymous".to_string(),
+    let (mut parts, body) = req.into_parts();
+    // Inside the `/api` router the prefix is already stripped.
+    let path = parts.uri.path();
+    let path = path.strip_prefix("/api").unwrap_or(path).to_string();
+    let user = match super::extract::verified_user(&mut parts, &state) {
+        Some(Ok(user)) if !path.starts_with("/auth/") => user,
+        // Anonymous, a bad token (the handler answers it), or a credential-minting route.
+        _ => return next.run(Request::from_parts(parts, body)).await,
     };
     let bytes = match to_bytes(body, state.settings.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return Error::PayloadTooLarge.into_response(),
-    };
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str());
-    hasher.update(b" ");
-    hasher.update(parts.uri.path());
-    hasher.update(b"\n");
-    hasher.update(&bytes);
-    let hash = hex::encode(hasher.finalize());
-
-    match state.idempotency.claim(&scope, &key, &hash).await {
-        Ok(Claim::Fresh) => {}
-        Ok(Claim::Replay { status, body }) => {
-            let mut resp = Response::new(Body::from(body));
-            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            resp.headers_mut()
-                .insert("content-type", HeaderValue::from_static("application/json"));
-            resp.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return resp;
+        Err(_) => {
+            Metrics::add(&state.metrics.payload_too_large, 1);
+            return Error::PayloadTooLarge.into_response();
         }
-        Err(e) => return e.into_response(),
-    }
+    };
+    let hash = request_hash(parts.method.as_str(), &path, &bytes);
+    let scope = user.id;
 
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let (parts, body) = resp.into_parts();
-    // Our responses are small JSON documents; 1 MiB is far above any of them.
-    let body = match to_bytes(body, 1 << 20).await {
-        Ok(b) => b,
+    let store = state.idempotency.clone();
+    let (task_scope, task_key) = (scope.clone(), key.clone());
+    let run = tokio::spawn(async move {
+        let (scope, key) = (task_scope, task_key);
+        match store.claim(&scope, &key, &hash).await {
+            Ok(Claim::Fresh) => {}
+            Ok(Claim::Replay { status, body }) => return replay(status, body),
+            Err(e) => return e.into_response(),
+        }
+        let resp = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+        let (parts, body) = resp.into_parts();
+        // Our responses are small JSON documents; 1 MiB is far above any of them.
+        let body = match to_bytes(body, 1 << 20).await {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = store.forget(&scope, &key).await;
+                return Error::Internal(anyhow::anyhow!("response too large to save: {e}"))
+                    .into_response();
+            }
+        };
+        let recorded = if parts.status.is_server_error() {
+            // A failure worth retrying: the next attempt with this key runs for real.
+            store.forget(&scope, &key).await
+        } else if holds_credential(&body) {
+            // Never kept (see crate::idempotency); a repeat runs again.
+            store.forget(&scope, &key).await
+        } else {
+            store
+                .save(
+                    &scope,
+                    &key,
+                    parts.status.as_u16(),
+                    &String::from_utf8_lossy(&body),
+                )
+                .await
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record idempotency outcome");
+        }
+        Response::from_parts(parts, Body::from(body))
+    });
+    match run.await {
+        Ok(resp) => resp,
         Err(e) => {
+            // The handler panicked: release the key so a retry can run.
             let _ = state.idempotency.forget(&scope, &key).await;
-            return Error::Internal(anyhow::anyhow!("response too large to save: {e}"))
-                .into_response();
+            Error::Internal(anyhow::anyhow!("request task failed: {e}")).into_response()
         }
-    };
-    let saved = if parts.status.is_server_error() {
-        // A failure worth retrying: the next attempt with this key runs for real.
-        state.idempotency.forget(&scope, &key).await
-    } else {
-        state
-            .idempotency
-            .save(
-                &scope,
-                &key,
-                parts.status.as_u16(),
-                &String::from_utf8_lossy(&body),
-            )
-            .await
-    };
-    if let Err(e) = saved {
-        tracing::warn!(error = %e, "could not record idempotency outcome");
     }
-    Response::from_parts(parts, Body::from(body))
+}
+
+fn replay(status: u16, body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    resp
 }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+pub mod body_limit;
 mod botcheck;
 pub mod error;
 mod events;
@@ -13,6 +14,7 @@ mod idempotency;
 mod queue;
 pub mod rate_limit;
 mod reservations;
+pub mod security;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method};
@@ -26,6 +28,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
 use crate::state::AppState;
+use extract::AdminUser;
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -60,7 +63,14 @@ pub fn app(state: AppState) -> Router {
         router.fallback(web_app_missing)
     };
 
-    let router = router.layer(TraceLayer::new_for_http());
+    // Outside every route: each body is read whole (or refused and drained) before anything
+    // can answer without reading it, the web app's routes included.
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::layer,
+        ))
+        .layer(TraceLayer::new_for_http());
     let router = match state
         .settings
         .frontend_url
@@ -91,7 +101,8 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     }))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Administrators only: the counters describe load and abuse, which is nobody else's business.
+async fn metrics(_: AdminUser, State(state): State<AppState>) -> impl IntoResponse {
     Json(state.metrics.snapshot())
 }
 

@@ -391,3 +391,107 @@ pub fn reservation_seats(reservation: &Value) -> Vec<String> {
         .filter_map(|i| i["seatId"].as_str().map(str::to_string))
         .collect()
 }
+
+/// One HTTP/1.1 response read off a raw connection.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Header names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A keep-alive HTTP/1.1 connection driven by hand (tokio `TcpStream`), for what reqwest
+/// hides: which connection a request went over, and how that connection ended.
+pub struct RawConn {
+    stream: tokio::io::BufReader<tokio::net::TcpStream>,
+}
+
+impl RawConn {
+    pub async fn connect(app: &TestApp) -> RawConn {
+        let addr = app.base.trim_start_matches("http://").to_string();
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).unwrap();
+        RawConn {
+            stream: tokio::io::BufReader::new(stream),
+        }
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.stream.get_mut().write_all(bytes).await
+    }
+
+    /// Reads one response (Content-Length or chunked body).
+    pub async fn read_response(&mut self) -> std::io::Result<RawResponse> {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+        let mut line = String::new();
+        if self.stream.read_line(&mut line).await? == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed before a response",
+            ));
+        }
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad(&format!("bad status line {line:?}")))?;
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (n, v) = l.split_once(':').ok_or_else(|| bad("bad header"))?;
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+        let mut resp = RawResponse {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if let Some(n) = resp.header("content-length") {
+            let n: usize = n.parse().map_err(|_| bad("bad content-length"))?;
+            resp.body.resize(n, 0);
+            self.stream.read_exact(&mut resp.body).await?;
+        } else if resp.header("transfer-encoding") == Some("chunked") {
+            loop {
+                line.clear();
+                self.stream.read_line(&mut line).await?;
+                let size = usize::from_str_radix(line.trim(), 16).map_err(|_| bad("chunk"))?;
+                let mut chunk = vec![0; size + 2];
+                self.stream.read_exact(&mut chunk).await?;
+                if size == 0 {
+                    break;
+                }
+                resp.body.extend_from_slice(&chunk[..size]);
+            }
+        }
+        Ok(resp)
+    }
+
+    /// What the server does after its last response: `Ok(0)` is a clean close (EOF),
+    /// `Err` with `ConnectionReset` a reset.
+    pub async fn read_to_end(&mut self) -> std::io::Result<usize> {
+        use tokio::io::AsyncReadExt;
+        let mut rest = Vec::new();
+        self.stream.read_to_end(&mut rest).await
+    }
+}
