@@ -31,6 +31,10 @@ use crate::inventory::{InventoryChange, SeatStatus};
 use crate::metrics::Metrics;
 use crate::waiting_room::QueueEvent;
 
+/// How long a window's relay to the other instances may take before its pushes go out
+/// anyway (it takes well under a millisecond when Redis is healthy).
+const RELAY_WAIT: Duration = Duration::from_millis(250);
+
 /// A seat id and its version.
 type SeatVersion = (String, i64);
 
@@ -163,12 +167,28 @@ pub fn spawn<A: Adapter>(
             for (event_id, batch) in &batches {
                 snapshots.apply(event_id, batch);
             }
+            // Relay first, so other instances' caches have the changes before their sockets
+            // get the pushes. When Redis refuses the relay, it is down: the room messages
+            // would fail too, only later (the connection's reconnect attempts), so they go
+            // straight to this instance's sockets. A slow relay lets the adapter try anyway.
+            // Other instances' caches catch up on their reconnect (which reloads them).
+            let mut cross_instance = true;
             if let Some(relay) = &relay {
-                if let Err(e) = relay.publish(&batches).await {
-                    // The other instances' caches miss these changes until their safety-net
-                    // refresh, or the reload their own reconnect triggers.
-                    Metrics::add(&metrics.cluster_push_failures, 1);
-                    tracing::warn!(error = %e, "could not relay changes to other instances' snapshot caches");
+                // In a task of its own: a slow relay still completes after the wait.
+                let (relay, relayed) = (relay.clone(), batches.clone());
+                let publish = tokio::spawn(async move { relay.publish(&relayed).await });
+                match tokio::time::timeout(RELAY_WAIT, publish).await {
+                    Ok(Ok(Ok(()))) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "relay task failed"),
+                    Ok(Ok(Err(e))) => {
+                        cross_instance = false;
+                        tracing::warn!(error = %e, "could not relay changes to other instances; delivering locally");
+                    }
+                    Err(_) => {
+                        tracing::warn!(
+                            "relaying changes to other instances is slow; pushing anyway"
+                        )
+                    }
                 }
             }
             for (event_id, batch) in batches {
@@ -177,11 +197,9 @@ pub fn spawn<A: Adapter>(
                 // All kinds at once, not one after another: each socket's writer then usually
                 // finds them queued together and sends them in one write (a loopback write
                 // costs about as much as everything else a push does).
-                futures::future::join_all(
-                    messages
-                        .iter()
-                        .map(|(name, payload)| emit(&io, room.clone(), name, payload, &metrics)),
-                )
+                futures::future::join_all(messages.iter().map(|(name, payload)| {
+                    emit(&io, room.clone(), name, payload, &metrics, cross_instance)
+                }))
                 .await;
             }
             if closed {
@@ -201,14 +219,20 @@ async fn emit<A: Adapter>(
     name: &'static str,
     payload: &serde_json::Value,
     metrics: &Metrics,
+    cross_instance: bool,
 ) {
-    let sent = match io.to(room.clone()).emit(name, payload).await {
-        Err(BroadcastError::Adapter(e)) => {
-            Metrics::add(&metrics.cluster_push_failures, 1);
-            tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
-            io.to(room).local().emit(name, payload).await
+    let sent = if !cross_instance {
+        Metrics::add(&metrics.cluster_push_failures, 1);
+        io.to(room).local().emit(name, payload).await
+    } else {
+        match io.to(room.clone()).emit(name, payload).await {
+            Err(BroadcastError::Adapter(e)) => {
+                Metrics::add(&metrics.cluster_push_failures, 1);
+                tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
+                io.to(room).local().emit(name, payload).await
+            }
+            sent => sent,
         }
-        sent => sent,
     };
     match sent {
         Ok(()) => Metrics::add(&metrics.pushes_out, 1),
@@ -278,6 +302,7 @@ pub fn spawn_queue<A: Adapter>(
                         "queue:progress",
                         &payload,
                         &metrics,
+                        true,
                     )
                     .await
                 }
@@ -298,6 +323,7 @@ pub fn spawn_queue<A: Adapter>(
                         "queue:admitted",
                         &payload,
                         &metrics,
+                        true,
                     )
                     .await
                 }

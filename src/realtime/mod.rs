@@ -55,6 +55,9 @@ pub struct Realtime {
     pub socket_lease: Duration,
 }
 
+/// How long a handshake waits for the user's connection count before letting it in.
+const CLAIM_WAIT: Duration = Duration::from_secs(1);
+
 /// How the real-time handlers reach [`Realtime`].
 pub type Rt = Arc<Realtime>;
 
@@ -121,26 +124,27 @@ pub async fn authenticate<A: Adapter>(
         }
     };
     if rt.max_sockets_per_user > 0 {
-        let claimed = state
-            .coord
-            .claim_socket(
-                &user.id,
-                &socket.id.to_string(),
-                rt.max_sockets_per_user,
-                rt.socket_lease,
-            )
-            .await;
-        match claimed {
-            Ok(true) => {}
-            Ok(false) => {
+        let sid = socket.id.to_string();
+        let claim =
+            state
+                .coord
+                .claim_socket(&user.id, &sid, rt.max_sockets_per_user, rt.socket_lease);
+        match tokio::time::timeout(CLAIM_WAIT, claim).await {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
                 Metrics::add(&state.metrics.sockets_too_many, 1);
                 return Err(HandshakeError::TooMany);
             }
-            // An abuse bound, not an invariant: with Redis down, let the socket in (the
-            // heartbeat gives it a slot once Redis is back) rather than lock everyone out.
-            Err(e) => {
+            // An abuse bound, not an invariant: with Redis down (or too slow to answer),
+            // let the socket in (the heartbeat gives it a slot once Redis is back) rather
+            // than lock everyone out.
+            Ok(Err(e)) => {
                 Metrics::add(&state.metrics.socket_count_unavailable, 1);
                 tracing::warn!(error = %e, "could not count the user's connections; letting the socket in");
+            }
+            Err(_) => {
+                Metrics::add(&state.metrics.socket_count_unavailable, 1);
+                tracing::warn!("counting the user's connections timed out; letting the socket in");
             }
         }
     }
@@ -473,7 +477,9 @@ pub fn spawn_socket_heartbeat<A: Adapter>(
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            let live: Vec<(String, String)> = io
+            // `of("/")`, not `sockets()`: the namespace is gone once shutdown began.
+            let Some(ns) = io.of("/") else { return };
+            let live: Vec<(String, String)> = ns
                 .sockets()
                 .into_iter()
                 .filter_map(|s| {

@@ -34,7 +34,8 @@
 //!   buffer overflowed) marks the affected entries stale: the next join reloads.
 //! - Safety net: an entry older than [`MAX_AGE`] is reloaded on its next join whatever
 //!   happened, so no unnoticed loss can leave a snapshot stale for longer. While one join
-//!   reloads, the others are answered from the entry they have.
+//!   refreshes such an entry, the others are answered from it; an entry marked stale is
+//!   never served, every join waits for its reload.
 //!
 //! # Cost of a join flood
 //!
@@ -215,11 +216,14 @@ impl SnapshotCache {
                 Metrics::add(&self.metrics.snapshot_cache_hits, 1);
                 return Ok(snap);
             }
-            (entry.load_lock.clone(), entry.snap.clone())
+            // Only an entry that is merely old may answer while another join reloads it;
+            // one that may have missed a change must not.
+            let usable = entry.snap.clone().filter(|_| !entry.stale);
+            (entry.load_lock.clone(), usable)
         };
         let _guard = match (load_lock.clone().try_lock_owned(), have) {
             (Ok(guard), _) => guard,
-            // Someone is reloading an entry we have: answer from it meanwhile.
+            // Someone is refreshing an entry we trust: answer from it meanwhile.
             (Err(_), Some(snap)) => {
                 Metrics::add(&self.metrics.snapshot_cache_hits, 1);
                 return Ok(snap);
