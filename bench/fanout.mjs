@@ -197,7 +197,7 @@ async function phase(name, holds, spacingMs) {
   await sleep(500);
   const cpu = servers.reduce((a, s, i) => a + cpuTicks(s.proc.pid) - cpu0[i], 0) / CLK;
   const secs = (Date.now() - start) / 1000;
-  const m = await Promise.all(servers.map((s) => api(s.url, "GET", "/metrics")));
+  const m = await Promise.all(servers.map((s) => api(s.url, "GET", "/metrics", admin)));
   const sum = (k) => m.reduce((a, r) => a + (r.body?.[k] ?? 0), 0);
   const drops = `drops: socket queue full ${sum("socketQueueFull")}, Redis adapter ${sum("redisDropped")}`;
   console.log(

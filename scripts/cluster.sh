@@ -54,8 +54,10 @@ trap cleanup EXIT INT TERM
 upstreams=""
 for i in $(seq 1 "$INSTANCES"); do
   port=$((3010 + i))
+  # nginx connects from 127.0.0.1: believe its X-Forwarded-For, so each client gets its own
+  # sign-in rate-limit bucket instead of all sharing the load balancer's.
   HOST=127.0.0.1 PORT=$port DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL JWT_SECRET=$JWT_SECRET \
-    ./target/release/boxoffice > "$RUN_DIR/instance-$i.log" 2>&1 &
+    TRUSTED_PROXIES=127.0.0.1/32 ./target/release/boxoffice > "$RUN_DIR/instance-$i.log" 2>&1 &
   pids+=($!)
   upstreams+="        server 127.0.0.1:$port;"$'\n'
   echo "cluster: instance $i on 127.0.0.1:$port (log: $RUN_DIR/instance-$i.log)"

@@ -183,6 +183,7 @@ export async function startRedis(port) {
 // ---------------------------------------------------------------------------------------
 export async function api(server, method, route, { token, body, headers: extra = {} } = {}) {
   const headers = { ...extra };
+  if (!token && route === "/metrics") token = adminToken(); // /api/metrics is admin-only
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const r = await fetch(`${server.url}/api${route}`, {

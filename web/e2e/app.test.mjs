@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Server, launch, person, remaining, shot, sleep, within } from "./harness.mjs";
+import { Server, cspViolations, launch, person, remaining, shot, sleep, within } from "./harness.mjs";
 
 let server;
 let browser;
@@ -169,4 +169,12 @@ test("server restart: A sees reconnecting, then a correct map without reload", a
   await sleep(100);
   await a.context().close();
   await b.context().close();
+});
+
+// Last, after every page above has run: the app works under its Content-Security-Policy.
+test("no page met a Content-Security-Policy violation", async () => {
+  const r = await fetch(server.url);
+  assert.match(r.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+  assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+  assert.deepEqual(cspViolations, []);
 });

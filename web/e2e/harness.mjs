@@ -126,14 +126,34 @@ export class Server {
   }
 }
 
+/** Console messages and page errors, from every page of every launched browser, that
+ * mention the Content-Security-Policy: the app must run under its CSP with none. */
+export const cspViolations = [];
+
 export async function launch() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
     ],
   });
+  // Every context (hence every page) reports CSP trouble into cspViolations.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    const csp = (text) => /content.security.policy/i.test(text);
+    const note = (page, text) => csp(text) && cspViolations.push(`${page.url()}: ${text}`);
+    await context.addInitScript(() =>
+      document.addEventListener("securitypolicyviolation", (e) =>
+        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)));
+    context.on("page", (page) => {
+      page.on("console", (m) => note(page, m.text()));
+      page.on("pageerror", (e) => note(page, String(e?.message ?? e)));
+    });
+    return context;
+  };
+  return browser;
 }
 
 /** A person: a fresh browser context, signed in as a guest. */
