@@ -53,3 +53,35 @@ test("cancel and re-pick keeps the turn; paying hands it on", async () => {
   await a.context().close();
   await b.context().close();
 });
+
+test("before the sale opens the waiting page names the event, counts everyone and counts down", async () => {
+  const saleOpensAt = new Date(Date.now() + 15_000).toISOString();
+  const event = await server.createEvent({ name: "The Early Birds", capacity: 1, admitRatePerSec: 50, saleOpensAt });
+  const people = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await person(browser, server);
+    await p.goto(`${server.url}/events/${event.id}`);
+    await p.getByTestId("waiting-room").waitFor();
+    people.push(p);
+  }
+  const [first] = people;
+  await first.getByRole("heading", { name: "The Early Birds" }).waitFor();
+  await first.getByTestId("opens-in").getByText(/Sale opens in 0:[01]\d/).waitFor();
+  await within(5000, async () => /^3 people waiting in all, you included/.test(await first.getByTestId("total-waiting").textContent()), "everyone in the pre-queue is counted");
+  await shot(first, "waiting-presale");
+
+  // The sale opens: one is let in (capacity 1), the other two get places 1 and 2.
+  await within(20_000, async () => {
+    let admitted = 0;
+    const places = [];
+    for (const p of people) {
+      if ((await p.locator('[data-testid="event-page"]').count()) === 1) admitted++;
+      else if ((await p.getByTestId("place").count()) === 1) {
+        const m = /Your place in line: (\d+)/.exec((await p.getByTestId("place").textContent()) ?? "");
+        if (m) places.push(Number(m[1]));
+      }
+    }
+    return admitted === 1 && places.sort().join() === "1,2";
+  }, "after the opening: one admitted, places 1 and 2");
+  for (const p of people) await p.context().close();
+});

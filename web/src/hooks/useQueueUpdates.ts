@@ -81,5 +81,10 @@ export function useQueueUpdates(eventId: string) {
     };
   }, [socket, eventId, generation]);
 
-  return { ...view, botCheck, join };
+  // Where I stand now, by a status call (after the sale opens, say: places are handed out then).
+  const refresh = useCallback(() => {
+    api.queueStatus(eventId).then(fromAnswer).catch(() => undefined);
+  }, [eventId]);
+
+  return { ...view, botCheck, join, refresh };
 }

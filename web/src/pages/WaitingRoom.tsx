@@ -1,5 +1,5 @@
-import { useEffect } from "react";
-import { api } from "../api";
+import { useEffect, useState } from "react";
+import { api, type EventInfo } from "../api";
 import { BotCheck } from "../components/BotCheck";
 import { useQueueUpdates } from "../hooks/useQueueUpdates";
 import { navigate } from "../router";
@@ -11,13 +11,44 @@ function duration(s: number) {
   return `about ${Math.round(m / 60)} h`;
 }
 
+/** m:ss (or h:mm:ss) for a countdown. */
+function clock(s: number) {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
 export function WaitingRoom({ eventId }: { eventId: string }) {
   const q = useQueueUpdates(eventId);
+  const [event, setEvent] = useState<EventInfo | null>(null);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    api.event(eventId).then(setEvent).catch(() => undefined);
+  }, [eventId]);
+  const opensAt = event ? Date.parse(event.saleOpensAt) : 0;
+  const beforeSale = opensAt > now;
+  // The countdown to the opening ticks once a second until the sale opens.
+  useEffect(() => {
+    if (!beforeSale) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [beforeSale]);
 
   // Admitted: on to the event, by itself.
   useEffect(() => {
     if (q.admitted) navigate(`/events/${eventId}`, true);
   }, [q.admitted, eventId]);
+
+  // The sale has opened but this page has no place yet: ask until it has one.
+  const { refresh } = q;
+  const placeless = !beforeSale && event != null && q.place == null && q.botCheck === 0 && !q.admitted;
+  useEffect(() => {
+    if (!placeless) return;
+    refresh();
+    const t = setInterval(refresh, 2000);
+    return () => clearInterval(t);
+  }, [placeless, refresh]);
 
   // Each refused join gets a fresh widget (and challenge), a bounded number of times.
   if (q.botCheck > 0) {
@@ -34,13 +65,21 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
   }
 
   const progress = q.firstPlace && q.place ? Math.round(((q.firstPlace - q.place) / Math.max(1, q.firstPlace)) * 100) : 0;
+  const toOpen = Math.max(0, Math.ceil((opensAt - now) / 1000));
   return (
     <main className="card waiting" data-testid="waiting-room">
-      <h1>You are in the waiting room</h1>
-      <p>This on-sale is busy. Keep this page open: you will go to the event by yourself when it is your turn.</p>
-      {q.place == null ? (
-        <p data-testid="place">The sale has not opened yet: when it does, everyone who is here gets a place in a random order.</p>
+      <h1>{event ? event.name : "The waiting room"}</h1>
+      {event && <p className="muted" data-testid="venue">{event.venue}</p>}
+      {beforeSale ? (
+        <>
+          <p className="countdown" data-testid="opens-in" role="timer" aria-live="off">Sale opens in <strong>{clock(toOpen)}</strong></p>
+          <p data-testid="place">You are in the waiting room. When the sale opens, everyone who is here gets a place in a random order, ahead of anyone who comes later: arriving early does not help, and keeping this page open is all you need to do.</p>
+        </>
       ) : (
+        <p>You are in the waiting room: it is busy right now. Keep this page open; you will go to the event by yourself when it is your turn.</p>
+      )}
+      {!beforeSale && q.place == null && <p data-testid="place">The sale has opened: your place is being given out now.</p>}
+      {!beforeSale && q.place != null && (
         <>
           <p className="place" data-testid="place">Your place in line: <strong>{q.place}</strong></p>
           <p data-testid="ahead">{q.place - 1 === 0 ? "You are next." : `${q.place - 1} ${q.place - 1 === 1 ? "person" : "people"} ahead of you.`}</p>
@@ -50,7 +89,7 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
           </div>
         </>
       )}
-      <p className="muted">{q.totalWaiting} waiting in all.</p>
+      <p className="muted" data-testid="total-waiting">{q.totalWaiting} {q.totalWaiting === 1 ? "person" : "people"} waiting in all{beforeSale ? ", you included" : ""}.</p>
       <button type="button" className="secondary" onClick={() => api.leaveQueue(eventId).finally(() => navigate("/"))}>Leave the line</button>
     </main>
   );
