@@ -80,7 +80,7 @@ const servers = [];
 for (let i = 0; i < INSTANCES; i++) {
   const port = await freePort();
   const proc = spawn(BIN, [], {
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: dbUrl, REDIS_URL: REDIS, REDIS_PREFIX: prefix, JWT_SECRET: SECRET, SEED_DEMO: "false", SHOP_RATE_PER_USER: "0", RUST_LOG: "warn" },
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: dbUrl, REDIS_URL: REDIS, REDIS_PREFIX: prefix, JWT_SECRET: SECRET, SEED_DEMO: "false", SHOP_RATE_PER_USER: "0", MAX_SOCKETS_PER_USER: "0", RUST_LOG: "warn" },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
