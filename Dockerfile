@@ -18,6 +18,8 @@ RUN npm run build
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* && useradd --system --home /app boxoffice
+# Embedded mode's data dir (SQLite, generated JWT secret): the service user's only.
+RUN install -d -m 0700 -o boxoffice /app/data
 WORKDIR /app
 COPY --from=server /src/target/release/boxoffice /usr/local/bin/boxoffice
 COPY --from=web /web/dist /app/web/dist
