@@ -71,19 +71,21 @@ pub enum Refusal {
 }
 
 /// The signing key of one deployment: derived from the JWT secret under its own label, so
-/// every instance sharing `JWT_SECRET` shares it and nothing else signs with it.
+/// every instance sharing `JWT_SECRET` shares it and nothing else signs with it. Kept as a
+/// keyed HMAC state, cloned per use (saves hashing the padded key on every verification).
 #[derive(Clone)]
-pub struct Key([u8; 32]);
+pub struct Key(HmacSha256);
 
 impl Key {
     pub fn derive(secret: &[u8]) -> Key {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(b"boxoffice/botcheck/altcha-v1");
-        Key(mac.finalize().into_bytes().into())
+        let key = mac.finalize().into_bytes();
+        Key(HmacSha256::new_from_slice(&key).expect("HMAC takes any key length"))
     }
 
     fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length")
+        self.0.clone()
     }
 }
 
