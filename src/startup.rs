@@ -143,7 +143,7 @@ impl Application {
         ));
         let state = AppState {
             inventory,
-            users,
+            users: Arc::new(users),
             admission,
             waiting_room: waiting_room.clone(),
             idempotency: IdempotencyStore::new(db.clone(), clock),

@@ -17,7 +17,9 @@ use crate::waiting_room::WaitingRoom;
 #[derive(Clone)]
 pub struct AppState {
     pub inventory: Inventory,
-    pub users: Users,
+    /// Behind an `Arc`: the state is cloned several times per request (every middleware
+    /// layer), and `Users` holds the JWT keys and validation sets by value.
+    pub users: Arc<Users>,
     pub admission: Arc<dyn Admission>,
     pub waiting_room: Arc<WaitingRoom>,
     pub idempotency: IdempotencyStore,
