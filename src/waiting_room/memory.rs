@@ -24,21 +24,45 @@ struct EventLine {
     active: HashMap<String, Millis>,
     /// When each admitted shopper's turn ends.
     ends: HashMap<String, Millis>,
+    /// Nothing lapses before this (see `expire_idle`); 0 means "scan on the next call".
+    next_expiry: Millis,
     pre: HashSet<String>,
 }
 
 impl EventLine {
     /// Shoppers idle past the timeout, or whose turn has run out, lose their slot.
+    ///
+    /// Runs on every call, so it scans only when something can have lapsed: `next_expiry` is
+    /// a lower bound of every shopper's deadline (activity only moves deadlines later).
     fn expire_idle(&mut self, now: Millis, s: &LineSettings) {
-        self.active.retain(|_, last| *last >= now - s.idle_ms);
-        self.ends.retain(|_, end| *end > now);
+        if now < self.next_expiry {
+            return;
+        }
+        let idle_since = now - s.idle_ms;
         let ends = &self.ends;
-        self.active.retain(|u, _| ends.contains_key(u));
+        self.active
+            .retain(|u, last| *last >= idle_since && ends.get(u).is_some_and(|end| *end > now));
+        let active = &self.active;
+        self.ends.retain(|u, _| active.contains_key(u));
+        self.next_expiry = self
+            .active
+            .iter()
+            .map(|(u, last)| Self::deadline(*last, self.ends[u], s))
+            .min()
+            .unwrap_or(Millis::MAX);
+    }
+
+    /// The first moment a shopper active at `last` whose turn ends at `end` has lapsed.
+    fn deadline(last: Millis, end: Millis, s: &LineSettings) -> Millis {
+        (last + s.idle_ms + 1).min(end)
     }
 
     fn admit(&mut self, user: &str, now: Millis, s: &LineSettings) {
         self.active.insert(user.to_string(), now);
         self.ends.insert(user.to_string(), now + s.turn_ms);
+        self.next_expiry = self
+            .next_expiry
+            .min(Self::deadline(now, now + s.turn_ms, s));
     }
 
     fn open_sale(&mut self, now: Millis, s: &LineSettings) {
