@@ -53,6 +53,8 @@ pub struct Metrics {
     pub payload_too_large: AtomicU64,
     /// Requests refused with `431 headers_too_large`.
     pub headers_too_large: AtomicU64,
+    /// Holds refused with `409 customer_limit` (the event's per-customer limit).
+    pub customer_limit: AtomicU64,
 }
 
 #[derive(Serialize)]
@@ -78,6 +80,7 @@ pub struct MetricsSnapshot {
     pub auth_busy: u64,
     pub rate_limited: u64,
     pub payload_too_large: u64,
+    pub customer_limit: u64,
     pub headers_too_large: u64,
 }
 
@@ -107,6 +110,7 @@ impl Metrics {
             rate_limited: get(&self.rate_limited),
             payload_too_large: get(&self.payload_too_large),
             headers_too_large: get(&self.headers_too_large),
+            customer_limit: get(&self.customer_limit),
         }
     }
 

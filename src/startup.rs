@@ -34,7 +34,7 @@ use crate::idempotency::IdempotencyStore;
 use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
-use crate::state::{AppState, Settings};
+use crate::state::{AppState, Services, Settings};
 use crate::waiting_room::line::Line;
 use crate::waiting_room::memory::MemoryLine;
 use crate::waiting_room::redis::RedisLine;
@@ -141,7 +141,7 @@ impl Application {
             inventory.clone(),
             metrics.clone(),
         ));
-        let state = AppState {
+        let state = AppState::new(Services {
             inventory,
             users: Arc::new(users),
             admission,
@@ -162,7 +162,7 @@ impl Application {
                 frontend_url: config.frontend_url.clone(),
                 backend: db.backend,
             }),
-        };
+        });
 
         // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
         let http = crate::http::app(state.clone());

@@ -283,6 +283,11 @@ async fn per_customer_limit(backend: Backend) {
         (s, b["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("customer_limit"))
     );
+    let (_, metrics) = app.get("/api/metrics", Some(&app.admin_token())).await;
+    assert_eq!(
+        metrics["customerLimit"], 2,
+        "refusals are counted: {metrics}"
+    );
     let after: Vec<_> = app.seats(&event_id).await;
     assert!(
         after[2..4].iter().all(|s| s["status"] == "available"),

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{AdmissionToken, ApiJson, CurrentUser};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inventory::{parse_id, Quantity, Reservation, SeatSelection};
+use crate::metrics::Metrics;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +41,14 @@ fn wrap(r: Reservation) -> Json<Value> {
     Json(json!({ "reservation": r }))
 }
 
+/// A new hold's answer; a refusal for the per-customer limit is counted for operators.
+fn created(state: &AppState, hold: Result<Reservation>) -> Result<(StatusCode, Json<Value>)> {
+    if let Err(Error::CustomerLimit { .. }) = &hold {
+        Metrics::add(&state.metrics.customer_limit, 1);
+    }
+    Ok((StatusCode::CREATED, wrap(hold?)))
+}
+
 async fn reserve_seats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -52,11 +61,11 @@ async fn reserve_seats(
         .admission
         .check(&event_id, &user.id, token.as_deref())
         .await?;
-    let r = state
+    let hold = state
         .inventory
         .hold_seats(&user.id, &event_id, &seats)
-        .await?;
-    Ok((StatusCode::CREATED, wrap(r)))
+        .await;
+    created(&state, hold)
 }
 
 async fn reserve_tickets(
@@ -72,11 +81,11 @@ async fn reserve_tickets(
         .admission
         .check(&event_id, &user.id, token.as_deref())
         .await?;
-    let r = state
+    let hold = state
         .inventory
         .hold_tickets(&user.id, &event_id, &type_id, quantity)
-        .await?;
-    Ok((StatusCode::CREATED, wrap(r)))
+        .await;
+    created(&state, hold)
 }
 
 async fn pay(
