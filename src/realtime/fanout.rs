@@ -221,15 +221,20 @@ async fn emit<A: Adapter>(
     metrics: &Metrics,
     cross_instance: bool,
 ) {
+    // `io.to` panics once the namespace is gone (the sockets were closed at shutdown while
+    // a tick was still being pushed): then there is nobody left to tell.
+    let Some(ns) = io.of("/") else {
+        return;
+    };
     let sent = if !cross_instance {
         Metrics::add(&metrics.cluster_push_failures, 1);
-        io.to(room).local().emit(name, payload).await
+        ns.to(room).local().emit(name, payload).await
     } else {
-        match io.to(room.clone()).emit(name, payload).await {
+        match ns.clone().to(room.clone()).emit(name, payload).await {
             Err(BroadcastError::Adapter(e)) => {
                 Metrics::add(&metrics.cluster_push_failures, 1);
                 tracing::warn!(error = %e, event = name, "cross-instance push failed; delivering locally");
-                io.to(room).local().emit(name, payload).await
+                ns.to(room).local().emit(name, payload).await
             }
             sent => sent,
         }
