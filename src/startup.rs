@@ -188,21 +188,8 @@ impl Application {
                     realtime::on_connect::<LocalAdapter>
                         .with(realtime::authenticate::<LocalAdapter>),
                 );
-                let snapshots = rt.snapshots.clone();
-                background.push(fanout::spawn(
-                    io.clone(),
-                    feed,
-                    window,
-                    metrics.clone(),
-                    snapshots,
-                    None,
-                ));
-                background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
-                background.extend(realtime::spawn_socket_heartbeat(
-                    io.clone(),
-                    state.coord.clone(),
-                    rt,
-                ));
+                let tasks = RealtimeTasks { feed, queue_feed, window, relay: None };
+                background.extend(tasks.spawn(&io, &state, rt));
                 (http.layer(layer), closer(io))
             }
             Some(client) => {
@@ -233,21 +220,9 @@ impl Application {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
-                let snapshots = rt.snapshots.clone();
-                background.push(fanout::spawn(
-                    io.clone(),
-                    feed,
-                    window,
-                    metrics.clone(),
-                    snapshots,
-                    Some(Arc::new(relay)),
-                ));
-                background.push(fanout::spawn_queue(io.clone(), queue_feed, metrics.clone()));
-                background.extend(realtime::spawn_socket_heartbeat(
-                    io.clone(),
-                    state.coord.clone(),
-                    rt,
-                ));
+                let relay = Some(Arc::new(relay));
+                let tasks = RealtimeTasks { feed, queue_feed, window, relay };
+                background.extend(tasks.spawn(&io, &state, rt));
                 (http.layer(layer), closer(io))
             }
         };
@@ -349,6 +324,43 @@ fn engine_config<A: Adapter>(b: SocketIoBuilder<A>) -> SocketIoBuilder<A> {
                 .max_incoming_binaries(1),
         )
         .connect_timeout(Duration::from_secs(10))
+}
+
+/// What the real-time layer's background tasks consume, whichever adapter carries them.
+struct RealtimeTasks {
+    feed: tokio::sync::broadcast::Receiver<Arc<crate::inventory::InventoryChange>>,
+    queue_feed: tokio::sync::broadcast::Receiver<Arc<crate::waiting_room::QueueEvent>>,
+    window: Duration,
+    relay: Option<Arc<realtime::relay::Relay>>,
+}
+
+impl RealtimeTasks {
+    /// The fan-out of inventory changes and of the line, and the socket-lease heartbeat.
+    fn spawn<A: Adapter>(
+        self,
+        io: &SocketIo<A>,
+        state: &AppState,
+        rt: realtime::Rt,
+    ) -> Vec<JoinHandle<()>> {
+        let metrics = state.metrics.clone();
+        let mut tasks = vec![
+            fanout::spawn(
+                io.clone(),
+                self.feed,
+                self.window,
+                metrics.clone(),
+                rt.snapshots.clone(),
+                self.relay,
+            ),
+            fanout::spawn_queue(io.clone(), self.queue_feed, metrics),
+        ];
+        tasks.extend(realtime::spawn_socket_heartbeat(
+            io.clone(),
+            state.coord.clone(),
+            rt,
+        ));
+        tasks
+    }
 }
 
 fn closer<A: Adapter>(io: SocketIo<A>) -> CloseSockets {

@@ -2,26 +2,16 @@
 // against a real server process. Screenshots of every screen land in docs/screenshots/.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Server, cspViolations, launch, person, remaining, shot, sleep, within } from "./harness.mjs";
+import { test } from "node:test";
+import { cspViolations, person, remaining, serverAndBrowser, shot, sleep, within } from "./harness.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const ctx = serverAndBrowser();
 
 test("sign-in and event list screens", async () => {
-  await server.createEvent();
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  await ctx.server.createEvent();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.server.url);
   await page.getByTestId("signin").waitFor();
   await shot(page, "signin");
   await page.getByTestId("guest").click();
@@ -31,9 +21,9 @@ test("sign-in and event list screens", async () => {
   await context.close();
 
   // On a phone: the seat map fits, zooms and still says what each seat is.
-  const phone = await person(browser, server, { width: 390, height: 844 });
-  const events = await server.api("GET", "/events");
-  await phone.goto(`${server.url}/events/${events.body[0].id}`);
+  const phone = await person(ctx.browser, ctx.server, { width: 390, height: 844 });
+  const events = await ctx.server.api("GET", "/events");
+  await phone.goto(`${ctx.server.url}/events/${events.body[0].id}`);
   await phone.locator('[data-look="available"]').first().waitFor();
   await phone.getByRole("button", { name: "Zoom in" }).click();
   await phone.getByRole("button", { name: "Section Stalls, row A, seat 1, available" }).waitFor();
@@ -42,11 +32,11 @@ test("sign-in and event list screens", async () => {
 });
 
 test("A sees B's purchase within 1 s, without reload", async () => {
-  const event = await server.createEvent();
-  const a = await person(browser, server);
-  const b = await person(browser, server);
-  await a.goto(`${server.url}/events/${event.id}`);
-  await b.goto(`${server.url}/events/${event.id}`);
+  const event = await ctx.server.createEvent();
+  const a = await person(ctx.browser, ctx.server);
+  const b = await person(ctx.browser, ctx.server);
+  await a.goto(`${ctx.server.url}/events/${event.id}`);
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
   await a.getByTestId("event-page").waitFor();
   await b.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   const before = await remaining(a, "Standing");
@@ -63,7 +53,7 @@ test("A sees B's purchase within 1 s, without reload", async () => {
 
   await b.getByTestId("pay").click();
   await b.locator('[data-testid="checkout"][data-status="paid"]').waitFor();
-  await b.goto(`${server.url}/orders`);
+  await b.goto(`${ctx.server.url}/orders`);
   await b.getByTestId("orders").waitFor();
   await b.getByText("paid").first().waitFor();
   await shot(b, "orders");
@@ -72,11 +62,11 @@ test("A sees B's purchase within 1 s, without reload", async () => {
 });
 
 test("B's held seat turns orange on A's map within 1 s; A's hold is refused clearly", async () => {
-  const event = await server.createEvent();
-  const a = await person(browser, server);
-  const b = await person(browser, server);
+  const event = await ctx.server.createEvent();
+  const a = await person(ctx.browser, ctx.server);
+  const b = await person(ctx.browser, ctx.server);
   for (const p of [a, b]) {
-    await p.goto(`${server.url}/events/${event.id}`);
+    await p.goto(`${ctx.server.url}/events/${event.id}`);
     await p.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
     await p.locator('[data-look="available"]').first().waitFor();
   }
@@ -106,7 +96,7 @@ test("B's held seat turns orange on A's map within 1 s; A's hold is refused clea
   // arrives (the server refuses with 409) or after (the seat leaves A's selection), A is
   // told, by seat, that someone else took it.
   await a.getByRole("button", { name: "Section Stalls, row C, seat 8, available" }).click();
-  await b.goto(`${server.url}/events/${event.id}`);
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
   await b.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   await b.getByRole("button", { name: "Section Stalls, row C, seat 8, available" }).click();
   await b.getByTestId("hold").click();
@@ -118,13 +108,13 @@ test("B's held seat turns orange on A's map within 1 s; A's hold is refused clea
 });
 
 test("capacity 1: B waits in line, then moves to the event page by itself", async () => {
-  const event = await server.createEvent({ capacity: 1, admitRatePerSec: 5 });
-  const a = await person(browser, server);
-  const b = await person(browser, server);
-  await a.goto(`${server.url}/events/${event.id}`);
+  const event = await ctx.server.createEvent({ capacity: 1, admitRatePerSec: 5 });
+  const a = await person(ctx.browser, ctx.server);
+  const b = await person(ctx.browser, ctx.server);
+  await a.goto(`${ctx.server.url}/events/${event.id}`);
   await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
 
-  await b.goto(`${server.url}/events/${event.id}`);
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
   await b.getByTestId("waiting-room").waitFor();
   await within(3000, async () => /Your place in line: 1/.test(await b.getByTestId("place").textContent()), "B sees place 1");
   assert.match(await b.getByTestId("estimate").textContent(), /Estimated wait: .*\d/);
@@ -141,21 +131,21 @@ test("capacity 1: B waits in line, then moves to the event page by itself", asyn
 });
 
 test("server restart: A sees reconnecting, then a correct map without reload", async () => {
-  const event = await server.createEvent();
-  const a = await person(browser, server);
-  await a.goto(`${server.url}/events/${event.id}`);
+  const event = await ctx.server.createEvent();
+  const a = await person(ctx.browser, ctx.server);
+  await a.goto(`${ctx.server.url}/events/${event.id}`);
   await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   await a.locator('[data-look="available"]').first().waitFor();
   const conn = a.getByTestId("connection");
 
-  await server.stop();
+  await ctx.server.stop();
   await within(10_000, async () => (await conn.getAttribute("data-state")) !== "connected", "indicator leaves connected");
   assert.match(await conn.textContent(), /Reconnecting|Offline/);
   await shot(a, "reconnecting");
-  await server.start();
+  await ctx.server.start();
   // While A is still reconnecting, someone holds seats; A must see them once back.
-  const b = await person(browser, server);
-  await b.goto(`${server.url}/events/${event.id}`);
+  const b = await person(ctx.browser, ctx.server);
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
   await b.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   await b.getByRole("button", { name: "Section Circle, row A, seat 1, available" }).click();
   await b.getByRole("button", { name: "Section Circle, row A, seat 2, available" }).click();
@@ -173,7 +163,7 @@ test("server restart: A sees reconnecting, then a correct map without reload", a
 
 // Last, after every page above has run: the app works under its Content-Security-Policy.
 test("no page met a Content-Security-Policy violation", async () => {
-  const r = await fetch(server.url);
+  const r = await fetch(ctx.server.url);
   assert.match(r.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
   assert.equal(r.headers.get("x-content-type-options"), "nosniff");
   assert.deepEqual(cspViolations, []);

@@ -6,24 +6,14 @@
 // (BOT_CHECK_MAX_NUMBER from the environment, else the server's default).
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Server, launch, person, shot, within } from "./harness.mjs";
+import { test } from "node:test";
+import { person, serverAndBrowser, shot, within } from "./harness.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await new Server({ BOT_CHECK: "pow" }).start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const ctx = serverAndBrowser({ BOT_CHECK: "pow" });
 
 /** A page that records CSP violations and script errors. */
 async function watchedPage(viewport = { width: 1000, height: 760 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await ctx.browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const problems = [];
@@ -39,7 +29,7 @@ async function watchedPage(viewport = { width: 1000, height: 760 }) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const guest = (proof) =>
-  fetch(`${server.url}/api/auth/guest`, {
+  fetch(`${ctx.server.url}/api/auth/guest`, {
     method: "POST",
     headers: proof === undefined ? {} : { "x-bot-check": proof },
     signal: AbortSignal.timeout(10_000),
@@ -47,7 +37,7 @@ const guest = (proof) =>
 
 test("guest sign-in with BOT_CHECK=pow: the widget solves by itself and the server lets the guest in", async () => {
   const { page, problems } = await watchedPage();
-  await page.goto(server.url);
+  await page.goto(ctx.server.url);
   await page.getByTestId("guest").click();
   // The server answered bot_check_required; the widget appears and starts at once.
   await page.locator('[data-testid="botcheck"][data-state="verifying"]').waitFor({ timeout: 5000 });
@@ -55,7 +45,7 @@ test("guest sign-in with BOT_CHECK=pow: the widget solves by itself and the serv
   await shot(page, "botcheck");
   await page.getByTestId("events").waitFor();
   assert.deepEqual(problems, [], "no CSP violation or script error");
-  const m = await server.api("GET", "/metrics");
+  const m = await ctx.server.api("GET", "/metrics");
   assert.equal(m.body.botCheckPassed, 1, JSON.stringify(m.body));
   assert.ok(m.body.botCheckRequired >= 1, JSON.stringify(m.body));
   await page.context().close();
@@ -63,7 +53,7 @@ test("guest sign-in with BOT_CHECK=pow: the widget solves by itself and the serv
 
 test("real widget payloads: accepted once, and the median solve time", async () => {
   const { page, problems } = await watchedPage();
-  await page.goto(server.url);
+  await page.goto(ctx.server.url);
   await page.getByTestId("signin").waitFor();
   const runs = [];
   for (let i = 0; i < 15; i++) {
@@ -96,7 +86,7 @@ test("real widget payloads: accepted once, and the median solve time", async () 
   const missing = await guest();
   assert.equal(missing.body.error.code, "bot_check_required");
   assert.deepEqual(problems, [], "no CSP violation or script error");
-  const maxnumber = (await (await fetch(`${server.url}/api/botcheck/challenge`)).json()).maxnumber;
+  const maxnumber = (await (await fetch(`${ctx.server.url}/api/botcheck/challenge`)).json()).maxnumber;
   console.log(
     `bot check, maxnumber ${maxnumber}, ${runs.length} solves in headless Chromium: median solve (payload 'took') ` +
       `${median(runs.map((r) => r.took)).toFixed(0)} ms, median widget wall time ${median(runs.map((r) => r.wall)).toFixed(0)} ms ` +
@@ -106,17 +96,17 @@ test("real widget payloads: accepted once, and the median solve time", async () 
 });
 
 test("an event with botCheck: the waiting room solves the check and lets the shopper in", async () => {
-  const event = await server.createEvent({ botCheck: true });
+  const event = await ctx.server.createEvent({ botCheck: true });
   assert.equal(event.botCheck, true);
-  const shopper = await person(browser, server);
+  const shopper = await person(ctx.browser, ctx.server);
   const problems = [];
   shopper.on("console", (m) => /Content Security Policy/i.test(m.text()) && problems.push(m.text()));
-  await shopper.goto(`${server.url}/events/${event.id}`);
+  await shopper.goto(`${ctx.server.url}/events/${event.id}`);
   // Sent to the waiting room for the check, then back to the event, admitted.
   await shopper.getByTestId("botcheck").waitFor();
   await shopper.locator('[data-testid="event-page"][data-admitted="true"]').waitFor({ timeout: 30_000 });
   assert.deepEqual(problems, []);
-  const m = await server.api("GET", "/metrics");
+  const m = await ctx.server.api("GET", "/metrics");
   assert.ok(m.body.botCheckPassed >= 2, JSON.stringify(m.body));
   await shopper.context().close();
 });

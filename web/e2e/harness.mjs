@@ -8,6 +8,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -184,4 +185,22 @@ export async function within(ms, check, what) {
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
     await sleep(25);
   }
+}
+
+/**
+ * One server (with `env`) and one browser for a test file: started before its first test,
+ * stopped after its last. Read them as `ctx.server` and `ctx.browser`.
+ */
+export function serverAndBrowser(env = {}) {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    ctx.server = await new Server(env).start();
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+    ctx.server?.cleanup();
+  });
+  return ctx;
 }

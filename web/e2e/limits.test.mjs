@@ -2,26 +2,16 @@
 // take, and a hold that would pass the limit is refused in plain words.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Server, launch, person, shot } from "./harness.mjs";
+import { test } from "node:test";
+import { person, serverAndBrowser, shot } from "./harness.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const ctx = serverAndBrowser();
 
 test("the event page shows the per-customer allowance and explains a refusal", async () => {
-  const event = await server.createEvent({ maxTicketsPerCustomer: 4 });
+  const event = await ctx.server.createEvent({ maxTicketsPerCustomer: 4 });
   assert.equal(event.maxTicketsPerCustomer, 4);
-  const page = await person(browser, server);
-  await page.goto(`${server.url}/events/${event.id}`);
+  const page = await person(ctx.browser, ctx.server);
+  await page.goto(`${ctx.server.url}/events/${event.id}`);
   await page.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   await page.getByText("You may take 4 more tickets for this event (limit 4 per customer).").waitFor();
 
@@ -29,16 +19,16 @@ test("the event page shows the per-customer allowance and explains a refusal", a
   await page.getByTestId("type-Standing").getByRole("combobox").selectOption("3");
   await page.getByTestId("type-Standing").getByRole("button", { name: "Buy" }).click();
   await page.getByTestId("checkout").waitFor();
-  await page.goto(`${server.url}/events/${event.id}`);
+  await page.goto(`${ctx.server.url}/events/${event.id}`);
   await page.getByText("You may take 1 more ticket for this event (limit 4 per customer).").waitFor();
   const options = await page.getByTestId("type-Standing").getByRole("combobox").locator("option").count();
   assert.equal(options, 1, "the quantity list stops at what the customer may still take");
 
   // Meanwhile the same customer takes the last one in another tab; this page still says 1.
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem("boxoffice.session")).token);
-  const join = await server.api("POST", "/queue/join", { eventId: event.id }, token);
+  const join = await ctx.server.api("POST", "/queue/join", { eventId: event.id }, token);
   const standing = event.ticketTypes.find((t) => t.name === "Standing");
-  const other = await fetch(`${server.url}/api/reservations`, {
+  const other = await fetch(`${ctx.server.url}/api/reservations`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "x-admission-token": join.body.admissionToken, "content-type": "application/json" },
     body: JSON.stringify({ eventId: event.id, ticketTypeId: standing.id, quantity: 1 }),

@@ -2,29 +2,19 @@
 // person waiting behind is not let in), paying ends it and lets the next person in.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Server, launch, person, shot, sleep, within } from "./harness.mjs";
+import { test } from "node:test";
+import { person, serverAndBrowser, shot, sleep, within } from "./harness.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const ctx = serverAndBrowser();
 
 test("cancel and re-pick keeps the turn; paying hands it on", async () => {
-  const event = await server.createEvent({ capacity: 1, admitRatePerSec: 50 });
-  const a = await person(browser, server);
-  const b = await person(browser, server);
-  await a.goto(`${server.url}/events/${event.id}`);
+  const event = await ctx.server.createEvent({ capacity: 1, admitRatePerSec: 50 });
+  const a = await person(ctx.browser, ctx.server);
+  const b = await person(ctx.browser, ctx.server);
+  await a.goto(`${ctx.server.url}/events/${event.id}`);
   await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   // The event is full with a: b waits.
-  await b.goto(`${server.url}/events/${event.id}`);
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
   await b.getByTestId("waiting-room").waitFor();
   await b.getByTestId("place").getByText("1").waitFor();
 
@@ -56,11 +46,11 @@ test("cancel and re-pick keeps the turn; paying hands it on", async () => {
 
 test("before the sale opens the waiting page names the event, counts everyone and counts down", async () => {
   const saleOpensAt = new Date(Date.now() + 15_000).toISOString();
-  const event = await server.createEvent({ name: "The Early Birds", capacity: 1, admitRatePerSec: 50, saleOpensAt });
+  const event = await ctx.server.createEvent({ name: "The Early Birds", capacity: 1, admitRatePerSec: 50, saleOpensAt });
   const people = [];
   for (let i = 0; i < 3; i++) {
-    const p = await person(browser, server);
-    await p.goto(`${server.url}/events/${event.id}`);
+    const p = await person(ctx.browser, ctx.server);
+    await p.goto(`${ctx.server.url}/events/${event.id}`);
     await p.getByTestId("waiting-room").waitFor();
     people.push(p);
   }
