@@ -188,7 +188,12 @@ impl Application {
                     realtime::on_connect::<LocalAdapter>
                         .with(realtime::authenticate::<LocalAdapter>),
                 );
-                let tasks = RealtimeTasks { feed, queue_feed, window, relay: None };
+                let tasks = RealtimeTasks {
+                    feed,
+                    queue_feed,
+                    window,
+                    relay: None,
+                };
                 background.extend(tasks.spawn(&io, &state, rt));
                 (http.layer(layer), closer(io))
             }
@@ -221,7 +226,12 @@ impl Application {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
                 let relay = Some(Arc::new(relay));
-                let tasks = RealtimeTasks { feed, queue_feed, window, relay };
+                let tasks = RealtimeTasks {
+                    feed,
+                    queue_feed,
+                    window,
+                    relay,
+                };
                 background.extend(tasks.spawn(&io, &state, rt));
                 (http.layer(layer), closer(io))
             }
