@@ -523,6 +523,24 @@ async fn floods_are_rate_limited(backend: Backend) {
     // Someone else is not slowed down by it.
     let (s, _) = app.buy(&app.token("bystander"), &event_id, &ga, 1).await;
     assert_eq!(s, StatusCode::CREATED);
+
+    // One user polling their allowance (a database read each) is bounded the same way.
+    let peeker = app.token("peeker");
+    let mut refused = 0;
+    for _ in 0..60 {
+        let (s, b) = app
+            .get(&format!("/api/events/{event_id}/allowance"), Some(&peeker))
+            .await;
+        match s {
+            StatusCode::OK => {}
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(code(&b), "rate_limited");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {b}"),
+        }
+    }
+    assert!(refused > 0, "an allowance flood is rate-limited");
 }
 
 on_both_databases!(floods_are_rate_limited);

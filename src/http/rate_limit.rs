@@ -151,6 +151,13 @@ fn limited(metrics: &Metrics, retry_after: u64) -> Response {
     resp
 }
 
+/// Calls that spend the per-user shopping bucket: every change, the queue calls, and the
+/// per-user reads of the database (`/events/:id/allowance`). Public catalogue reads are not
+/// per user and stay outside it.
+fn per_user_call(method: &Method, path: &str) -> bool {
+    method != Method::GET || path.starts_with("/queue/") || path.ends_with("/allowance")
+}
+
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let client = parts
@@ -169,7 +176,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 return limited(&state.metrics, wait);
             }
         }
-    } else if parts.method != Method::GET || path.starts_with("/queue/") {
+    } else if per_user_call(&parts.method, path) {
         // Keyed by the token's subject when it verifies; unauthenticated calls are refused
         // by the handler anyway. The verification is kept for the handler.
         let user = super::extract::verified_user(&mut parts, &state).and_then(Result::ok);
