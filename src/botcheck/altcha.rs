@@ -238,11 +238,12 @@ mod tests {
     #[test]
     fn digits_cannot_move_from_the_number_into_the_salt() {
         let key = Key::derive(b"secret-secret-secret-secret-secret");
-        // A number with at least two digits, so one can move.
+        // A number with at least two digits, so one can move, and no zero
+        // after the first (105 -> "1" + "05" would not re-parse as "05").
         let (c, n) = loop {
             let c = create(&key, 1000, NOW + 60_000);
             let n = solve(&c);
-            if n >= 10 {
+            if n >= 10 && !n.to_string()[1..].starts_with('0') {
                 break (c, n);
             }
         };
