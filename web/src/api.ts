@@ -1,6 +1,8 @@
 // A typed client for the REST API (shared/PROTOCOL.md). Every non-2xx answer becomes an
 // ApiError carrying the server's stable code, so screens can say what went wrong.
 
+import { dropReceipt, loadReceipt, noteAnswer, type KeyValueStore } from "./lib/receipts";
+
 export interface User {
   id: string;
   name: string;
@@ -91,6 +93,11 @@ export interface QueueAnswer {
   admissionToken?: string;
   /** While admitted: when this shopper's turn ends (RFC 3339), however active they are. */
   turnEndsAt?: string;
+  /** A signed note of this user's place in line, to present when joining again (PROTOCOL
+   *  "The line survives losing Redis"); `null` when admitted or not in line. */
+  receipt?: string | null;
+  /** The line is inside its recovery window after the server lost it. */
+  recovering?: boolean;
 }
 
 export class ApiError extends Error {
@@ -139,6 +146,22 @@ async function call<T>(method: string, path: string, body?: unknown, headers: Re
   return data as T;
 }
 
+/** localStorage, or nothing where it is refused (the receipts then last as long as a call). */
+const storage: KeyValueStore = {
+  getItem: (k) => { try { return localStorage.getItem(k); } catch { return null; } },
+  setItem: (k, v) => { try { localStorage.setItem(k, v); } catch { /* full or refused */ } },
+  removeItem: (k) => { try { localStorage.removeItem(k); } catch { /* refused */ } },
+};
+const currentUserId = () => savedSession()?.user?.id;
+
+/** The signed-in user's line receipt for an event (never another account's). */
+export const receiptFor = (eventId: string) => loadReceipt(storage, currentUserId(), eventId);
+/** Keeps (or, once admitted, drops) the receipt an answer or `queue:position` carries. */
+export const noteQueueAnswer = (eventId: string, a: Pick<QueueAnswer, "admitted" | "receipt">) =>
+  noteAnswer(storage, currentUserId(), eventId, a);
+/** Forgets the receipt: the user was let in or left the line. */
+export const forgetReceipt = (eventId: string) => dropReceipt(storage, currentUserId(), eventId);
+
 /** Admission tokens per event, for this tab. */
 const admissions = new Map<string, string>();
 export const admissionFor = (eventId: string) => admissions.get(eventId);
@@ -173,19 +196,28 @@ export const api = {
       const s = await call<QueueAnswer>("GET", `/queue/status/${eventId}`).catch(() => null);
       if (s?.admitted) {
         rememberAdmission(eventId, s.admissionToken);
+        noteQueueAnswer(eventId, s);
         return s;
       }
     }
-    const a = await call<QueueAnswer>("POST", "/queue/join", { eventId }, botChecked(botCheck));
+    // The receipt, if this user holds one for the event: after the server lost the line it
+    // gives back the old number (and stands in for the bot check the holder passed).
+    const receipt = receiptFor(eventId);
+    const a = await call<QueueAnswer>("POST", "/queue/join", receipt ? { eventId, receipt } : { eventId }, botChecked(botCheck));
     rememberAdmission(eventId, a.admissionToken);
+    noteQueueAnswer(eventId, a);
     return a;
   },
   queueStatus: async (eventId: string) => {
     const a = await call<QueueAnswer>("GET", `/queue/status/${eventId}`);
     rememberAdmission(eventId, a.admissionToken);
+    noteQueueAnswer(eventId, a);
     return a;
   },
-  leaveQueue: (eventId: string) => call<null>("POST", "/queue/leave", { eventId }),
+  leaveQueue: (eventId: string) => {
+    forgetReceipt(eventId);
+    return call<null>("POST", "/queue/leave", { eventId });
+  },
   holdSeats: (eventId: string, seatIds: string[]) =>
     call<{ reservation: Reservation }>("POST", "/seats/reserve", { eventId, seatIds }, admitted(eventId)),
   holdTickets: (eventId: string, ticketTypeId: string, quantity: number) =>

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
-  applyVersioned, placeInLine, seatBatchEntries, snapshotEntries, stockEntries, waitSeconds,
-  type SeatState, type StockState,
+  applyVersioned, EMPTY_QUEUE_VIEW, mergeQueueAnswer, placeInLine, seatBatchEntries, snapshotEntries, stockEntries,
+  waitSeconds, type QueueView, type SeatState, type StockState,
 } from "./merge";
 
 const seats = (entries: [string, SeatState][]) => new Map(entries);
@@ -92,5 +92,48 @@ describe("waiting line", () => {
     expect(waitSeconds(20, 2)).toBe(10);
     expect(waitSeconds(1, 0.5)).toBe(2);
     expect(waitSeconds(5, 0)).toBe(0);
+  });
+});
+
+describe("queue answers", () => {
+  const answer = (position: number | null, number: number | null, extra: Partial<{ admitted: boolean; recovering: boolean }> = {}) => ({
+    admitted: false, position, number, totalWaiting: 5, estimatedWaitTime: 10, ...extra,
+  });
+
+  test("the first answer sets place and progress start; places only go down for one number", () => {
+    let v: QueueView = mergeQueueAnswer(EMPTY_QUEUE_VIEW, answer(4, 14));
+    expect(v).toMatchObject({ place: 4, number: 14, firstPlace: 4, admitted: false, recovering: false });
+    v = mergeQueueAnswer(v, answer(2, 14));
+    expect(v.place).toBe(2);
+    v = mergeQueueAnswer(v, answer(3, 14)); // stale
+    expect(v.place).toBe(2);
+    expect(v.firstPlace).toBe(4);
+  });
+
+  test("an answer with no place keeps the place shown (calm while rejoining)", () => {
+    let v = mergeQueueAnswer(EMPTY_QUEUE_VIEW, answer(2, 12));
+    v = mergeQueueAnswer(v, answer(null, null, { recovering: true }));
+    expect(v).toMatchObject({ place: 2, number: 12, recovering: true });
+    // The rejoin with the receipt gives the same number back.
+    v = mergeQueueAnswer(v, answer(2, 12, { recovering: true }));
+    expect(v.place).toBe(2);
+  });
+
+  test("a different number is a new place, shown as it is", () => {
+    let v = mergeQueueAnswer(EMPTY_QUEUE_VIEW, answer(1, 11));
+    v = mergeQueueAnswer(v, answer(6, 40));
+    expect(v).toMatchObject({ place: 6, number: 40, firstPlace: 6 });
+  });
+
+  test("recovering follows the answers that carry it; admitted sticks", () => {
+    let v = mergeQueueAnswer(EMPTY_QUEUE_VIEW, answer(3, 13, { recovering: true }));
+    expect(v.recovering).toBe(true);
+    v = mergeQueueAnswer(v, answer(3, 13)); // no field: unchanged
+    expect(v.recovering).toBe(true);
+    v = mergeQueueAnswer(v, answer(3, 13, { recovering: false }));
+    expect(v.recovering).toBe(false);
+    v = mergeQueueAnswer(v, answer(null, null, { admitted: true }));
+    v = mergeQueueAnswer(v, answer(2, 13));
+    expect(v.admitted).toBe(true);
   });
 });

@@ -97,3 +97,52 @@ export function waitSeconds(place: number, ratePerSec: number): number {
   if (!(ratePerSec > 0)) return 0;
   return Math.ceil(place / ratePerSec);
 }
+
+/** What the waiting page shows of the user's place. */
+export interface QueueView {
+  place: number | null;
+  number: number | null;
+  totalWaiting: number;
+  estimatedWait: number;
+  admitted: boolean;
+  firstPlace: number | null;
+  /** The line is being restored after the server lost it (PROTOCOL "The line survives
+   *  losing Redis"). */
+  recovering: boolean;
+}
+
+export const EMPTY_QUEUE_VIEW: QueueView = {
+  place: null, number: null, totalWaiting: 0, estimatedWait: 0, admitted: false, firstPlace: null, recovering: false,
+};
+
+/** The fields of a join or status answer, or a `queue:position` push, the view uses. */
+export interface QueueAnswerFields {
+  admitted: boolean;
+  position: number | null;
+  number: number | null;
+  totalWaiting: number;
+  estimatedWaitTime: number;
+  recovering?: boolean;
+}
+
+/**
+ * An answer into the view. Places only go down for one number; an answer with no place
+ * keeps the one shown (after the server lost the line the page stays calm while it rejoins
+ * with its receipt). An answer with a different number is a new place in line (a rejoin
+ * that could not get the old number back): it is shown as it is.
+ */
+export function mergeQueueAnswer(v: QueueView, a: QueueAnswerFields): QueueView {
+  const renumbered = a.number != null && v.number != null && a.number !== v.number;
+  const place = a.position == null
+    ? v.place
+    : renumbered ? a.position : Math.min(v.place ?? a.position, a.position);
+  return {
+    place,
+    number: a.number ?? v.number,
+    totalWaiting: a.totalWaiting,
+    estimatedWait: a.estimatedWaitTime,
+    admitted: a.admitted || v.admitted,
+    firstPlace: renumbered ? place : v.firstPlace ?? place,
+    recovering: a.recovering ?? v.recovering,
+  };
+}

@@ -70,6 +70,12 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
     <main className="card waiting" data-testid="waiting-room">
       <h1>{event ? event.name : "The waiting room"}</h1>
       {event && <p className="muted" data-testid="venue">{event.venue}</p>}
+      {/* Always present, so assistive technology announces the notice when it appears. */}
+      <div role="status" aria-live="polite" data-testid="line-status">
+        {q.recovering && (
+          <p className="notice" data-testid="recovering">The line is being restored after a server hiccup. Your place is kept.</p>
+        )}
+      </div>
       {beforeSale ? (
         <>
           <p className="countdown" data-testid="opens-in" role="timer" aria-live="off">Sale opens in <strong>{clock(toOpen)}</strong></p>
