@@ -1,8 +1,9 @@
 // Browser-test harness: a real server process (SQLite in a temp dir, the built web app),
-// Debian's Chromium driven by playwright-core, and helpers to act as two people.
+// Debian's Chromium driven by playwright-core, and helpers to act as two people. A server
+// runs embedded (the line in its own memory) unless asked for its own private Redis.
 
-import { spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { execFile, spawn } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -43,21 +44,75 @@ const killAll = () => running.forEach((p) => p.kill("SIGKILL"));
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { killAll(); process.exit(130); });
 
+/**
+ * A private redis-server on a free port (never the shared one: tests may FLUSHALL it), with
+ * no persistence, in its own temp dir. Killed with the test process at the latest.
+ */
+export async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bo-e2e-redis-"));
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  running.add(proc);
+  const redis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    /** Runs `redis-cli -p <port> ...args` (bounded to 5 s) and resolves to its output. */
+    cli: (...args) => new Promise((resolve, reject) =>
+      execFile("redis-cli", ["-p", String(port), ...args], { timeout: 5000 }, (e, out) => (e ? reject(e) : resolve(out.trim())))),
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGKILL");
+        await Promise.race([exited, sleep(5000)]);
+      }
+      running.delete(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode} during start`);
+    const up = await new Promise((res) => {
+      const c = net.connect(port, "127.0.0.1", () => { c.end(); res(true); });
+      c.on("error", () => res(false));
+    });
+    if (up) return redis;
+    if (Date.now() > deadline) {
+      await redis.stop();
+      throw new Error("redis-server did not start within 10 s");
+    }
+    await sleep(50);
+  }
+}
+
 /** A server on `port` over the data in `dir`; restartable on the same port and data.
- *  `env`: extra environment for the server (e.g. `{ BOT_CHECK: "pow" }`). */
+ *  `env`: extra environment for the server (e.g. `{ BOT_CHECK: "pow" }`).
+ *  `redis: true`: the line in a private redis-server of its own (`server.redis`, kept
+ *  across restarts, stopped by `cleanup`) instead of the server's memory. */
 export class Server {
-  constructor(env = {}) {
+  constructor(env = {}, { redis = false } = {}) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), "bo-e2e-"));
     this.port = null;
     this.env = env;
+    this.withRedis = redis;
+    this.redis = null;
+    this.redisPrefix = `bo-e2e-${randomUUID().slice(0, 8)}`;
   }
   get url() {
     return `http://127.0.0.1:${this.port}`;
   }
   async start() {
     this.port ??= await freePort();
+    // Whatever Redis the test environment points at is not for this server.
+    const inherited = { ...process.env };
+    delete inherited.REDIS_URL;
+    delete inherited.REDIS_HOST;
+    delete inherited.REDIS_PORT;
+    if (this.withRedis) this.redis ??= await startRedis();
     const env = {
-        ...process.env,
+        ...inherited,
         HOST: "127.0.0.1",
         PORT: String(this.port),
         DATABASE_URL: `sqlite://${this.dir}/boxoffice.db`,
@@ -66,11 +121,9 @@ export class Server {
         JWT_SECRET: SECRET,
         SEED_DEMO: "false",
         RUST_LOG: "boxoffice=warn",
+        ...(this.redis ? { REDIS_URL: this.redis.url, REDIS_PREFIX: this.redisPrefix } : {}),
         ...this.env,
     };
-    // Embedded mode: whatever Redis the test environment points at is not for this server.
-    delete env.REDIS_URL;
-    delete env.REDIS_HOST;
     this.proc = spawn(BIN, [], { env, stdio: ["ignore", "inherit", "inherit"] });
     running.add(this.proc);
     const deadline = Date.now() + 30_000;
@@ -89,7 +142,9 @@ export class Server {
     await Promise.race([exited, sleep(5000).then(() => this.proc.kill("SIGKILL"))]);
     running.delete(this.proc);
   }
-  cleanup() {
+  async cleanup() {
+    await this.redis?.stop();
+    this.redis = null;
     rmSync(this.dir, { recursive: true, force: true });
   }
   async api(method, route, body, token = adminToken()) {
@@ -189,18 +244,20 @@ export async function within(ms, check, what) {
 
 /**
  * One server (with `env`) and one browser for a test file: started before its first test,
- * stopped after its last. Read them as `ctx.server` and `ctx.browser`.
+ * stopped after its last. Read them as `ctx.server` and `ctx.browser`. `options`: as for
+ * `Server` (`{ redis: true }` for a private redis-server, `ctx.server.redis`).
  */
-export function serverAndBrowser(env = {}) {
+export function serverAndBrowser(env = {}, options = {}) {
   const ctx = { server: null, browser: null };
   before(async () => {
-    ctx.server = await new Server(env).start();
+    ctx.server = new Server(env, options);
+    await ctx.server.start();
     ctx.browser = await launch();
   });
   after(async () => {
     await ctx.browser?.close();
     await ctx.server?.stop();
-    ctx.server?.cleanup();
+    await ctx.server?.cleanup();
   });
   return ctx;
 }
