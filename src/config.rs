@@ -93,6 +93,12 @@ pub struct Config {
     #[arg(long, env = "QUEUE_TICK_MS", default_value_t = 200)]
     pub queue_tick_ms: u64,
 
+    /// After a waiting line's state is lost (Redis restarted without persistence, a failover
+    /// that dropped writes, or a restart in embedded mode), how long receipts restore people's
+    /// numbers, in seconds; 0 turns recovery off (reserved shopper slots are still kept).
+    #[arg(long, env = "LINE_RECOVERY_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub line_recovery_seconds: u64,
+
     /// Run the waiting-room ticker (tests switch it off and tick by hand).
     #[arg(skip = true)]
     pub queue_ticker: bool,
@@ -204,6 +210,7 @@ impl Config {
             redis_stream_buffer: 65_536,
             redis_prefix: "boxoffice".into(),
             queue_tick_ms: 200,
+            line_recovery_seconds: 120,
             queue_ticker: false,
             auth_rate_per_ip: 10.0,
             shop_rate_per_user: 20.0,

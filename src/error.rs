@@ -75,6 +75,10 @@ pub enum Error {
         code: &'static str,
         retry_after_secs: u64,
     },
+    /// 503: a waiting line's state is gone (its Redis lost it) and is being rebuilt. The
+    /// waiting room handles it and retries; it reaches a client only if rebuilding failed.
+    #[error("the waiting line is being restored")]
+    LineLost,
     /// 500: a database failure we did not expect. Details are logged, never sent.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -135,6 +139,7 @@ impl Error {
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::RateLimited => "rate_limited",
             Error::Unavailable(_) => "service_unavailable",
+            Error::LineLost => "line_recovering",
             Error::Busy { code, .. } => code,
             Error::Database(e) if is_unique_violation(e) => "conflict",
             Error::Database(e) if is_unavailable(e) => "service_unavailable",

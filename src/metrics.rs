@@ -55,6 +55,9 @@ pub struct Metrics {
     pub headers_too_large: AtomicU64,
     /// Holds refused with `409 customer_limit` (the event's per-customer limit).
     pub customer_limit: AtomicU64,
+    /// Times this instance noticed that a waiting line's state was lost and had to be
+    /// rebuilt (see `docs/operations.md`).
+    pub line_losses: AtomicU64,
 }
 
 #[derive(Serialize)]
@@ -82,6 +85,7 @@ pub struct MetricsSnapshot {
     pub payload_too_large: u64,
     pub customer_limit: u64,
     pub headers_too_large: u64,
+    pub line_losses: u64,
 }
 
 impl Metrics {
@@ -111,6 +115,7 @@ impl Metrics {
             payload_too_large: get(&self.payload_too_large),
             headers_too_large: get(&self.headers_too_large),
             customer_limit: get(&self.customer_limit),
+            line_losses: get(&self.line_losses),
         }
     }
 

@@ -117,13 +117,16 @@ impl Application {
             }
             None => (Arc::new(MemoryCoord::new()), Arc::new(MemoryLine::new())),
         };
-        let waiting_room = Arc::new(WaitingRoom::new(
+        let waiting_room = Arc::new(WaitingRoom::new(crate::waiting_room::Parts {
             line,
-            inventory.clone(),
-            clock.clone(),
-            secret.as_bytes(),
-            config.queue_tick_ms,
-        ));
+            inventory: inventory.clone(),
+            db: db.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            secret: secret.as_bytes().to_vec(),
+            tick_ms: config.queue_tick_ms,
+            recovery_seconds: config.line_recovery_seconds,
+        }));
         let admission: Arc<dyn Admission> = waiting_room.clone();
         let bot_check_ledger: Arc<dyn SolutionLedger> = match bot_check_redis {
             Some(conn) => Arc::new(RedisLedger::new(conn, &config.redis_prefix, clock.clone())),

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use boxoffice::waiting_room::line::{At, Line, LineSettings, Place};
+use boxoffice::waiting_room::line::{At, Claim, Line, LineSettings, Place};
 use boxoffice::waiting_room::redis::RedisLine;
 
 const USERS: usize = 100_000;
@@ -36,6 +36,17 @@ async fn hundred_thousand_join_one_event() {
         sale_opens_at: opens,
         tick_ms: 200,
     });
+
+    line.init(
+        At {
+            event_id: event,
+            now: 0,
+            settings: &settings,
+        },
+        "scale-epoch",
+    )
+    .await
+    .unwrap();
 
     // 10,000 join before the sale opens, 90,000 after; 64 joiners at a time.
     let join_all = |range: std::ops::Range<usize>, now: i64| {
@@ -63,6 +74,7 @@ async fn hundred_thousand_join_one_event() {
                                     settings: &settings,
                                 },
                                 &user,
+                                Claim::None,
                             )
                             .await
                             .unwrap();

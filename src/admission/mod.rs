@@ -50,6 +50,12 @@ pub struct QueuePosition {
         with = "crate::clock::serde_rfc3339_opt"
     )]
     pub turn_ends_at: Option<crate::clock::Millis>,
+    /// A signed proof of the user's place (number, or joined before the sale opened): sent
+    /// back with a join, it restores the place if the line's state was lost. `null` when the
+    /// user has no place to keep (admitted, not in line).
+    pub receipt: Option<String>,
+    /// The line is being rebuilt after its state was lost (a recovery window is open).
+    pub recovering: bool,
 }
 
 #[async_trait]

@@ -8,11 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::botcheck::BotCheckProof;
-use super::extract::{ApiJson, CurrentUser};
+use super::extract::{AdmissionToken, ApiJson, CurrentUser};
 use crate::admission::QueuePosition;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inventory::parse_id;
 use crate::state::AppState;
+use crate::waiting_room::line::Claim;
+use crate::waiting_room::receipt::MAX_RECEIPT_LEN;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,6 +29,14 @@ struct EventRef {
     event_id: String,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinRequest {
+    event_id: String,
+    /// A receipt from an earlier answer: restores the place if the line was lost.
+    receipt: Option<String>,
+}
+
 fn body(p: QueuePosition) -> Json<Value> {
     let mut v = json!(p);
     // The contract's names for "may shop now".
@@ -38,23 +48,47 @@ async fn join(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     proof: BotCheckProof,
-    ApiJson(req): ApiJson<EventRef>,
+    ApiJson(req): ApiJson<JoinRequest>,
 ) -> Result<Json<Value>> {
     let event_id = parse_id("event", &req.event_id)?;
-    state
-        .bot_check
-        .for_queue_join(&event_id, proof.as_deref())
-        .await?;
-    Ok(body(state.waiting_room.join(&event_id, &user.id).await?))
+    if req
+        .receipt
+        .as_ref()
+        .is_some_and(|r| r.len() > MAX_RECEIPT_LEN)
+    {
+        return Err(Error::invalid(
+            "invalid_field",
+            "receipt: not a receipt this server issued",
+        ));
+    }
+    let claim = state
+        .waiting_room
+        .claim_of(&event_id, &user.id, req.receipt.as_deref());
+    // A valid receipt shows its holder joined this line before, bot check and all.
+    if claim == Claim::None {
+        state
+            .bot_check
+            .for_queue_join(&event_id, proof.as_deref())
+            .await?;
+    }
+    Ok(body(
+        state.waiting_room.join(&event_id, &user.id, claim).await?,
+    ))
 }
 
 async fn status(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    AdmissionToken(token): AdmissionToken,
     Path(event_id): Path<String>,
 ) -> Result<Json<Value>> {
     let event_id = parse_id("event", &event_id)?;
-    Ok(body(state.waiting_room.status(&event_id, &user.id).await?))
+    Ok(body(
+        state
+            .waiting_room
+            .status(&event_id, &user.id, token.as_deref())
+            .await?,
+    ))
 }
 
 async fn leave(

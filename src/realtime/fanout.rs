@@ -294,12 +294,14 @@ pub fn spawn_queue<A: Adapter>(
                     serving_number,
                     total_waiting,
                     admit_rate_per_sec,
+                    recovering,
                 } => {
                     let payload = json!({
                         "eventId": event_id,
                         "servingNumber": serving_number,
                         "totalWaiting": total_waiting,
                         "admitRatePerSec": admit_rate_per_sec,
+                        "recovering": recovering,
                     });
                     emit(
                         &io,

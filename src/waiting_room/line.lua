@@ -2,26 +2,103 @@
 -- many instances call it at once, each number is admitted once and the event admits at its
 -- configured rate, not rate × instances.
 --
--- KEYS: 1 meta (hash: next, serving, waiting, tokens, last_tick, ewma)
+-- KEYS: 1 meta (hash: epoch, next, serving, waiting, tokens, last_tick, ewma; while recovering
+--         also rec_until, pause_until, floor, reserved, reserved_until, fseq)
 --       2 u2n (hash user -> number, waiting users)   3 n2u (hash number -> user)
 --       4 active (zset user -> last activity ms)     5 pre (set: joined before the sale opened)
 --       6 lines (set of event ids with a line to tick)
 --       7 ends (zset user -> when the admitted shopper's turn ends, ms)
+--       8 late (zset user -> number: restored users whose number was passed while they were away)
+--       9 fresh (zset user -> arrival: joined during a recovery window, numbered when it closes)
 -- ARGV: 1 op, 2 event id, 3 user, 4 now ms, 5 capacity, 6 admit rate per s, 7 idle ms,
---       8 sale opens at ms, 9 tick ms, 10 turn ms (the admission lifetime)
+--       8 sale opens at ms, 9 tick ms, 10 turn ms (the admission lifetime), 11.. per op
 --
 -- A waiting user's place is number - serving: O(1), no scan.
+--
+-- The `epoch` field marks the line as known. Every operation but `init` and `recover` answers
+-- {'lost'} when it is missing: the line's state is gone (Redis restarted without persistence,
+-- or a failover lost it), and the caller must decide from what it remembers whether this is a
+-- new line (`init`) or one to rebuild (`recover`) before anyone is numbered again.
 
 local op, event, user = ARGV[1], ARGV[2], ARGV[3]
 local now, capacity, rate = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local idle, opens, tick_ms = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local turn = tonumber(ARGV[10])
 local meta, u2n, n2u, active, pre, lines = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local ends = KEYS[7]
+local ends, late, fresh = KEYS[7], KEYS[8], KEYS[9]
 
 local function num(field)
   return tonumber(redis.call('HGET', meta, field) or '0') or 0
 end
+
+local epoch = redis.call('HGET', meta, 'epoch')
+
+if op == 'init' then
+  -- ARGV 11: the epoch to start with, unless another instance started the line first.
+  if not epoch then
+    epoch = ARGV[11]
+    redis.call('HSET', meta, 'epoch', epoch)
+  end
+  return epoch
+end
+
+-- Slots held for shoppers admitted before a loss who have not come back yet.
+local function reserved()
+  if num('reserved_until') > now then return num('reserved') end
+  return 0
+end
+
+local function occupied()
+  return redis.call('ZCARD', active) + reserved()
+end
+
+local function fresh_seq()
+  return redis.call('HINCRBY', meta, 'fseq', 1)
+end
+
+if op == 'recover' then
+  -- ARGV 11 new epoch, 12 the epoch the caller saw lost ('' when none was left), 13 the highest
+  -- number issued, 14 the highest serving number, 15 active shoppers, 16 recovery window ms,
+  -- 17 admission pause ms, 18 how long slots stay reserved ms. Merges: several instances may
+  -- notice the same loss, each with what it remembers.
+  local status = 'recovered'
+  if epoch and epoch ~= ARGV[12] then
+    status = 'merged'
+  else
+    epoch = ARGV[11]
+    redis.call('HSET', meta, 'epoch', epoch)
+  end
+  local hw_next, hw_serving = tonumber(ARGV[13]), tonumber(ARGV[14])
+  local serving = num('serving')
+  if hw_serving > serving then
+    -- Numbers up to hw_serving were let in before the loss; anyone holding one in what is left
+    -- was numbered since (by an instance that knew nothing) and is a newcomer.
+    for n = serving + 1, math.min(hw_serving, serving + 100000) do
+      local u = redis.call('HGET', n2u, n)
+      if u then
+        redis.call('HDEL', n2u, n)
+        redis.call('HDEL', u2n, u)
+        redis.call('HINCRBY', meta, 'waiting', -1)
+        redis.call('ZADD', fresh, fresh_seq(), u)
+      end
+    end
+    redis.call('HSET', meta, 'serving', hw_serving)
+  end
+  if hw_next > num('next') then redis.call('HSET', meta, 'next', hw_next) end
+  local missing = math.max(0, tonumber(ARGV[15]) - redis.call('ZCARD', active))
+  if num('rec_until') > now then
+    redis.call('HSET', meta, 'reserved', math.max(reserved(), missing),
+      'floor', math.max(num('floor'), hw_serving))
+  else
+    redis.call('HSET', meta, 'rec_until', now + tonumber(ARGV[16]),
+      'pause_until', now + tonumber(ARGV[17]), 'floor', math.max(num('serving'), hw_serving),
+      'reserved', missing, 'reserved_until', now + tonumber(ARGV[18]))
+  end
+  redis.call('SADD', lines, event)
+  return {status, epoch}
+end
+
+if not epoch then return {'lost'} end
 
 -- Shoppers idle past the timeout, or whose turn has run out, lose their slot. A turn ends
 -- when they pay, leave, idle or its time is up; cancelling a hold does not end it.
@@ -35,6 +112,14 @@ end
 local function admit(u)
   redis.call('ZADD', active, now, u)
   redis.call('ZADD', ends, now + turn, u)
+end
+
+local function recovering()
+  return num('rec_until') > now
+end
+
+local function total_waiting()
+  return num('waiting') + redis.call('ZCARD', fresh)
 end
 
 -- When the sale opens, everyone who came early is put in line in a random order (SPOP is
@@ -57,11 +142,31 @@ local function open_sale()
   redis.call('HSET', meta, 'next', next_number)
 end
 
+-- When a recovery window closes, those who joined during it are numbered in arrival order,
+-- after every number restored from a receipt.
+local function close_recovery()
+  if num('rec_until') == 0 or recovering() then return end
+  local next_number = num('next')
+  local newcomers = redis.call('ZRANGE', fresh, 0, -1)
+  for i = 1, #newcomers do
+    local u = newcomers[i]
+    if not redis.call('HGET', u2n, u) and not redis.call('ZSCORE', active, u) then
+      next_number = next_number + 1
+      redis.call('HSET', u2n, u, next_number)
+      redis.call('HSET', n2u, next_number, u)
+      redis.call('HINCRBY', meta, 'waiting', 1)
+    end
+  end
+  redis.call('DEL', fresh)
+  redis.call('HSET', meta, 'next', next_number)
+  redis.call('HDEL', meta, 'rec_until', 'pause_until', 'floor', 'fseq')
+end
+
 local function place(u)
   local n = redis.call('HGET', u2n, u)
   if n then
-    return {'waiting', tonumber(n), num('serving'), num('waiting'), tostring(num('ewma')),
-      redis.call('ZCARD', active)}
+    return {'waiting', tonumber(n), num('serving'), total_waiting(), tostring(num('ewma')),
+      occupied()}
   end
   if redis.call('ZSCORE', active, u) then
     local turn_ends = redis.call('ZSCORE', ends, u)
@@ -70,30 +175,51 @@ local function place(u)
       turn_ends = now + turn
       redis.call('ZADD', ends, turn_ends, u)
     end
-    return {'admitted', 0, num('serving'), num('waiting'), tostring(num('ewma')), tonumber(turn_ends)}
+    return {'admitted', 0, num('serving'), total_waiting(), tostring(num('ewma')), tonumber(turn_ends)}
+  end
+  local arrived = redis.call('ZRANK', fresh, u)
+  if arrived then
+    -- Behind everyone restored so far: an estimate until the window closes.
+    return {'pending', num('waiting') + arrived + 1, num('serving'), total_waiting(),
+      tostring(num('ewma')), occupied()}
   end
   if redis.call('SISMEMBER', pre, u) == 1 then
     return {'presale', 0, num('serving'), redis.call('SCARD', pre), tostring(num('ewma'))}
   end
-  return {'absent', 0, num('serving'), num('waiting'), tostring(num('ewma'))}
+  return {'absent', 0, num('serving'), total_waiting(), tostring(num('ewma'))}
 end
 
 open_sale()
 
 if op == 'join' then
+  -- ARGV 11: the number a valid receipt names (0: joined before the sale opened; -1: none).
+  local claim = tonumber(ARGV[11]) or -1
   local p = place(user)
-  if p[1] == 'waiting' or p[1] == 'presale' then return p end
+  if p[1] == 'waiting' or p[1] == 'presale' or p[1] == 'pending' then return p end
   if p[1] == 'admitted' then
     redis.call('ZADD', active, now, user)
     return p
   end
   redis.call('SADD', lines, event)
+  if recovering() and now >= opens then
+    if claim > num('floor') and not redis.call('HGET', n2u, claim) then
+      -- Their number back. If the line has passed it meanwhile, they go first.
+      redis.call('HSET', u2n, user, claim)
+      redis.call('HSET', n2u, claim, user)
+      redis.call('HINCRBY', meta, 'waiting', 1)
+      if claim > num('next') then redis.call('HSET', meta, 'next', claim) end
+      if claim <= num('serving') then redis.call('ZADD', late, claim, user) end
+      return place(user)
+    end
+    redis.call('ZADD', fresh, fresh_seq(), user)
+    return place(user)
+  end
   if now < opens then
     redis.call('SADD', pre, user)
     return place(user)
   end
   -- The surge switch: straight in while there is room and nobody waits.
-  if num('waiting') == 0 and redis.call('ZCARD', active) < capacity then
+  if num('waiting') == 0 and occupied() < capacity then
     admit(user)
     return place(user)
   end
@@ -114,6 +240,30 @@ elseif op == 'touch' then
   end
   return 0
 
+elseif op == 'reinstate' then
+  -- ARGV 11: when the turn named in the shopper's admission token ends. After a loss, a
+  -- shopper let in before it comes back with that token and takes a reserved slot again.
+  if redis.call('ZSCORE', active, user) then
+    redis.call('ZADD', active, now, user)
+    return 1
+  end
+  local turn_ends = tonumber(ARGV[11]) or 0
+  if num('reserved_until') <= now or turn_ends <= now then return 0 end
+  local n = redis.call('HGET', u2n, user)
+  if n then
+    redis.call('HDEL', u2n, user)
+    redis.call('HDEL', n2u, n)
+    redis.call('HINCRBY', meta, 'waiting', -1)
+  end
+  redis.call('ZREM', late, user)
+  redis.call('ZREM', fresh, user)
+  redis.call('SREM', pre, user)
+  redis.call('ZADD', active, now, user)
+  redis.call('ZADD', ends, turn_ends, user)
+  if num('reserved') > 0 then redis.call('HINCRBY', meta, 'reserved', -1) end
+  redis.call('SADD', lines, event)
+  return 1
+
 elseif op == 'leave' then
   local n = redis.call('HGET', u2n, user)
   if n then
@@ -122,6 +272,8 @@ elseif op == 'leave' then
     redis.call('HDEL', n2u, n)
     redis.call('HINCRBY', meta, 'waiting', -1)
   end
+  redis.call('ZREM', late, user)
+  redis.call('ZREM', fresh, user)
   redis.call('SREM', pre, user)
   redis.call('ZREM', active, user)
   redis.call('ZREM', ends, user)
@@ -133,47 +285,72 @@ elseif op == 'release' then
   return 1
 
 elseif op == 'summary' then
-  return {redis.call('ZCARD', active), num('waiting'), redis.call('SCARD', pre), num('serving'), tostring(num('ewma'))}
+  return {occupied(), total_waiting(), redis.call('SCARD', pre), num('serving'),
+    tostring(num('ewma')), recovering() and 1 or 0}
 
 elseif op == 'tick' then
+  local function state(kind, admitted)
+    local out = {kind, num('serving'), total_waiting(), tostring(num('ewma')), occupied(),
+      redis.call('SCARD', pre), epoch, num('next'), recovering() and 1 or 0}
+    for i = 1, #admitted do out[#out + 1] = admitted[i] end
+    return out
+  end
   local last = num('last_tick')
   -- Another instance ticked this event moments ago: nothing to do (and no second
-  -- queue:progress for the same moment).
+  -- queue:progress for the same moment). The state still tells this instance where the line
+  -- is, so that it notices a loss within a tick.
   if last > 0 and now - last < tick_ms * 0.8 then
-    return {'skip'}
+    return state('skip', {})
   end
+  close_recovery()
   local dt = tick_ms
   if last > 0 then dt = now - last end
   -- Token bucket shared by all instances: at most `rate` admissions per second, bursting to
   -- one second's worth after a pause.
   local tokens = math.min(math.max(rate, 1), num('tokens') + rate * dt / 1000)
-  local free = capacity - redis.call('ZCARD', active)
+  local free = capacity - occupied()
+  -- Early in a recovery, nobody is let in: people coming back with receipts, in whatever
+  -- order, get their numbers before the line moves on.
+  if num('pause_until') > now then free = 0 end
   local serving, waiting, next_number = num('serving'), num('waiting'), num('next')
   local admitted = {}
+  -- Restored users whose numbers the line passed while they were away go first, in order.
+  while #admitted + 1 <= tokens and #admitted < free do
+    local first = redis.call('ZRANGE', late, 0, 0)
+    if #first == 0 then break end
+    local u = first[1]
+    redis.call('ZREM', late, u)
+    local n = redis.call('HGET', u2n, u)
+    if n then
+      redis.call('HDEL', u2n, u)
+      redis.call('HDEL', n2u, n)
+      admit(u)
+      waiting = waiting - 1
+      admitted[#admitted + 1] = u
+    end
+  end
   while #admitted + 1 <= tokens and #admitted < free and waiting > 0 and serving < next_number do
     serving = serving + 1
     local u = redis.call('HGET', n2u, serving)
     if u then
       redis.call('HDEL', n2u, serving)
       redis.call('HDEL', u2n, u)
+      redis.call('ZREM', late, u)
       admit(u)
       waiting = waiting - 1
       admitted[#admitted + 1] = u
     end
   end
-  -- Skip trailing holes so `serving` reaches the next real waiter's number only when due.
   tokens = tokens - #admitted
   local alpha = 1 - math.exp(-dt / 5000)
   local ewma = num('ewma') + alpha * (#admitted * 1000 / dt - num('ewma'))
   redis.call('HSET', meta, 'serving', serving, 'waiting', waiting, 'tokens', tostring(tokens),
     'last_tick', now, 'ewma', tostring(ewma))
-  if waiting == 0 and redis.call('SCARD', pre) == 0 and redis.call('ZCARD', active) == 0 then
+  if waiting == 0 and redis.call('SCARD', pre) == 0 and occupied() == 0
+      and redis.call('ZCARD', fresh) == 0 and not recovering() then
     redis.call('SREM', lines, event)
     redis.call('DEL', ends)
   end
-  local out = {'ok', serving, waiting, tostring(ewma), redis.call('ZCARD', active),
-    redis.call('SCARD', pre)}
-  for i = 1, #admitted do out[#out + 1] = admitted[i] end
-  return out
+  return state('ok', admitted)
 end
 return redis.error_reply('unknown op ' .. tostring(op))

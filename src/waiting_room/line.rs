@@ -39,6 +39,9 @@ pub struct At<'a> {
 /// Where a user stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Place {
+    /// Joined while the line was being rebuilt after a loss: behind everyone restored, with
+    /// an estimated `position` until the recovery window closes and numbers are given out.
+    Pending { position: i64, waiting: i64 },
     /// May shop now, until the turn ends (or they pay, leave or idle).
     Admitted { turn_ends_at: Millis },
     /// In line with ticket `number`; place = number - serving.
@@ -71,6 +74,12 @@ pub struct Tick {
     pub active_shoppers: i64,
     /// Users admitted by this tick, in line order.
     pub admitted: Vec<String>,
+    /// The line's epoch: it changes when the line is rebuilt after its state was lost.
+    pub epoch: String,
+    /// The highest number given out.
+    pub next: i64,
+    /// Inside a recovery window (receipts restore numbers; newcomers wait behind them).
+    pub recovering: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -80,13 +89,57 @@ pub struct LineSummary {
     pub presale: i64,
     pub serving: i64,
     pub rate: f64,
+    pub recovering: bool,
 }
 
+/// What a join brings from an earlier place in line (read from a verified receipt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    None,
+    /// Joined before the sale opened (no number yet).
+    Presale,
+    Number(i64),
+}
+
+impl Claim {
+    /// The claim as `line.lua` reads it: -1 none, 0 pre-sale, else the number.
+    pub fn code(self) -> i64 {
+        match self {
+            Claim::None => -1,
+            Claim::Presale => 0,
+            Claim::Number(n) => n.max(1),
+        }
+    }
+}
+
+/// What an instance remembers of a line whose state was lost, to rebuild it from.
+#[derive(Clone, Debug)]
+pub struct Recovery {
+    /// The epoch to give the rebuilt line.
+    pub new_epoch: String,
+    /// The epoch seen lost ("" when none was left): another instance that already rebuilt
+    /// the line under a new epoch is merged with, not overwritten.
+    pub seen_epoch: String,
+    /// Highest number given out and highest serving number anyone saw.
+    pub next: i64,
+    pub serving: i64,
+    /// Active shoppers: their slots stay reserved until they come back or `reserve_ms` ends.
+    pub active: i64,
+    /// How long receipts restore numbers (newcomers wait behind them meanwhile).
+    pub window_ms: i64,
+    /// How long admission pauses so people can come back in any order.
+    pub pause_ms: i64,
+    pub reserve_ms: i64,
+}
+/// Every operation but [`Line::init`] and [`Line::recover`] fails with
+/// [`Error::LineLost`](crate::error::Error::LineLost) when the line's state is gone (its
+/// epoch is missing): nothing is numbered again until the caller has decided whether the line
+/// is new or must be rebuilt.
 #[async_trait]
 pub trait Line: Send + Sync + 'static {
     /// Joins the line, or admits at once when there is room and nobody waits. Joining again
-    /// keeps the first place.
-    async fn join(&self, at: At<'_>, user_id: &str) -> Result<Place>;
+    /// keeps the first place. During a recovery window a `claim` restores its number.
+    async fn join(&self, at: At<'_>, user_id: &str, claim: Claim) -> Result<Place>;
     async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place>;
     /// Leaves the line, or gives the slot back.
     async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()>;
@@ -94,6 +147,13 @@ pub trait Line: Send + Sync + 'static {
     async fn release(&self, at: At<'_>, user_id: &str) -> Result<()>;
     /// True if the user holds a slot; renews the slot's idle timer (not the turn's end).
     async fn touch(&self, at: At<'_>, user_id: &str) -> Result<bool>;
+    /// After a loss: a shopper whose admission token is valid until `turn_ends_at` takes a
+    /// reserved slot again. True if they hold a slot now.
+    async fn reinstate(&self, at: At<'_>, user_id: &str, turn_ends_at: Millis) -> Result<bool>;
+    /// Starts a new line with `epoch`, unless one exists; returns the epoch in force.
+    async fn init(&self, at: At<'_>, epoch: &str) -> Result<String>;
+    /// Rebuilds a lost line (or merges into one another instance rebuilt); returns the epoch.
+    async fn recover(&self, at: At<'_>, r: &Recovery) -> Result<String>;
     /// Admits the next people in line, as many as the rate and free capacity allow.
     async fn tick(&self, at: At<'_>) -> Result<Tick>;
     async fn summary(&self, at: At<'_>) -> Result<LineSummary>;

@@ -9,15 +9,28 @@
 //! alone gets `queue:admitted` with a signed admission token.
 //!
 //! Shopping calls pass through [`Admission::check`]: a valid token for this event and this
-//! user, whose slot is still theirs. Slots come back when the shopper pays, cancels,
-//! leaves, or idles past the event's timeout.
+//! user, whose slot is still theirs. Slots come back when the shopper pays, leaves, idles
+//! past the event's timeout, or their turn ends.
+//!
+//! The line survives losing its state (Redis restarted without persistence, a failover that
+//! dropped writes, a restart in embedded mode). Every answer to a waiting user carries a
+//! signed receipt of their number ([`receipt`]); each line carries an epoch, so an operation
+//! on a line that is gone fails with `LineLost` instead of numbering anyone from 1 again;
+//! each instance remembers where every line stood at its last tick and the database keeps a
+//! checkpoint ([`checkpoint`]). On a loss the line is rebuilt from the highest numbers
+//! anyone saw, with the shoppers' slots reserved until they come back with their admission
+//! tokens, and for `LINE_RECOVERY_SECONDS` receipts restore numbers while newcomers queue
+//! behind them.
 
+pub mod checkpoint;
 pub mod line;
 pub mod memory;
+pub mod receipt;
 pub mod redis;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,9 +41,13 @@ use tokio::task::JoinHandle;
 
 use crate::admission::{Admission, QueuePosition, QueueSummary};
 use crate::clock::{Clock, Millis};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::inventory::{ChangeCause, Event, Inventory, InventoryChange};
-use line::{At, Line, LineSettings, Place};
+use crate::metrics::Metrics;
+use checkpoint::{Checkpoint, Checkpoints};
+use line::{At, Claim, Line, LineSettings, Place, Recovery, Tick};
+use receipt::Receipts;
 
 /// What the waiting room tells the real-time layer.
 #[derive(Clone, Debug)]
@@ -41,6 +58,8 @@ pub enum QueueEvent {
         serving_number: i64,
         total_waiting: i64,
         admit_rate_per_sec: f64,
+        /// The line is being rebuilt after a loss: clients rejoin with their receipts.
+        recovering: bool,
     },
     /// For that user's sockets only.
     Admitted {
@@ -94,6 +113,44 @@ impl EventLineSettings {
     }
 }
 
+/// What this instance last saw of a line: enough to notice that it was lost, and to rebuild
+/// it without reusing a number or admitting past capacity.
+#[derive(Clone, Debug, Default)]
+struct Known {
+    epoch: String,
+    next: i64,
+    serving: i64,
+    active: i64,
+    waiting: i64,
+    presale: i64,
+    recovering: bool,
+}
+
+impl Known {
+    fn live(&self) -> bool {
+        self.waiting > 0 || self.presale > 0 || self.active > 0
+    }
+}
+
+/// Everything a [`WaitingRoom`] is built from.
+pub struct Parts {
+    pub line: Arc<dyn Line>,
+    pub inventory: Inventory,
+    pub db: Db,
+    pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+    pub secret: Vec<u8>,
+    pub tick_ms: u64,
+    /// `LINE_RECOVERY_SECONDS`.
+    pub recovery_seconds: u64,
+}
+
+/// How long after a loss admission pauses at most, so that people coming back with
+/// receipts in any order get their numbers before the line moves on.
+const RECOVERY_PAUSE_MS: i64 = 10_000;
+/// Checkpoints older than this are not rebuilt from at start-up.
+const CHECKPOINT_HORIZON_MS: i64 = 24 * 3600 * 1000;
+
 pub struct WaitingRoom {
     line: Arc<dyn Line>,
     inventory: Inventory,
@@ -103,26 +160,36 @@ pub struct WaitingRoom {
     tick_ms: i64,
     feed: broadcast::Sender<Arc<QueueEvent>>,
     settings: RwLock<HashMap<String, Arc<EventLineSettings>>>,
+    receipts: Receipts,
+    checkpoints: Checkpoints,
+    metrics: Arc<Metrics>,
+    recovery_ms: i64,
+    known: Mutex<HashMap<String, Known>>,
+    /// Last checkpoint written per event: when, and whether the line was live.
+    saved: Mutex<HashMap<String, (Millis, bool)>>,
+    /// One rebuild at a time on this instance.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl WaitingRoom {
-    pub fn new(
-        line: Arc<dyn Line>,
-        inventory: Inventory,
-        clock: Clock,
-        secret: &[u8],
-        tick_ms: u64,
-    ) -> Self {
+    pub fn new(p: Parts) -> Self {
         let (feed, _) = broadcast::channel(16 * 1024);
         WaitingRoom {
-            line,
-            inventory,
-            clock,
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            tick_ms: tick_ms.max(10) as i64,
+            line: p.line,
+            inventory: p.inventory,
+            clock: p.clock,
+            encoding: EncodingKey::from_secret(&p.secret),
+            decoding: DecodingKey::from_secret(&p.secret),
+            tick_ms: p.tick_ms.max(10) as i64,
             feed,
             settings: RwLock::default(),
+            receipts: Receipts::new(&p.secret),
+            checkpoints: Checkpoints::new(p.db),
+            metrics: p.metrics,
+            recovery_ms: p.recovery_seconds as i64 * 1000,
+            known: Mutex::default(),
+            saved: Mutex::default(),
+            rebuilding: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -173,7 +240,8 @@ impl WaitingRoom {
         .map_err(|e| anyhow::anyhow!("cannot sign admission: {e}").into())
     }
 
-    fn verify(&self, token: &str, event_id: &str, user_id: &str) -> Result<()> {
+    /// Checks an admission token; returns when the turn it names ends.
+    fn verify(&self, token: &str, event_id: &str, user_id: &str) -> Result<Millis> {
         let mut v = Validation::new(Algorithm::HS256);
         // Expiry is checked below against the domain's clock, like every other deadline.
         v.validate_exp = false;
@@ -202,7 +270,36 @@ impl WaitingRoom {
         if claims.sub != user_id {
             return Err(refused("it was issued to someone else"));
         }
-        Ok(())
+        Ok(claims.exp as i64 * 1000)
+    }
+
+    /// Runs a line operation; if the line turns out to be lost, rebuilds it (or starts it,
+    /// when nothing says it existed) and runs the operation once more.
+    async fn on_line<'a, T, F, Fut>(
+        &'a self,
+        event_id: &'a str,
+        s: &'a EventLineSettings,
+        op: F,
+    ) -> Result<T>
+    where
+        F: Fn(At<'a>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        match op(s.at(event_id, self.clock.now_ms())).await {
+            Err(Error::LineLost) => {
+                self.restore_line(event_id, s).await?;
+                op(s.at(event_id, self.clock.now_ms())).await
+            }
+            other => other,
+        }
+    }
+
+    fn recovering(&self, event_id: &str) -> bool {
+        self.known
+            .lock()
+            .expect("known lock")
+            .get(event_id)
+            .is_some_and(|k| k.recovering)
     }
 
     /// The user's answer to a join or a status call.
@@ -214,20 +311,28 @@ impl WaitingRoom {
         s: &EventLineSettings,
     ) -> Result<QueuePosition> {
         let now = self.clock.now_ms();
-        Ok(match place {
+        let mut p = QueuePosition {
+            event_id: event_id.to_string(),
+            position: None,
+            total_waiting: 0,
+            estimated_wait_time: 0,
+            number: None,
+            admitted: false,
+            admission_token: None,
+            turn_ends_at: None,
+            receipt: None,
+            recovering: self.recovering(event_id),
+        };
+        match place {
             Place::Admitted { turn_ends_at } => {
                 // The token lasts as long as the turn: renewing it never lengthens the turn.
-                let expires_at = turn_ends_at;
-                QueuePosition {
-                    event_id: event_id.to_string(),
-                    position: None,
-                    total_waiting: self.line.summary(s.at(event_id, now)).await?.waiting,
-                    estimated_wait_time: 0,
-                    number: None,
-                    admitted: true,
-                    admission_token: Some(self.sign(event_id, user_id, expires_at)?),
-                    turn_ends_at: Some(expires_at),
-                }
+                p.total_waiting = self
+                    .on_line(event_id, s, |at| self.line.summary(at))
+                    .await?
+                    .waiting;
+                p.admitted = true;
+                p.admission_token = Some(self.sign(event_id, user_id, turn_ends_at)?);
+                p.turn_ends_at = Some(turn_ends_at);
             }
             Place::Waiting {
                 number,
@@ -237,75 +342,277 @@ impl WaitingRoom {
                 active,
             } => {
                 let position = (number - serving).max(1);
-                QueuePosition {
-                    event_id: event_id.to_string(),
-                    position: Some(position),
-                    total_waiting: waiting,
-                    estimated_wait_time: estimate(position, s.expected_rate(rate, active)),
-                    number: Some(number),
-                    admitted: false,
-                    admission_token: None,
-                    turn_ends_at: None,
-                }
+                p.position = Some(position);
+                p.total_waiting = waiting;
+                p.estimated_wait_time = estimate(position, s.expected_rate(rate, active));
+                p.number = Some(number);
+                p.receipt = Some(
+                    self.receipts
+                        .issue(event_id, user_id, Claim::Number(number)),
+                );
             }
-            Place::Presale { waiting } => QueuePosition {
-                event_id: event_id.to_string(),
-                position: None,
-                total_waiting: waiting,
+            Place::Pending { position, waiting } => {
+                // No number until the recovery window closes; the wait is at least that long.
+                let window_left = self.recovery_ms / 1000;
+                p.position = Some(position);
+                p.total_waiting = waiting;
+                p.estimated_wait_time = estimate(position, s.expected_rate(0.0, s.line.capacity))
+                    .max(window_left.min(s.line.idle_ms / 1000));
+                p.recovering = true;
+            }
+            Place::Presale { waiting } => {
+                p.total_waiting = waiting;
                 // Until the sale opens nobody has a place: the wait is the time to opening.
-                estimated_wait_time: ((s.line.sale_opens_at - now).max(0) + 999) / 1000,
-                number: None,
-                admitted: false,
-                admission_token: None,
-                turn_ends_at: None,
-            },
-            Place::Absent { waiting } => QueuePosition {
-                event_id: event_id.to_string(),
-                position: None,
-                total_waiting: waiting,
-                estimated_wait_time: 0,
-                number: None,
-                admitted: false,
-                admission_token: None,
-                turn_ends_at: None,
-            },
-        })
+                p.estimated_wait_time = ((s.line.sale_opens_at - now).max(0) + 999) / 1000;
+                p.receipt = Some(self.receipts.issue(event_id, user_id, Claim::Presale));
+            }
+            Place::Absent { waiting } => p.total_waiting = waiting,
+        }
+        Ok(p)
     }
 
-    /// Joins the event's line (or is admitted at once). Joining again keeps the first place.
+    /// What a receipt sent with a join proves for this user and event ([`Claim::None`] for
+    /// none, or one that does not verify).
+    pub fn claim_of(&self, event_id: &str, user_id: &str, receipt: Option<&str>) -> Claim {
+        receipt.map_or(Claim::None, |r| self.receipts.read(r, event_id, user_id))
+    }
+
+    /// Joins the event's line (or is admitted at once). Joining again keeps the first place;
+    /// during a recovery window a receipt's claim gets its number back.
     #[tracing::instrument(skip(self))]
-    pub async fn join(&self, event_id: &str, user_id: &str) -> Result<QueuePosition> {
+    pub async fn join(&self, event_id: &str, user_id: &str, claim: Claim) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
         let place = self
-            .line
-            .join(s.at(event_id, self.clock.now_ms()), user_id)
+            .on_line(event_id, &s, |at| self.line.join(at, user_id, claim))
             .await?;
+        if let Place::Waiting { number, .. } = place {
+            // Numbers given out between ticks count too when a loss must be rebuilt from.
+            if let Some(k) = self.known.lock().expect("known lock").get_mut(event_id) {
+                k.next = k.next.max(number);
+            }
+        }
         self.answer(event_id, user_id, place, &s).await
     }
 
     /// Where the user stands; an admitted user gets a fresh token (so an admission lasts
-    /// while the shopper is active).
-    pub async fn status(&self, event_id: &str, user_id: &str) -> Result<QueuePosition> {
+    /// while the shopper is active). A shopper who sends their admission token and was let in
+    /// before the line was lost gets their slot back.
+    pub async fn status(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        admission_token: Option<&str>,
+    ) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
-        let now = self.clock.now_ms();
-        let place = self.line.status(s.at(event_id, now), user_id).await?;
+        let mut place = self
+            .on_line(event_id, &s, |at| self.line.status(at, user_id))
+            .await?;
         if matches!(place, Place::Admitted { .. }) {
-            self.line.touch(s.at(event_id, now), user_id).await?;
+            self.on_line(event_id, &s, |at| self.line.touch(at, user_id))
+                .await?;
+        } else if let Some(turn_ends_at) =
+            admission_token.and_then(|t| self.verify(t, event_id, user_id).ok())
+        {
+            if self
+                .on_line(event_id, &s, |at| {
+                    self.line.reinstate(at, user_id, turn_ends_at)
+                })
+                .await?
+            {
+                place = self
+                    .on_line(event_id, &s, |at| self.line.status(at, user_id))
+                    .await?;
+            }
         }
         self.answer(event_id, user_id, place, &s).await
     }
 
     pub async fn leave(&self, event_id: &str, user_id: &str) -> Result<()> {
         let s = self.settings(event_id).await?;
-        self.line
-            .leave(s.at(event_id, self.clock.now_ms()), user_id)
+        self.on_line(event_id, &s, |at| self.line.leave(at, user_id))
             .await
     }
 
-    /// Ticks every line once; returns how many users were admitted.
+    /// The line is gone: rebuild it (or start it, when nothing says it existed). One rebuild
+    /// at a time; one that finds the line back already does nothing.
+    async fn restore_line(&self, event_id: &str, s: &EventLineSettings) -> Result<()> {
+        let _one = self.rebuilding.lock().await;
+        match self.line.summary(s.at(event_id, self.clock.now_ms())).await {
+            Err(Error::LineLost) => self.rebuild(event_id, s, "").await,
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Rebuilds a lost line from what this instance saw and the database checkpoint, or
+    /// starts a new line when neither says anyone was in it. `seen_epoch` is the epoch found
+    /// lost ("" when none was left).
+    async fn rebuild(&self, event_id: &str, s: &EventLineSettings, seen_epoch: &str) -> Result<()> {
+        let now = self.clock.now_ms();
+        let known = self
+            .known
+            .lock()
+            .expect("known lock")
+            .get(event_id)
+            .cloned();
+        let checkpoint = match self.checkpoints.load(event_id).await {
+            Ok(c) => c.filter(Checkpoint::live),
+            Err(e) => {
+                tracing::warn!(%event_id, error = %e, "cannot read the line's checkpoint");
+                None
+            }
+        };
+        let mut hw = known.clone().unwrap_or_default();
+        if let Some(c) = &checkpoint {
+            hw.next = hw.next.max(c.next);
+            hw.serving = hw.serving.max(c.serving);
+            if known.is_none() {
+                // Shoppers let in longer than a turn ago cannot still be shopping.
+                hw.active = if now - c.updated_at < s.admission_ttl_ms {
+                    c.active
+                } else {
+                    0
+                };
+                hw.waiting = c.waiting;
+                hw.presale = c.presale;
+            }
+        }
+        let at = s.at(event_id, now);
+        if seen_epoch.is_empty() && !hw.live() && checkpoint.is_none() {
+            let epoch = self.line.init(at, &new_epoch()).await?;
+            let mut all = self.known.lock().expect("known lock");
+            all.entry(event_id.to_string()).or_default().epoch = epoch;
+            return Ok(());
+        }
+        // Receipts matter only if someone was waiting; reserved slots in any case.
+        let window_ms = if hw.waiting > 0 || hw.presale > 0 {
+            self.recovery_ms
+        } else {
+            0
+        };
+        let recovery = Recovery {
+            new_epoch: new_epoch(),
+            seen_epoch: seen_epoch.to_string(),
+            next: hw.next,
+            serving: hw.serving,
+            active: hw.active,
+            window_ms,
+            pause_ms: window_ms.min(RECOVERY_PAUSE_MS),
+            reserve_ms: s.line.idle_ms.max(window_ms),
+        };
+        let epoch = self.line.recover(at, &recovery).await?;
+        Metrics::add(&self.metrics.line_losses, 1);
+        tracing::error!(
+            %event_id,
+            highest_number = hw.next,
+            serving_number = hw.serving,
+            active_shoppers = hw.active,
+            waiting = hw.waiting,
+            recovery_seconds = window_ms / 1000,
+            "the waiting line's state was lost (Redis restarted or failed over without \
+             persistence, or this process restarted); rebuilt it: receipts restore places \
+             during the recovery window and shoppers' slots stay reserved"
+        );
+        let mut all = self.known.lock().expect("known lock");
+        let k = all.entry(event_id.to_string()).or_default();
+        *k = Known {
+            epoch,
+            recovering: window_ms > 0,
+            ..hw
+        };
+        Ok(())
+    }
+
+    /// Compares a tick's view of the line with what this instance saw before: a changed epoch
+    /// means the line was rebuilt (by another instance, or started afresh by one that knew
+    /// nothing of it); numbers going back mean a failover dropped writes.
+    async fn observe(&self, event_id: &str, s: &EventLineSettings, t: &Tick) -> Result<()> {
+        let before = self
+            .known
+            .lock()
+            .expect("known lock")
+            .get(event_id)
+            .cloned();
+        if let Some(k) = &before {
+            let replaced = !k.epoch.is_empty() && k.epoch != t.epoch;
+            if (replaced && !t.recovering && k.live()) || (!replaced && t.next < k.next) {
+                let _one = self.rebuilding.lock().await;
+                return self.rebuild(event_id, s, &t.epoch).await;
+            }
+            if replaced && t.recovering && !k.recovering {
+                Metrics::add(&self.metrics.line_losses, 1);
+                tracing::error!(
+                    %event_id,
+                    "the waiting line's state was lost; another instance rebuilt it and \
+                     receipts restore places during the recovery window"
+                );
+            }
+        }
+        let mut all = self.known.lock().expect("known lock");
+        let empty = t.waiting == 0 && t.presale == 0 && t.active_shoppers == 0 && !t.recovering;
+        if empty {
+            all.remove(event_id);
+            return Ok(());
+        }
+        let k = all.entry(event_id.to_string()).or_default();
+        k.epoch = t.epoch.clone();
+        k.next = k.next.max(t.next);
+        k.serving = k.serving.max(t.serving);
+        k.active = t.active_shoppers;
+        k.waiting = t.waiting;
+        k.presale = t.presale;
+        k.recovering = t.recovering;
+        Ok(())
+    }
+
+    /// Writes the line's checkpoint about once a second while it is live, and once more when
+    /// it empties.
+    async fn checkpoint(&self, event_id: &str, t: &Tick, now: Millis) {
+        let live = t.waiting > 0 || t.presale > 0 || t.active_shoppers > 0;
+        let due = {
+            let mut saved = self.saved.lock().expect("saved lock");
+            let due = match saved.get(event_id) {
+                None => live,
+                Some((at, was_live)) => (live && now - at >= 1000) || (*was_live && !live),
+            };
+            if due && live {
+                saved.insert(event_id.to_string(), (now, true));
+            } else if due {
+                saved.remove(event_id);
+            }
+            due
+        };
+        if !due {
+            return;
+        }
+        let c = Checkpoint {
+            event_id: event_id.to_string(),
+            next: t.next,
+            serving: t.serving,
+            active: t.active_shoppers,
+            waiting: t.waiting,
+            presale: t.presale,
+            updated_at: now,
+        };
+        if let Err(e) = self.checkpoints.save(&c).await {
+            tracing::warn!(%event_id, error = %e, "cannot write the line's checkpoint");
+        }
+    }
+
+    /// Ticks every line once; returns how many users were admitted. Lines this instance saw
+    /// live are ticked even when the store no longer lists them: that is how a loss is seen.
     pub async fn tick_all(&self) -> Result<usize> {
+        let mut ids: Vec<String> = self.line.lines().await?;
+        let listed: HashSet<String> = ids.iter().cloned().collect();
+        ids.extend(
+            self.known
+                .lock()
+                .expect("known lock")
+                .keys()
+                .filter(|id| !listed.contains(*id))
+                .cloned(),
+        );
         let mut admitted = 0;
-        for event_id in self.line.lines().await? {
+        for event_id in ids {
             let s = match self.settings(&event_id).await {
                 Ok(s) => s,
                 Err(e) => {
@@ -313,31 +620,71 @@ impl WaitingRoom {
                     continue;
                 }
             };
-            let now = self.clock.now_ms();
-            let tick = self.line.tick(s.at(&event_id, now)).await?;
-            if tick.skipped {
-                continue;
-            }
-            for user_id in &tick.admitted {
-                let expires_at = now + s.admission_ttl_ms;
-                let token = self.sign(&event_id, user_id, expires_at)?;
-                let _ = self.feed.send(Arc::new(QueueEvent::Admitted {
-                    event_id: event_id.clone(),
-                    user_id: user_id.clone(),
-                    admission_token: token,
-                    expires_at,
-                }));
-            }
-            admitted += tick.admitted.len();
-            let _ = self.feed.send(Arc::new(QueueEvent::Progress {
-                event_id: event_id.clone(),
-                serving_number: tick.serving,
-                // Everyone in line, including those who came before the sale opened.
-                total_waiting: tick.waiting + tick.presale,
-                admit_rate_per_sec: s.expected_rate(tick.rate, tick.active_shoppers),
-            }));
+            admitted += self.tick_one(&event_id, &s).await?;
         }
         Ok(admitted)
+    }
+
+    async fn tick_one(&self, event_id: &str, s: &EventLineSettings) -> Result<usize> {
+        let now = self.clock.now_ms();
+        let tick = match self.line.tick(s.at(event_id, now)).await {
+            Err(Error::LineLost) => {
+                self.restore_line(event_id, s).await?;
+                return Ok(0);
+            }
+            other => other?,
+        };
+        self.observe(event_id, s, &tick).await?;
+        if tick.skipped {
+            return Ok(0);
+        }
+        for user_id in &tick.admitted {
+            let expires_at = now + s.admission_ttl_ms;
+            let token = self.sign(event_id, user_id, expires_at)?;
+            let _ = self.feed.send(Arc::new(QueueEvent::Admitted {
+                event_id: event_id.to_string(),
+                user_id: user_id.clone(),
+                admission_token: token,
+                expires_at,
+            }));
+        }
+        let _ = self.feed.send(Arc::new(QueueEvent::Progress {
+            event_id: event_id.to_string(),
+            serving_number: tick.serving,
+            // Everyone in line, including those who came before the sale opened.
+            total_waiting: tick.waiting + tick.presale,
+            admit_rate_per_sec: s.expected_rate(tick.rate, tick.active_shoppers),
+            recovering: tick.recovering,
+        }));
+        self.checkpoint(event_id, &tick, now).await;
+        Ok(tick.admitted.len())
+    }
+
+    /// At start-up: lines the database says were live are checked, and rebuilt if their
+    /// state is gone (in embedded mode it always is after a restart).
+    pub async fn recover_on_start(&self) -> Result<usize> {
+        let since = self.clock.now_ms() - CHECKPOINT_HORIZON_MS;
+        let mut checked = 0;
+        for c in self.checkpoints.live_since(since).await? {
+            let Ok(s) = self.settings(&c.event_id).await else {
+                continue;
+            };
+            self.on_line(&c.event_id, &s, |at| self.line.summary(at))
+                .await?;
+            // The line is there, but it may be older than the checkpoint (every instance
+            // restarted, Redis restored from an old snapshot): the first tick compares.
+            let mut known = self.known.lock().expect("known lock");
+            known.entry(c.event_id.clone()).or_insert_with(|| Known {
+                next: c.next,
+                serving: c.serving,
+                active: c.active,
+                waiting: c.waiting,
+                presale: c.presale,
+                ..Known::default()
+            });
+            checked += 1;
+        }
+        Ok(checked)
     }
 
     /// What a change to a shopper's reservations means for their turn. Paying ends it: the
@@ -352,18 +699,28 @@ impl WaitingRoom {
             ChangeCause::Held | ChangeCause::Expired | ChangeCause::Refunded => return Ok(()),
         };
         let s = self.settings(&change.event_id).await?;
-        let at = s.at(&change.event_id, self.clock.now_ms());
+        let (event_id, user_id) = (change.event_id.as_str(), change.user_id.as_str());
         if ends_turn {
-            self.line.release(at, &change.user_id).await
+            self.on_line(event_id, &s, |at| self.line.release(at, user_id))
+                .await
         } else {
-            self.line.touch(at, &change.user_id).await.map(|_| ())
+            self.on_line(event_id, &s, |at| self.line.touch(at, user_id))
+                .await
+                .map(|_| ())
         }
     }
 
-    /// Starts the ticker (unless `ticker` is false: tests tick by hand) and the slot-release
-    /// listener; both stop when aborted.
+    /// Starts the ticker (unless `ticker` is false: tests tick by hand), the slot-release
+    /// listener, and a one-off check of the lines the database says were live; all stop
+    /// when aborted.
     pub fn spawn(self: &Arc<Self>, ticker: bool) -> Vec<JoinHandle<()>> {
         let mut tasks = Vec::new();
+        let room = self.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = room.recover_on_start().await {
+                tracing::warn!(error = %e, "could not check the lines left from before start-up");
+            }
+        }));
         if ticker {
             let room = self.clone();
             tasks.push(tokio::spawn(async move {
@@ -401,6 +758,11 @@ impl WaitingRoom {
     }
 }
 
+/// A fresh, unguessable line epoch.
+fn new_epoch() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 /// Seconds until a user at `position` is let in at `rate` admissions per second (see
 /// `EventLineSettings::expected_rate`), capped at a week.
 pub fn estimate(position: i64, rate: f64) -> i64 {
@@ -417,25 +779,32 @@ impl Admission for WaitingRoom {
                 "join the waiting room first: no X-Admission-Token was sent",
             )
         })?;
-        self.verify(token, event_id, user_id)?;
-        if !self
-            .line
-            .touch(s.at(event_id, self.clock.now_ms()), user_id)
+        let turn_ends_at = self.verify(token, event_id, user_id)?;
+        if self
+            .on_line(event_id, &s, |at| self.line.touch(at, user_id))
             .await?
         {
-            return Err(Error::forbidden(
-                "not_admitted",
-                "your admission has ended (finished, left or idle); join the waiting room again",
-            ));
+            return Ok(());
         }
-        Ok(())
+        // Let in before the line was lost? Then the token brings the slot back.
+        if self
+            .on_line(event_id, &s, |at| {
+                self.line.reinstate(at, user_id, turn_ends_at)
+            })
+            .await?
+        {
+            return Ok(());
+        }
+        Err(Error::forbidden(
+            "not_admitted",
+            "your admission has ended (finished, left or idle); join the waiting room again",
+        ))
     }
 
     async fn summary(&self, event: &Event) -> Result<QueueSummary> {
         let s = self.settings_of(event);
         let sum = self
-            .line
-            .summary(s.at(&event.id, self.clock.now_ms()))
+            .on_line(&event.id, &s, |at| self.line.summary(at))
             .await?;
         Ok(QueueSummary {
             active: sum.waiting > 0 || sum.presale > 0 || sum.active_shoppers >= event.capacity,
@@ -453,8 +822,7 @@ impl Admission for WaitingRoom {
     async fn position(&self, event_id: &str, user_id: &str) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
         let place = self
-            .line
-            .status(s.at(event_id, self.clock.now_ms()), user_id)
+            .on_line(event_id, &s, |at| self.line.status(at, user_id))
             .await?;
         let mut p = self.answer(event_id, user_id, place, &s).await?;
         // Pushed over a socket, possibly to a room: never carry a token there.

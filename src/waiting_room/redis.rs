@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
-use super::line::{At, Line, LineSummary, Place, Tick};
+use super::line::{At, Claim, Line, LineSummary, Place, Recovery, Tick};
+use crate::clock::Millis;
 use crate::coord::redis_unavailable as unavailable;
 use crate::error::{Error, Result};
 
@@ -25,6 +26,18 @@ impl RedisLine {
     }
 
     async fn call(&self, op: &str, at: At<'_>, user_id: &str) -> Result<Value> {
+        self.call_with(op, at, user_id, &[]).await
+    }
+
+    /// One call of `line.lua`; `extra` are the op's own arguments (ARGV 11..). A `{'lost'}`
+    /// reply becomes [`Error::LineLost`].
+    async fn call_with(
+        &self,
+        op: &str,
+        at: At<'_>,
+        user_id: &str,
+        extra: &[String],
+    ) -> Result<Value> {
         // One hash tag per event keeps its keys together should the store be sharded.
         let (event_id, now, s) = (at.event_id, at.now, at.settings);
         let k = |name: &str| format!("{}:line:{{{event_id}}}:{name}", self.prefix);
@@ -36,6 +49,8 @@ impl RedisLine {
             .key(k("pre"))
             .key(format!("{}:lines", self.prefix))
             .key(k("ends"))
+            .key(k("late"))
+            .key(k("fresh"))
             .arg(op)
             .arg(event_id)
             .arg(user_id)
@@ -46,9 +61,19 @@ impl RedisLine {
             .arg(s.sale_opens_at)
             .arg(s.tick_ms)
             .arg(s.turn_ms);
-        inv.invoke_async(&mut self.conn.clone())
+        for a in extra {
+            inv.arg(a);
+        }
+        let v: Value = inv
+            .invoke_async(&mut self.conn.clone())
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        if let Value::Array(items) = &v {
+            if items.len() == 1 && text(&items[0]) == "lost" {
+                return Err(Error::LineLost);
+            }
+        }
+        Ok(v)
     }
 }
 
@@ -110,6 +135,10 @@ fn place(v: Value) -> Result<Place> {
             rate: float(&f[4]),
             active: f.get(5).map(int).unwrap_or(0),
         },
+        "pending" => Place::Pending {
+            position: int(&f[1]),
+            waiting: int(&f[3]),
+        },
         "presale" => Place::Presale {
             waiting: int(&f[3]),
         },
@@ -121,8 +150,11 @@ fn place(v: Value) -> Result<Place> {
 
 #[async_trait]
 impl Line for RedisLine {
-    async fn join(&self, at: At<'_>, user_id: &str) -> Result<Place> {
-        place(self.call("join", at, user_id).await?)
+    async fn join(&self, at: At<'_>, user_id: &str, claim: Claim) -> Result<Place> {
+        place(
+            self.call_with("join", at, user_id, &[claim.code().to_string()])
+                .await?,
+        )
     }
 
     async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place> {
@@ -143,22 +175,52 @@ impl Line for RedisLine {
         Ok(int(&self.call("touch", at, user_id).await?) == 1)
     }
 
+    async fn reinstate(&self, at: At<'_>, user_id: &str, turn_ends_at: Millis) -> Result<bool> {
+        let v = self
+            .call_with("reinstate", at, user_id, &[turn_ends_at.to_string()])
+            .await?;
+        Ok(int(&v) == 1)
+    }
+
+    async fn init(&self, at: At<'_>, epoch: &str) -> Result<String> {
+        Ok(text(
+            &self.call_with("init", at, "", &[epoch.to_string()]).await?,
+        ))
+    }
+
+    async fn recover(&self, at: At<'_>, r: &Recovery) -> Result<String> {
+        let args = [
+            r.new_epoch.clone(),
+            r.seen_epoch.clone(),
+            r.next.to_string(),
+            r.serving.to_string(),
+            r.active.to_string(),
+            r.window_ms.to_string(),
+            r.pause_ms.to_string(),
+            r.reserve_ms.to_string(),
+        ];
+        let f = items(self.call_with("recover", at, "", &args).await?)?;
+        Ok(f.get(1).map(text).unwrap_or_default())
+    }
+
     async fn tick(&self, at: At<'_>) -> Result<Tick> {
         let f = items(self.call("tick", at, "").await?)?;
-        if f.first().map(text).as_deref() != Some("ok") || f.len() < 6 {
-            return Ok(Tick {
-                skipped: true,
-                ..Tick::default()
-            });
+        if f.len() < 9 {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "short tick reply from line.lua"
+            )));
         }
         Ok(Tick {
-            skipped: false,
+            skipped: text(&f[0]) != "ok",
             serving: int(&f[1]),
             waiting: int(&f[2]),
             rate: float(&f[3]),
             active_shoppers: int(&f[4]),
             presale: int(&f[5]),
-            admitted: f[6..].iter().map(text).collect(),
+            epoch: text(&f[6]),
+            next: int(&f[7]),
+            recovering: int(&f[8]) == 1,
+            admitted: f[9..].iter().map(text).collect(),
         })
     }
 
@@ -170,6 +232,7 @@ impl Line for RedisLine {
             presale: f.get(2).map(int).unwrap_or(0),
             serving: f.get(3).map(int).unwrap_or(0),
             rate: f.get(4).map(float).unwrap_or(0.0),
+            recovering: f.get(5).map(int) == Some(1),
         })
     }
 

@@ -1,0 +1,111 @@
+//! Receipts: a waiting user's proof of their number, kept by the client.
+//!
+//! The line lives in Redis (or process memory), which can lose it. A receipt is what lets a
+//! user who waited keep their place anyway: join and status answers carry one, the client
+//! keeps it, and during a recovery window it restores the number it names. It is an opaque
+//! `base64url(event \n user \n number) . base64url(HMAC-SHA256)` under a key derived from the
+//! server secret for this purpose only, so no other token can pass for one. A receipt names
+//! one event and one user: it is useless to anyone else, and a forged or foreign one is
+//! simply ignored (the join goes on as a newcomer's).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::line::Claim;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Longest receipt accepted; anything longer is not one of ours.
+pub const MAX_RECEIPT_LEN: usize = 1024;
+
+pub struct Receipts {
+    key: HmacSha256,
+}
+
+impl Receipts {
+    pub fn new(secret: &[u8]) -> Self {
+        let mut derive = HmacSha256::new_from_slice(secret).expect("HMAC takes any key size");
+        derive.update(b"boxoffice line receipt v1");
+        let key = derive.finalize().into_bytes();
+        Receipts {
+            key: HmacSha256::new_from_slice(&key).expect("HMAC takes any key size"),
+        }
+    }
+
+    /// A receipt for `user_id`'s place in `event_id`'s line.
+    pub fn issue(&self, event_id: &str, user_id: &str, claim: Claim) -> String {
+        let body = format!("{event_id}\n{user_id}\n{}", claim.code());
+        let mut mac = self.key.clone();
+        mac.update(body.as_bytes());
+        format!(
+            "{}.{}",
+            B64.encode(body),
+            B64.encode(mac.finalize().into_bytes())
+        )
+    }
+
+    /// The place `receipt` proves for this event and user; [`Claim::None`] for anything that
+    /// does not verify or names someone or something else.
+    pub fn read(&self, receipt: &str, event_id: &str, user_id: &str) -> Claim {
+        self.verify(receipt, event_id, user_id)
+            .unwrap_or(Claim::None)
+    }
+
+    fn verify(&self, receipt: &str, event_id: &str, user_id: &str) -> Option<Claim> {
+        if receipt.len() > MAX_RECEIPT_LEN {
+            return None;
+        }
+        let (body, sig) = receipt.split_once('.')?;
+        let body = B64.decode(body).ok()?;
+        let mut mac = self.key.clone();
+        mac.update(&body);
+        mac.verify_slice(&B64.decode(sig).ok()?).ok()?;
+        let body = String::from_utf8(body).ok()?;
+        let mut parts = body.split('\n');
+        let (e, u, n) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || e != event_id || u != user_id {
+            return None;
+        }
+        match n.parse::<i64>().ok()? {
+            0 => Some(Claim::Presale),
+            n if n > 0 => Some(Claim::Number(n)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_proves_its_number_to_its_owner_only() {
+        let r = Receipts::new(b"secret");
+        let receipt = r.issue("e1", "u1", Claim::Number(42));
+        assert_eq!(r.read(&receipt, "e1", "u1"), Claim::Number(42));
+        assert_eq!(r.read(&receipt, "e1", "u2"), Claim::None);
+        assert_eq!(r.read(&receipt, "e2", "u1"), Claim::None);
+        let pre = r.issue("e1", "u1", Claim::Presale);
+        assert_eq!(r.read(&pre, "e1", "u1"), Claim::Presale);
+    }
+
+    #[test]
+    fn forged_or_foreign_receipts_prove_nothing() {
+        let r = Receipts::new(b"secret");
+        let receipt = r.issue("e1", "u1", Claim::Number(42));
+        let other = Receipts::new(b"another secret").issue("e1", "u1", Claim::Number(1));
+        assert_eq!(r.read(&other, "e1", "u1"), Claim::None);
+        // The number edited in the body: the signature no longer matches.
+        let (_, sig) = receipt.split_once('.').unwrap();
+        let edited = format!("{}.{sig}", B64.encode("e1\nu1\n1"));
+        assert_eq!(r.read(&edited, "e1", "u1"), Claim::None);
+        for junk in ["", ".", "x.y", "%%%.%%%", &"a".repeat(5000)] {
+            assert_eq!(r.read(junk, "e1", "u1"), Claim::None);
+        }
+        // Ids cannot smuggle a field: a newline in the user id makes a different body.
+        let smuggled = r.issue("e1", "u1\n7", Claim::Number(1));
+        assert_eq!(r.read(&smuggled, "e1", "u1"), Claim::None);
+    }
+}
