@@ -193,7 +193,7 @@ export const api = {
     // Admitted in this tab already (back from the waiting room): keep the place with a status
     // call rather than a new join, which for a botCheck event would need a new bot check.
     if (!botCheck && admissions.has(eventId)) {
-      const s = await call<QueueAnswer>("GET", `/queue/status/${eventId}`).catch(() => null);
+      const s = await call<QueueAnswer>("GET", `/queue/status/${eventId}`, undefined, admitted(eventId)).catch(() => null);
       if (s?.admitted) {
         rememberAdmission(eventId, s.admissionToken);
         noteQueueAnswer(eventId, s);
@@ -208,8 +208,10 @@ export const api = {
     noteQueueAnswer(eventId, a);
     return a;
   },
+  // The admission token goes along: a shopper let in before the server lost the line gets
+  // their turn back by showing it (and it keeps the turn alive like any shopping call).
   queueStatus: async (eventId: string) => {
-    const a = await call<QueueAnswer>("GET", `/queue/status/${eventId}`);
+    const a = await call<QueueAnswer>("GET", `/queue/status/${eventId}`, undefined, admitted(eventId));
     rememberAdmission(eventId, a.admissionToken);
     noteQueueAnswer(eventId, a);
     return a;
