@@ -125,28 +125,30 @@ describe("answers", () => {
 describe("rejoining", () => {
   test("once per episode", () => {
     const g = new RejoinGate();
-    expect(g.trigger("recovering")).toBe(true);
-    expect(g.trigger("recovering")).toBe(false); // every progress tick of the same window
-    expect(g.trigger("recovering")).toBe(false);
+    expect(g.trigger("recovering", 0)).toBe(true);
+    expect(g.trigger("recovering", 100)).toBe(false); // every progress tick of the same window
+    expect(g.trigger("recovering", 60_000)).toBe(false);
     g.settle("recovering");
-    expect(g.trigger("recovering")).toBe(true); // a new loss later
+    expect(g.trigger("recovering", 120_000)).toBe(true); // a new loss later
     expect(g.rejoins).toBe(2);
   });
 
-  test("the two signs are separate episodes", () => {
+  test("the two signs are separate episodes, but one rejoin serves both when they come together", () => {
     const g = new RejoinGate();
-    expect(g.trigger("recovering")).toBe(true);
-    expect(g.trigger("lost")).toBe(true);
-    expect(g.trigger("lost")).toBe(false);
+    expect(g.trigger("recovering", 0)).toBe(true);
+    expect(g.trigger("lost", 300)).toBe(false); // the rejoin is already on its way
+    expect(g.trigger("lost", 20_000)).toBe(false); // and that episode is open
     g.settle("lost");
-    expect(g.trigger("recovering")).toBe(false);
+    expect(g.trigger("lost", 30_000)).toBe(true); // lost again, later
+    expect(g.trigger("recovering", 40_000)).toBe(false); // still the first recovery
+    expect(g.rejoins).toBe(2);
   });
 
   test("bounded in all, whatever the server says", () => {
-    const g = new RejoinGate(3);
+    const g = new RejoinGate(3, 0);
     let n = 0;
     for (let i = 0; i < 100; i++) {
-      if (g.trigger("lost")) n++;
+      if (g.trigger("lost", i * 10_000)) n++;
       g.settle("lost");
     }
     expect(n).toBe(3);

@@ -104,20 +104,25 @@ export function noteAnswer(store: KeyValueStore, userId: string | undefined, eve
  * ("recovering"), and an answer with no place while the page believes it is waiting ("lost").
  * Each sign starts an episode: the first call of [`trigger`] in an episode says "rejoin"
  * (after [`rejoinDelay`]), later ones say nothing until the episode ends ([`settle`]: the line
- * stopped recovering, or showed the user a place again). A page rejoins at most `max` times
- * in all, whatever happens.
+ * stopped recovering, or showed the user a place again). Both signs usually come together
+ * (a reconnect during a recovery), so a sign within `cooldownMs` of the last rejoin opens its
+ * episode without a second rejoin: that one is already on its way. A page rejoins at most
+ * `max` times in all, whatever happens.
  */
 export type RejoinReason = "recovering" | "lost";
 
 export class RejoinGate {
   private open = new Set<RejoinReason>();
   private used = 0;
-  constructor(private readonly max = 8) {}
+  private last = -Infinity;
+  constructor(private readonly max = 8, private readonly cooldownMs = 5000) {}
 
   /** True when a rejoin should be scheduled now for `reason`. */
-  trigger(reason: RejoinReason): boolean {
+  trigger(reason: RejoinReason, now = Date.now()): boolean {
     if (this.open.has(reason) || this.used >= this.max) return false;
     this.open.add(reason);
+    if (now - this.last < this.cooldownMs) return false;
+    this.last = now;
     this.used++;
     return true;
   }

@@ -73,7 +73,12 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
       {/* Always present, so assistive technology announces the notice when it appears. */}
       <div role="status" aria-live="polite" data-testid="line-status">
         {q.recovering && (
-          <p className="notice" data-testid="recovering">The line is being restored after a server hiccup. Your place is kept.</p>
+          <p className="notice" data-testid="recovering">
+            {/* A newcomer during the restoring has a place but no number yet: behind everyone restored. */}
+            {q.number != null || beforeSale
+              ? "The line is being restored after a server hiccup. Your place is kept."
+              : "The line is being restored after a server hiccup. Everyone who was already waiting keeps their place, and yours is right behind them."}
+          </p>
         )}
       </div>
       {beforeSale ? (
