@@ -42,7 +42,8 @@ async function storedReceipt(page, eventId) {
   }, eventId);
 }
 
-/** A person whose page records what it sends: queue joins over REST and Socket.IO frames.
+/** A person whose page records what it sends: queue joins over REST and Socket.IO packets
+ *  (WebSocket frames and long-polling posts).
  *  Its WebSockets are kept on `window.__sockets` so the test can cut them. */
 async function watchedPerson() {
   const page = await person(ctx.browser, ctx.server);
@@ -58,7 +59,10 @@ async function watchedPerson() {
   });
   page.sent = { joins: [], frames: [] };
   page.on("request", (r) => {
-    if (r.method() === "POST" && r.url().endsWith("/api/queue/join")) page.sent.joins.push(JSON.parse(r.postData() ?? "{}"));
+    if (r.method() !== "POST") return;
+    if (r.url().endsWith("/api/queue/join")) page.sent.joins.push(JSON.parse(r.postData() ?? "{}"));
+    // Socket.IO starts each (re)connection on HTTP long-polling before it upgrades.
+    if (r.url().includes("/socket.io/")) page.sent.frames.push(r.postData() ?? "");
   });
   page.on("websocket", (ws) => ws.on("framesent", (f) => typeof f.payload === "string" && page.sent.frames.push(f.payload)));
   return page;
@@ -119,6 +123,7 @@ test("after FLUSHALL the waiting pages get their places back, a newcomer queues 
   // b: its socket is cut and reconnects by itself; c: reloaded, so only localStorage remembers.
   await within(5000, () => b.evaluate(() => window.__sockets.some((s) => s.readyState === WebSocket.OPEN)), "b's socket is on a WebSocket");
   const framesBefore = b.sent.frames.length;
+  const bJoinsBefore = b.sent.joins.length;
   const cut = await b.evaluate(() => {
     const open = window.__sockets.filter((s) => s.readyState === WebSocket.OPEN);
     open.forEach((s) => s.close());
@@ -140,6 +145,7 @@ test("after FLUSHALL the waiting pages get their places back, a newcomer queues 
   const restoredIn = Date.now() - flushedAt;
 
   // How: the reloaded page presented its stored receipt; the reconnected socket did too.
+  const bJoins = b.sent.joins.slice(bJoinsBefore).filter((j) => j.receipt).length;
   const rejoins = c.sent.joins.slice(joinsBefore);
   assert.ok(rejoins.some((j) => j.eventId === event.id && typeof j.receipt === "string" && j.receipt.length > 0),
     `the reloaded page's join presents the receipt: ${JSON.stringify(rejoins)}`);
@@ -159,6 +165,7 @@ test("after FLUSHALL the waiting pages get their places back, a newcomer queues 
   await d.goto(`${ctx.server.url}/events/${event.id}`);
   await d.getByTestId("waiting-room").waitFor();
   await within(10_000, async () => (await look(d)).place === 3, `the newcomer shows place 3 (seen ${JSON.stringify(await look(d))})`);
+  assert.match((await look(d)).recovering ?? "", /Everyone who was already waiting keeps their place, and yours is right behind them/);
   await shot(d, "recovery-newcomer");
   // b and c did not move while the newcomer joined.
   assert.equal((await look(b)).place, 1);
@@ -177,6 +184,6 @@ test("after FLUSHALL the waiting pages get their places back, a newcomer queues 
   await within(10_000, async () => (await look(c)).place === 1, "c moves up to place 1");
   assert.equal(await storedReceipt(b, event.id), null, "b's receipt is dropped once let in");
 
-  console.log(`# recovery: places back ${restoredIn} ms after FLUSHALL; b's socket cut: ${cut}`);
+  console.log(`# recovery: places back ${restoredIn} ms after FLUSHALL; b's socket cut: ${cut}; b's REST joins with a receipt since: ${bJoins}`);
   for (const p of [b, c, d]) await p.context().close();
 });
