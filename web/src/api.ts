@@ -162,11 +162,28 @@ export const noteQueueAnswer = (eventId: string, a: Pick<QueueAnswer, "admitted"
 /** Forgets the receipt: the user was let in or left the line. */
 export const forgetReceipt = (eventId: string) => dropReceipt(storage, currentUserId(), eventId);
 
-/** Admission tokens per event, for this tab. */
-const admissions = new Map<string, string>();
+/** Admission tokens per event, for this tab. Kept in sessionStorage so that a reload keeps
+ *  them: after the server lost its line, the token is what gives a shopper their turn back. */
+const ADMISSIONS_KEY = "boxoffice.admissions";
+const tabStorage = typeof sessionStorage === "undefined" ? undefined : sessionStorage;
+const admissions = new Map<string, string>(loadAdmissions());
+function loadAdmissions(): [string, string][] {
+  try {
+    const saved = JSON.parse(tabStorage?.getItem(ADMISSIONS_KEY) ?? "{}");
+    return Object.entries(saved).filter((e): e is [string, string] => typeof e[1] === "string").slice(-20);
+  } catch {
+    return [];
+  }
+}
 export const admissionFor = (eventId: string) => admissions.get(eventId);
 export const rememberAdmission = (eventId: string, token: string | undefined) => {
-  if (token) admissions.set(eventId, token);
+  if (!token) return;
+  admissions.set(eventId, token);
+  try {
+    tabStorage?.setItem(ADMISSIONS_KEY, JSON.stringify(Object.fromEntries([...admissions].slice(-20))));
+  } catch {
+    /* storage full or disabled: the tab's memory still has it */
+  }
 };
 
 function admitted(eventId: string): Record<string, string> {
