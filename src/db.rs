@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -83,6 +83,52 @@ impl Db {
 
     pub fn is_postgres(&self) -> bool {
         self.backend == Backend::Postgres
+    }
+}
+
+/// What a database failure means to the domain. This is the one place that reads sqlx's
+/// error kinds and the engines' codes; everything above the store sees [`Failure`] or the
+/// [`Error`] it becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A unique constraint held: the row is already there.
+    Duplicate,
+    /// A foreign key named a row that is not (or no longer) there.
+    MissingReference,
+    /// A transient conflict worth running the transaction again from its start: a
+    /// PostgreSQL deadlock (40P01) or serialization failure (40001), SQLite busy (5, 517).
+    Contention,
+    /// Pool exhaustion or a lost connection: the database is there but not answering in time.
+    Unavailable,
+    /// Anything else: a failure we did not expect.
+    Other,
+}
+
+pub fn classify(e: &sqlx::Error) -> Failure {
+    match e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => Failure::Duplicate,
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Failure::MissingReference,
+        sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("40P01" | "40001" | "5" | "517")) =>
+        {
+            Failure::Contention
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            Failure::Unavailable
+        }
+        _ => Failure::Other,
+    }
+}
+
+/// Every `?` on a query lands here: the failure, classified, as the domain's error.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        match classify(&e) {
+            Failure::Duplicate => Error::Duplicate,
+            Failure::Contention => Error::Contention(e.into()),
+            Failure::Unavailable => Error::Unavailable(format!("database: {e}")),
+            Failure::MissingReference | Failure::Other => Error::Database(e.into()),
+        }
     }
 }
 

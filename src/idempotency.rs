@@ -24,8 +24,8 @@ use sqlx::Row;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::db::Db;
-use crate::error::{is_unique_violation, Error, Result};
+use crate::db::{self, Db};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Clone, Debug)]
 pub struct IdempotencyStore {
@@ -82,7 +82,7 @@ pub fn holds_credential(body: &[u8]) -> bool {
 
 fn in_use() -> Error {
     Error::conflict(
-        "idempotency_key_in_use",
+        ErrorCode::IdempotencyKeyInUse,
         "a request with this Idempotency-Key is in progress; retry",
     )
 }
@@ -96,7 +96,7 @@ impl IdempotencyStore {
     pub async fn claim(&self, scope: &str, key: &str, request_hash: &str) -> Result<Claim> {
         if key.is_empty() || key.len() > 255 {
             return Err(Error::invalid(
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1-255 characters",
             ));
         }
@@ -112,7 +112,7 @@ impl IdempotencyStore {
         .await;
         match inserted {
             Ok(_) => return Ok(Claim::Fresh),
-            Err(e) if is_unique_violation(&e) => {}
+            Err(e) if db::classify(&e) == db::Failure::Duplicate => {}
             Err(e) => return Err(e.into()),
         }
         let row = sqlx::query(
@@ -134,7 +134,7 @@ impl IdempotencyStore {
         }
         if row.try_get::<String, _>("request_hash")? != request_hash {
             return Err(Error::invalid(
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for a different request",
             ));
         }

@@ -1,10 +1,26 @@
-//! HS256 bearer tokens.
+//! The one token codec: HS256 under the deployment's `JWT_SECRET`, for both kinds of token
+//! the server hands out.
+//!
+//! - **Sessions** (bearer tokens, `Authorization: Bearer`): the contract's JWT with `exp` and
+//!   the user id in `sub` (or the original design's `userId`), and no `typ`. Any issuer that
+//!   shares `JWT_SECRET` may mint them.
+//! - **Admissions** (`X-Admission-Token`): `typ: "admission"`, the event in `evt`, the user in
+//!   `sub`, and the end of the turn in `exp`, checked against the domain's clock.
+//!
+//! The kinds cannot pass for each other: a session verifies only without a `typ`, and an
+//! admission only with `typ: "admission"` and an `evt` (which no session carries).
+
+#[cfg(test)]
+use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(test)]
+use std::sync::Arc;
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::AuthUser;
-use crate::error::{Error, Result};
+use crate::clock::Millis;
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +40,7 @@ impl Role {
     }
 }
 
+/// A session token's claims.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Claims {
@@ -39,19 +56,37 @@ pub struct Claims {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Set on waiting-room admission tokens, which are signed with the same key and must
-    /// never pass as a session.
+    /// The kind of a token that is not a session (`"admission"`). A session has none: a
+    /// token that names a kind never passes as a session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typ: Option<String>,
 }
 
-/// Signs and verifies tokens with one shared secret.
+/// An admission token's claims.
+#[derive(Serialize, Deserialize)]
+struct AdmissionClaims {
+    sub: String,
+    evt: String,
+    exp: u64,
+    typ: String,
+}
+
+const ADMISSION_TYP: &str = "admission";
+
+/// Signs and verifies sessions and admissions with one shared secret.
 #[derive(Clone)]
 pub struct Jwt {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    validation: Validation,
+    /// Sessions: expiry against the system clock, 5 s of leeway.
+    session: Validation,
+    /// Admissions: expiry is checked against the domain's clock instead, like every other
+    /// deadline of the line.
+    admission: Validation,
     ttl_seconds: u64,
+    /// Session verifications done by this codec (and its clones): tests count them.
+    #[cfg(test)]
+    verifications: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Jwt {
@@ -66,6 +101,7 @@ impl std::fmt::Debug for Jwt {
 pub const MIN_SECRET_LEN: usize = 32;
 
 impl Jwt {
+    /// A codec for `secret`, issuing sessions that last `ttl_seconds`.
     pub fn new(secret: &[u8], ttl_seconds: u64) -> Result<Jwt> {
         if secret.len() < MIN_SECRET_LEN {
             return Err(
@@ -73,18 +109,24 @@ impl Jwt {
             );
         }
         // Only HS256: a token claiming `alg: none` or any other algorithm is refused.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp"]);
+        let mut session = Validation::new(Algorithm::HS256);
+        session.leeway = 5;
+        session.set_required_spec_claims(&["exp"]);
+        let mut admission = Validation::new(Algorithm::HS256);
+        admission.validate_exp = false;
+        admission.set_required_spec_claims(&["exp"]);
         Ok(Jwt {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            validation,
+            session,
+            admission,
             ttl_seconds,
+            #[cfg(test)]
+            verifications: Arc::default(),
         })
     }
 
-    /// Issues a token for a user, valid for the configured lifetime.
+    /// Issues a session for a user, valid for the configured lifetime.
     pub fn issue(&self, user_id: &str, role: Role, name: Option<&str>) -> Result<String> {
         let now = unix_now();
         self.sign(&Claims {
@@ -98,39 +140,100 @@ impl Jwt {
         })
     }
 
+    /// Signs session claims as they are (another issuer sharing the secret, tests).
     pub fn sign(&self, claims: &Claims) -> Result<String> {
+        self.encode(claims)
+    }
+
+    fn encode(&self, claims: &impl Serialize) -> Result<String> {
         encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .map_err(|e| anyhow::anyhow!("cannot sign token: {e}").into())
     }
 
-    /// Verifies signature, algorithm and expiry, and returns who the caller is.
+    /// Verifies a session's signature, algorithm and expiry, and returns who the caller is.
     pub fn verify(&self, token: &str) -> Result<AuthUser> {
+        #[cfg(test)]
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+        let refused =
+            |message: &'static str| Error::unauthenticated(ErrorCode::InvalidToken, message);
         let data =
-            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-                match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                        Error::unauthenticated("token_expired", "Invalid token: expired")
-                    }
-                    _ => Error::unauthenticated("invalid_token", "Invalid token"),
+            decode::<Claims>(token, &self.decoding, &self.session).map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    Error::unauthenticated(ErrorCode::TokenExpired, "Invalid token: expired")
                 }
+                _ => refused("Invalid token"),
             })?;
         let c = data.claims;
         if c.typ.is_some() {
-            return Err(Error::unauthenticated(
-                "invalid_token",
-                "Invalid token: not a session token",
-            ));
+            return Err(refused("Invalid token: not a session token"));
         }
         let id = c
             .sub
             .or(c.user_id)
             .filter(|s| !s.is_empty() && s.len() <= 128)
-            .ok_or_else(|| Error::unauthenticated("invalid_token", "Invalid token: no subject"))?;
+            .ok_or_else(|| refused("Invalid token: no subject"))?;
         Ok(AuthUser {
             id,
             role: c.role,
             name: c.name,
         })
+    }
+
+    /// How many sessions this codec (and its clones) has verified.
+    #[cfg(test)]
+    pub(crate) fn session_verifications(&self) -> usize {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// Signs an admission: `user_id` may shop `event_id` until `expires_at`.
+    pub fn issue_admission(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        expires_at: Millis,
+    ) -> Result<String> {
+        self.encode(&AdmissionClaims {
+            sub: user_id.to_string(),
+            evt: event_id.to_string(),
+            exp: (expires_at / 1000) as u64,
+            typ: ADMISSION_TYP.to_string(),
+        })
+    }
+
+    /// Checks an admission for `event_id` and `user_id` at `now` (the domain's clock), and
+    /// returns when the turn it names ends; `403 not_admitted` for anything else.
+    pub fn verify_admission(
+        &self,
+        token: &str,
+        event_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> Result<Millis> {
+        let refused = |why: &str| {
+            Error::forbidden(
+                ErrorCode::NotAdmitted,
+                format!("no valid admission for this event: {why}"),
+            )
+        };
+        let claims = decode::<AdmissionClaims>(token, &self.decoding, &self.admission)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => refused("it has expired"),
+                _ => refused("the admission token is not valid"),
+            })?
+            .claims;
+        if (claims.exp as i64) * 1000 <= now {
+            return Err(refused("it has expired"));
+        }
+        if claims.typ != ADMISSION_TYP {
+            return Err(refused("not an admission token"));
+        }
+        if claims.evt != event_id {
+            return Err(refused("it is for another event"));
+        }
+        if claims.sub != user_id {
+            return Err(refused("it was issued to someone else"));
+        }
+        Ok(claims.exp as i64 * 1000)
     }
 }
 
@@ -175,11 +278,14 @@ mod tests {
         let jwt = Jwt::new(SECRET, 60).unwrap();
         let other = Jwt::new(b"another-secret-another-secret-xx", 60).unwrap();
         let t = other.issue("u1", Role::Admin, None).unwrap();
-        assert_eq!(jwt.verify(&t).unwrap_err().code(), "invalid_token");
+        assert_eq!(jwt.verify(&t).unwrap_err().code(), ErrorCode::InvalidToken);
 
         // {"alg":"none","typ":"JWT"}.{"sub":"u1","exp":9999999999,"role":"admin"}.
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1MSIsImV4cCI6OTk5OTk5OTk5OSwicm9sZSI6ImFkbWluIn0.";
-        assert_eq!(jwt.verify(none).unwrap_err().code(), "invalid_token");
+        assert_eq!(
+            jwt.verify(none).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
     }
 
     #[test]
@@ -196,6 +302,60 @@ mod tests {
                 typ: None,
             })
             .unwrap();
-        assert_eq!(jwt.verify(&t).unwrap_err().code(), "token_expired");
+        assert_eq!(jwt.verify(&t).unwrap_err().code(), ErrorCode::TokenExpired);
+    }
+
+    const NOW: Millis = 1_800_000_000_000;
+
+    #[test]
+    fn admissions_name_their_event_user_and_end() {
+        let jwt = Jwt::new(SECRET, 60).unwrap();
+        let t = jwt.issue_admission("ev", "u1", NOW + 60_000).unwrap();
+        assert_eq!(
+            jwt.verify_admission(&t, "ev", "u1", NOW).unwrap(),
+            NOW + 60_000
+        );
+        for (event, user, now) in [
+            ("other", "u1", NOW),
+            ("ev", "u2", NOW),
+            ("ev", "u1", NOW + 60_000),
+        ] {
+            let e = jwt.verify_admission(&t, event, user, now).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::NotAdmitted, "{event} {user} {now}");
+        }
+        let other = Jwt::new(b"another-secret-another-secret-xx", 60).unwrap();
+        let forged = other.issue_admission("ev", "u1", NOW + 60_000).unwrap();
+        assert!(jwt.verify_admission(&forged, "ev", "u1", NOW).is_err());
+    }
+
+    #[test]
+    fn a_session_is_never_an_admission_nor_the_reverse() {
+        let jwt = Jwt::new(SECRET, 3600).unwrap();
+        let session = jwt.issue("u1", Role::User, None).unwrap();
+        let e = jwt.verify_admission(&session, "ev", "u1", NOW).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotAdmitted);
+
+        let admission = jwt
+            .issue_admission("ev", "u1", (unix_now() as Millis + 600) * 1000)
+            .unwrap();
+        let e = jwt.verify(&admission).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidToken);
+
+        // Session claims that name a kind are not a session, whatever the kind.
+        for typ in ["admission", "session", ""] {
+            let t = jwt
+                .sign(&Claims {
+                    sub: Some("u1".into()),
+                    user_id: None,
+                    exp: unix_now() + 60,
+                    iat: 0,
+                    role: Role::Admin,
+                    name: None,
+                    typ: Some(typ.into()),
+                })
+                .unwrap();
+            assert_eq!(jwt.verify(&t).unwrap_err().code(), ErrorCode::InvalidToken);
+            assert!(jwt.verify_admission(&t, "ev", "u1", NOW).is_err(), "{typ}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Identity: users, passwords and bearer tokens.
 //!
 //! Tokens are HS256 JWTs with the user id in `sub` (the original design's `userId` claim is
-//! accepted too), so any issuer that shares `JWT_SECRET` can mint them. Passwords are hashed
+//! accepted too), so any issuer that shares `JWT_SECRET` can mint them. The same codec
+//! ([`Jwt`]) issues and checks the waiting room's admission tokens, which can never pass
+//! for a session, nor a session for one. Passwords are hashed
 //! with argon2id on the blocking pool, one hash per core at a time (`password.rs` has the
 //! parameters and why): hashing is deliberately slow and must neither stall the async
 //! workers nor let a crowd of logins take all the memory.

@@ -28,7 +28,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Memory cost in KiB (19 MiB).
 pub const M_COST_KIB: u32 = 19 * 1024;
@@ -94,7 +94,7 @@ impl Passwords {
                 _ => {
                     self.refused.fetch_add(1, Ordering::Relaxed);
                     return Err(Error::Busy {
-                        code: "auth_busy",
+                        code: ErrorCode::AuthBusy,
                         retry_after_secs: RETRY_AFTER_SECS,
                     });
                 }
@@ -159,7 +159,7 @@ mod tests {
         let p = Passwords::new(1, Duration::from_millis(10));
         let held = p.permits.clone().acquire_owned().await.unwrap();
         let err = p.hash("correct horse".into()).await.unwrap_err();
-        assert_eq!(err.code(), "auth_busy");
+        assert_eq!(err.code(), ErrorCode::AuthBusy);
         assert_eq!(p.refused.load(Ordering::Relaxed), 1);
         drop(held);
         assert!(p.hash("correct horse".into()).await.is_ok());

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Jwt, Passwords, Role};
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::error::{is_unique_violation, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,7 +54,7 @@ fn parse_email(email: &str) -> Result<String> {
         && !e.chars().any(char::is_whitespace);
     if !ok {
         return Err(Error::invalid(
-            "invalid_email",
+            ErrorCode::InvalidEmail,
             "a valid email address is required",
         ));
     }
@@ -65,7 +65,7 @@ fn parse_password(p: &str) -> Result<()> {
     let n = p.chars().count();
     if !(8..=128).contains(&n) {
         return Err(Error::invalid(
-            "invalid_password",
+            ErrorCode::InvalidPassword,
             "password must be 8-128 characters",
         ));
     }
@@ -76,7 +76,7 @@ fn parse_name(n: &str) -> Result<String> {
     let n = n.trim();
     if n.is_empty() || n.chars().count() > 100 {
         return Err(Error::invalid(
-            "invalid_name",
+            ErrorCode::InvalidName,
             "name must be 1-100 characters",
         ));
     }
@@ -84,7 +84,7 @@ fn parse_name(n: &str) -> Result<String> {
 }
 
 fn invalid_credentials() -> Error {
-    Error::unauthenticated("invalid_credentials", "email or password is wrong")
+    Error::unauthenticated(ErrorCode::InvalidCredentials, "email or password is wrong")
 }
 
 impl Users {
@@ -123,9 +123,10 @@ impl Users {
             is_guest: false,
         };
         self.insert(&user, Some(&hash)).await.map_err(|e| match e {
-            Error::Database(ref d) if is_unique_violation(d) => {
-                Error::conflict("email_taken", "an account with this email already exists")
-            }
+            Error::Duplicate => Error::conflict(
+                ErrorCode::EmailTaken,
+                "an account with this email already exists",
+            ),
             other => other,
         })?;
         let token = self.token_for(&user)?;

@@ -14,7 +14,7 @@ pub mod ledger;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
 
@@ -111,7 +111,7 @@ impl BotCheck {
         let Some(proof) = proof.filter(|p| !p.is_empty()) else {
             Metrics::add(&self.metrics.bot_check_required, 1);
             return Err(Error::forbidden(
-                "bot_check_required",
+                ErrorCode::BotCheckRequired,
                 "solve the bot check (GET /api/botcheck/challenge) and send it in X-Bot-Check",
             ));
         };
@@ -132,6 +132,6 @@ impl BotCheck {
 
     fn failed(&self, message: &'static str) -> Error {
         Metrics::add(&self.metrics.bot_check_failed, 1);
-        Error::forbidden("bot_check_failed", message)
+        Error::forbidden(ErrorCode::BotCheckFailed, message)
     }
 }

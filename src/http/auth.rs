@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::botcheck::BotCheckProof;
 use super::extract::{ApiJson, CurrentUser};
 use crate::auth::{Credentials, NewUser, User};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -43,7 +43,7 @@ async fn login(
 async fn guest(State(state): State<AppState>, proof: BotCheckProof) -> Result<Json<Value>> {
     if !state.settings.allow_guests {
         return Err(Error::forbidden(
-            "guests_disabled",
+            ErrorCode::GuestsDisabled,
             "guest access is switched off",
         ));
     }

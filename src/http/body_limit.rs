@@ -28,7 +28,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
-use crate::error::Error;
+use super::error::Rejection;
+use crate::error::{Error, ErrorCode};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -51,7 +52,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if head > MAX_HEAD_BYTES {
         Metrics::add(&state.metrics.headers_too_large, 1);
         let _ = drain(&mut req.into_body().into_data_stream(), 0).await;
-        let mut resp = Error::HeadersTooLarge.into_response();
+        let mut resp = Rejection::HeadersTooLarge.into_response();
         resp.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return resp;
@@ -84,7 +85,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut buf = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
-            return Error::invalid("invalid_body", "the request body could not be read")
+            return Error::invalid(ErrorCode::InvalidBody, "the request body could not be read")
                 .into_response();
         };
         if buf.len() + chunk.len() > max {
@@ -117,7 +118,7 @@ async fn drain(stream: &mut axum::body::BodyDataStream, mut seen: usize) -> bool
 
 fn too_large(state: &AppState, close: bool) -> Response {
     Metrics::add(&state.metrics.payload_too_large, 1);
-    let mut resp = Error::PayloadTooLarge.into_response();
+    let mut resp = Rejection::PayloadTooLarge.into_response();
     if close {
         resp.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::error::Rejection;
 use crate::error::Error;
 use crate::idempotency::{holds_credential, request_hash, Claim};
 use crate::metrics::Metrics;
@@ -42,7 +43,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Ok(b) => b,
         Err(_) => {
             Metrics::add(&state.metrics.payload_too_large, 1);
-            return Error::PayloadTooLarge.into_response();
+            return Rejection::PayloadTooLarge.into_response();
         }
     };
     let hash = request_hash(parts.method.as_str(), &path, &bytes);

@@ -26,7 +26,7 @@ use tower_http::cors::{AllowHeaders, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::state::AppState;
 use extract::AdminUser;
 
@@ -107,7 +107,7 @@ async fn metrics(_: AdminUser, State(state): State<AppState>) -> impl IntoRespon
 }
 
 async fn api_not_found() -> Error {
-    Error::not_found("not_found", "no such API route")
+    Error::not_found(ErrorCode::NotFound, "no such API route")
 }
 
 /// What `/` shows when the web app has not been built: the API still works, and the page

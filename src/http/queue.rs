@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::botcheck::BotCheckProof;
 use super::extract::{AdmissionToken, ApiJson, CurrentUser};
 use crate::admission::QueuePosition;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::inventory::parse_id;
 use crate::state::AppState;
 use crate::waiting_room::line::Claim;
@@ -57,7 +57,7 @@ async fn join(
         .is_some_and(|r| r.len() > MAX_RECEIPT_LEN)
     {
         return Err(Error::invalid(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "receipt: not a receipt this server issued",
         ));
     }

@@ -18,12 +18,12 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 
-use crate::error::Error;
+use super::error::Rejection;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -145,10 +145,10 @@ pub struct ClientIp(pub IpAddr);
 
 fn limited(metrics: &Metrics, retry_after: u64) -> Response {
     Metrics::add(&metrics.rate_limited, 1);
-    let mut resp = Error::RateLimited.into_response();
-    resp.headers_mut()
-        .insert("retry-after", HeaderValue::from(retry_after));
-    resp
+    Rejection::RateLimited {
+        retry_after_secs: retry_after,
+    }
+    .into_response()
 }
 
 /// Calls that spend the per-user shopping bucket: every change, the queue calls, and the
@@ -198,6 +198,8 @@ pub struct Limits {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     fn xff(values: &[&str]) -> HeaderMap {

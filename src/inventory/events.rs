@@ -8,8 +8,8 @@ use sqlx::Row;
 
 use super::model::*;
 use super::{new_id, Inventory};
-use crate::db::placeholders;
-use crate::error::{Error, Result};
+use crate::db::{self, placeholders};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Seat pitch in seat-map units: the web app draws one unit per pixel at zoom 1.
 const SEAT_PITCH: f64 = 24.0;
@@ -87,7 +87,7 @@ impl Inventory {
                 .await;
             match claimed {
                 Ok(_) => {}
-                Err(e) if crate::error::is_unique_violation(&e) => return Ok(None),
+                Err(e) if db::classify(&e) == db::Failure::Duplicate => return Ok(None),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -343,7 +343,7 @@ impl Inventory {
 }
 
 pub(super) fn event_not_found() -> Error {
-    Error::not_found("event_not_found", "no such event")
+    Error::not_found(ErrorCode::EventNotFound, "no such event")
 }
 
 struct LaidOutSeat {

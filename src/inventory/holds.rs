@@ -15,8 +15,8 @@ use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
 use super::model::*;
 use super::{new_id, with_retry, Inventory};
 use crate::clock::Millis;
-use crate::db::placeholders;
-use crate::error::{Error, Result};
+use crate::db::{self, placeholders};
+use crate::error::{Error, ErrorCode, Result};
 
 /// A reservation row as locked inside a transaction.
 pub(super) struct ReservationHead {
@@ -28,12 +28,12 @@ pub(super) struct ReservationHead {
 }
 
 fn reservation_not_found() -> Error {
-    Error::not_found("reservation_not_found", "no such reservation")
+    Error::not_found(ErrorCode::ReservationNotFound, "no such reservation")
 }
 
 fn hold_expired() -> Error {
     Error::conflict(
-        "hold_expired",
+        ErrorCode::HoldExpired,
         "this hold has expired; its seats and tickets were released",
     )
 }
@@ -158,13 +158,13 @@ impl Inventory {
         let price = match terms.types.get(ticket_type_id) {
             None => {
                 return Err(Error::not_found(
-                    "ticket_type_not_found",
+                    ErrorCode::TicketTypeNotFound,
                     "no such ticket type for this event",
                 ))
             }
             Some(t) if t.seated => {
                 return Err(Error::invalid(
-                    "seated_ticket_type",
+                    ErrorCode::SeatedTicketType,
                     "this ticket type is sold by seat; hold seats from the seat map",
                 ))
             }
@@ -219,7 +219,7 @@ impl Inventory {
         let Some(row) = row else {
             tx.rollback().await?;
             return Err(Error::conflict(
-                "sold_out",
+                ErrorCode::SoldOut,
                 "not enough tickets of this type are left",
             ));
         };
@@ -254,7 +254,7 @@ impl Inventory {
         let head = self.lock_reservation(&mut tx, reservation_id).await?;
         if head.user_id != user_id {
             return Err(Error::forbidden(
-                "not_owner",
+                ErrorCode::NotOwner,
                 "this reservation belongs to someone else",
             ));
         }
@@ -268,14 +268,14 @@ impl Inventory {
             ReservationStatus::Pending => {}
             ReservationStatus::Paid => {
                 return Err(Error::conflict(
-                    "already_paid",
+                    ErrorCode::AlreadyPaid,
                     "this reservation is already paid",
                 ))
             }
             ReservationStatus::Expired => return Err(hold_expired()),
             ReservationStatus::Cancelled => {
                 return Err(Error::conflict(
-                    "reservation_cancelled",
+                    ErrorCode::ReservationCancelled,
                     "this reservation was cancelled",
                 ))
             }
@@ -317,7 +317,7 @@ impl Inventory {
         let head = self.lock_reservation(&mut tx, reservation_id).await?;
         if head.user_id != user_id {
             return Err(Error::forbidden(
-                "not_owner",
+                ErrorCode::NotOwner,
                 "this reservation belongs to someone else",
             ));
         }
@@ -334,7 +334,7 @@ impl Inventory {
             }
             ReservationStatus::Expired => Err(hold_expired()),
             ReservationStatus::Cancelled => Err(Error::conflict(
-                "reservation_cancelled",
+                ErrorCode::ReservationCancelled,
                 "this reservation is already cancelled",
             )),
         }
@@ -615,7 +615,7 @@ async fn set_status(
     if done.rows_affected() != 1 {
         // Someone else moved it first; the caller's transaction rolls back when dropped.
         return Err(Error::conflict(
-            "reservation_changed",
+            ErrorCode::ReservationChanged,
             "this reservation changed while the request ran; reload it",
         ));
     }
@@ -668,9 +668,9 @@ async fn insert_reservation(
     .bind(r.expires_at)
     .execute(&mut **tx)
     .await
-    .map_err(|e| match &e {
+    .map_err(|e| match db::classify(&e) {
         // The event vanished after its terms were read.
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => event_not_found(),
+        db::Failure::MissingReference => event_not_found(),
         _ => e.into(),
     })?;
     Ok(())

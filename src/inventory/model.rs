@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{parse_rfc3339, serde_rfc3339, Millis};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -164,7 +164,7 @@ const MAX_ID_LEN: usize = 64;
 pub fn parse_id(kind: &'static str, id: &str) -> Result<String> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
         return Err(Error::invalid(
-            "invalid_id",
+            ErrorCode::InvalidId,
             format!("{kind} id must be 1-{MAX_ID_LEN} characters"),
         ));
     }
@@ -179,13 +179,13 @@ impl SeatSelection {
     pub fn parse(ids: Vec<String>, max: u32) -> Result<Self> {
         if ids.is_empty() {
             return Err(Error::invalid(
-                "invalid_seat_ids",
+                ErrorCode::InvalidSeatIds,
                 "seatIds must name at least one seat",
             ));
         }
         if ids.len() > max as usize {
             return Err(Error::invalid(
-                "too_many_tickets",
+                ErrorCode::TooManyTickets,
                 format!("at most {max} seats per order"),
             ));
         }
@@ -194,7 +194,7 @@ impl SeatSelection {
             parse_id("seat", id)?;
             if !seen.insert(id.as_str()) {
                 return Err(Error::invalid(
-                    "duplicate_seat_ids",
+                    ErrorCode::DuplicateSeatIds,
                     format!("seat {id} is listed twice"),
                 ));
             }
@@ -219,13 +219,13 @@ impl Quantity {
     pub fn parse(q: i64, max: u32) -> Result<Self> {
         if q < 1 {
             return Err(Error::invalid(
-                "invalid_quantity",
+                ErrorCode::InvalidQuantity,
                 "quantity must be at least 1",
             ));
         }
         if q > i64::from(max) {
             return Err(Error::invalid(
-                "too_many_tickets",
+                ErrorCode::TooManyTickets,
                 format!("at most {max} tickets per order"),
             ));
         }
@@ -332,7 +332,7 @@ fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<Stri
     let n = v.chars().count();
     if n < min || n > max {
         return Err(Error::invalid(
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field} must be {min}-{max} characters"),
         ));
     }
@@ -342,7 +342,7 @@ fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<Stri
 fn in_range(field: &'static str, v: i64, min: i64, max: i64) -> Result<i64> {
     if v < min || v > max {
         return Err(Error::invalid(
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field} must be between {min} and {max}"),
         ));
     }
@@ -353,11 +353,15 @@ impl NewEvent {
     pub fn parse(spec: EventSpec) -> Result<NewEvent> {
         let name = text("name", &spec.name, 1, 200)?;
         let venue = text("venue", &spec.venue, 0, 200)?;
-        let starts_at = parse_rfc3339(&spec.starts_at)
-            .ok_or_else(|| Error::invalid("invalid_field", "startsAt must be an RFC 3339 time"))?;
+        let starts_at = parse_rfc3339(&spec.starts_at).ok_or_else(|| {
+            Error::invalid(ErrorCode::InvalidField, "startsAt must be an RFC 3339 time")
+        })?;
         let sale_opens_at = match &spec.sale_opens_at {
             Some(s) => parse_rfc3339(s).ok_or_else(|| {
-                Error::invalid("invalid_field", "saleOpensAt must be an RFC 3339 time")
+                Error::invalid(
+                    ErrorCode::InvalidField,
+                    "saleOpensAt must be an RFC 3339 time",
+                )
             })?,
             None => 0,
         };
@@ -373,7 +377,7 @@ impl NewEvent {
             && admit_rate_per_sec <= 100_000.0)
         {
             return Err(Error::invalid(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 "admitRatePerSec must be greater than 0 and at most 100000",
             ));
         }
@@ -407,14 +411,14 @@ impl NewEvent {
         )?;
         if spec.ticket_types.is_empty() || spec.ticket_types.len() > 50 {
             return Err(Error::invalid(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 "an event needs 1-50 ticket types",
             ));
         }
         let sections_spec = spec.seat_map.map(|m| m.sections).unwrap_or_default();
         if sections_spec.len() > 50 {
             return Err(Error::invalid(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 "a seat map has at most 50 sections",
             ));
         }
@@ -427,7 +431,7 @@ impl NewEvent {
             let name = text("section name", &s.name, 1, 50)?;
             if !section_names.insert(name.clone()) {
                 return Err(Error::invalid(
-                    "invalid_field",
+                    ErrorCode::InvalidField,
                     format!("section {name} is listed twice"),
                 ));
             }
@@ -438,7 +442,7 @@ impl NewEvent {
                 .filter(|i| *i < seats_per_type.len())
                 .ok_or_else(|| {
                     Error::invalid(
-                        "invalid_field",
+                        ErrorCode::InvalidField,
                         "ticketTypeIndex must point into ticketTypes",
                     )
                 })?;
@@ -453,7 +457,7 @@ impl NewEvent {
         }
         if total_seats > MAX_SEATS_PER_EVENT {
             return Err(Error::invalid(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("a seat map has at most {MAX_SEATS_PER_EVENT} seats"),
             ));
         }
@@ -470,7 +474,7 @@ impl NewEvent {
                     Some(q) if q == seats_per_type[i] => q,
                     Some(_) => {
                         return Err(Error::invalid(
-                            "invalid_field",
+                            ErrorCode::InvalidField,
                             format!(
                             "ticket type {name} takes its stock from its seats; leave quantity out"
                         ),

@@ -39,6 +39,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::AuthUser;
 use crate::coord::{Coord, Session};
+use crate::error::ErrorCode;
 use crate::inventory::parse_id;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -219,20 +220,20 @@ async fn restore<A: Adapter>(
 }
 
 /// The event id a client sent, or the ack error to send back.
-fn event_id_from(payload: &Value) -> Result<String, &'static str> {
+fn event_id_from(payload: &Value) -> Result<String, ErrorCode> {
     let raw = match payload {
         Value::String(s) => s.as_str(),
         // Accept `{eventId}` too: clients of REST habits send objects.
         Value::Object(o) => o
             .get("eventId")
             .and_then(Value::as_str)
-            .ok_or("invalid_payload")?,
-        _ => return Err("invalid_payload"),
+            .ok_or(ErrorCode::InvalidPayload)?,
+        _ => return Err(ErrorCode::InvalidPayload),
     };
-    parse_id("event", raw).map_err(|_| "invalid_payload")
+    parse_id("event", raw).map_err(|_| ErrorCode::InvalidPayload)
 }
 
-fn ack_error(ack: AckSender<impl Adapter>, error: &str) {
+fn ack_error(ack: AckSender<impl Adapter>, error: ErrorCode) {
     let _ = ack.send(&json!({ "ok": false, "error": error }));
 }
 
@@ -252,7 +253,7 @@ fn admit<A: Adapter>(
         return Some(ack);
     }
     Metrics::add(&metrics.socket_events_limited, 1);
-    ack_error(ack, "rate_limited");
+    ack_error(ack, ErrorCode::RateLimited);
     if verdict == Verdict::Abusive {
         Metrics::add(&metrics.sockets_disconnected_for_abuse, 1);
         tracing::info!(sid = %socket.id, "socket kept flooding events: disconnected");
@@ -315,17 +316,17 @@ async fn known_event(
     state: &AppState,
     rt: &Realtime,
     payload: &Value,
-) -> Result<String, &'static str> {
+) -> Result<String, ErrorCode> {
     let event_id = event_id_from(payload)?;
     if rt.snapshots.knows(&event_id) {
         return Ok(event_id);
     }
     match state.inventory.event_exists(&event_id).await {
         Ok(true) => Ok(event_id),
-        Ok(false) => Err("unknown_event"),
+        Ok(false) => Err(ErrorCode::UnknownEvent),
         Err(e) => {
             tracing::warn!(error = %e, "event lookup failed");
-            Err("unavailable")
+            Err(ErrorCode::Unavailable)
         }
     }
 }
@@ -359,12 +360,13 @@ async fn subscribe<A: Adapter>(
     rt: &Realtime,
     payload: &Value,
     rooms: Rooms,
-) -> Result<(String, AuthUser), &'static str> {
+) -> Result<(String, AuthUser), ErrorCode> {
     let event_id = known_event(state, rt, payload).await?;
+    // Never missing: the handshake refuses sockets without a verified user.
     let user = socket
         .extensions
         .get::<AuthUser>()
-        .ok_or("unauthenticated")?;
+        .ok_or(ErrorCode::AuthRequired)?;
     match rooms {
         Rooms::Event => socket.join(event_room(&event_id)),
         Rooms::Queue => socket.join(queue_room(&event_id)),
@@ -410,7 +412,7 @@ async fn join_event<A: Adapter>(
         }
         Err(e) => {
             tracing::warn!(error = %e, "snapshot failed");
-            ack_error(ack, "unavailable");
+            ack_error(ack, ErrorCode::Unavailable);
         }
     }
 }
@@ -456,7 +458,7 @@ async fn join_queue<A: Adapter>(
         }
         Err(e) => {
             tracing::warn!(error = %e, "queue position failed");
-            ack_error(ack, "unavailable");
+            ack_error(ack, ErrorCode::Unavailable);
         }
     }
 }

@@ -34,15 +34,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::admission::{Admission, QueuePosition, QueueSummary};
+use crate::auth::Jwt;
 use crate::clock::{Clock, Millis};
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::inventory::{ChangeCause, Event, Inventory, InventoryChange};
 use crate::metrics::Metrics;
 use checkpoint::{Checkpoint, Checkpoints};
@@ -69,16 +68,6 @@ pub enum QueueEvent {
         expires_at: Millis,
     },
 }
-
-#[derive(Serialize, Deserialize)]
-struct AdmissionClaims {
-    sub: String,
-    evt: String,
-    exp: u64,
-    typ: String,
-}
-
-const ADMISSION_TYP: &str = "admission";
 
 /// Per-event settings a line needs (immutable after the event is created), cached.
 #[derive(Clone, Debug)]
@@ -139,6 +128,7 @@ pub struct Parts {
     pub db: Db,
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
+    /// `JWT_SECRET`: admission tokens and receipts are signed under it.
     pub secret: Vec<u8>,
     pub tick_ms: u64,
     /// `LINE_RECOVERY_SECONDS`.
@@ -155,8 +145,8 @@ pub struct WaitingRoom {
     line: Arc<dyn Line>,
     inventory: Inventory,
     clock: Clock,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// Issues and checks admission tokens: the session codec, under the same secret.
+    tokens: Jwt,
     tick_ms: i64,
     feed: broadcast::Sender<Arc<QueueEvent>>,
     settings: RwLock<HashMap<String, Arc<EventLineSettings>>>,
@@ -178,8 +168,7 @@ impl WaitingRoom {
             line: p.line,
             inventory: p.inventory,
             clock: p.clock,
-            encoding: EncodingKey::from_secret(&p.secret),
-            decoding: DecodingKey::from_secret(&p.secret),
+            tokens: Jwt::new(&p.secret, 0).expect("the secret was checked at start-up"),
             tick_ms: p.tick_ms.max(10) as i64,
             feed,
             settings: RwLock::default(),
@@ -227,50 +216,13 @@ impl WaitingRoom {
 
     /// Signs an admission for `user_id` to shop `event_id` until `expires_at`.
     fn sign(&self, event_id: &str, user_id: &str, expires_at: Millis) -> Result<String> {
-        encode(
-            &Header::new(Algorithm::HS256),
-            &AdmissionClaims {
-                sub: user_id.to_string(),
-                evt: event_id.to_string(),
-                exp: (expires_at / 1000) as u64,
-                typ: ADMISSION_TYP.to_string(),
-            },
-            &self.encoding,
-        )
-        .map_err(|e| anyhow::anyhow!("cannot sign admission: {e}").into())
+        self.tokens.issue_admission(event_id, user_id, expires_at)
     }
 
     /// Checks an admission token; returns when the turn it names ends.
     fn verify(&self, token: &str, event_id: &str, user_id: &str) -> Result<Millis> {
-        let mut v = Validation::new(Algorithm::HS256);
-        // Expiry is checked below against the domain's clock, like every other deadline.
-        v.validate_exp = false;
-        v.set_required_spec_claims(&["exp"]);
-        let refused = |why: &str| {
-            Error::forbidden(
-                "not_admitted",
-                format!("no valid admission for this event: {why}"),
-            )
-        };
-        let claims = decode::<AdmissionClaims>(token, &self.decoding, &v)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => refused("it has expired"),
-                _ => refused("the admission token is not valid"),
-            })?
-            .claims;
-        if (claims.exp as i64) * 1000 <= self.clock.now_ms() {
-            return Err(refused("it has expired"));
-        }
-        if claims.typ != ADMISSION_TYP {
-            return Err(refused("not an admission token"));
-        }
-        if claims.evt != event_id {
-            return Err(refused("it is for another event"));
-        }
-        if claims.sub != user_id {
-            return Err(refused("it was issued to someone else"));
-        }
-        Ok(claims.exp as i64 * 1000)
+        self.tokens
+            .verify_admission(token, event_id, user_id, self.clock.now_ms())
     }
 
     /// Runs a line operation; if the line turns out to be lost, rebuilds it (or starts it,
@@ -775,7 +727,7 @@ impl Admission for WaitingRoom {
         let s = self.settings(event_id).await?;
         let token = token.ok_or_else(|| {
             Error::forbidden(
-                "not_admitted",
+                ErrorCode::NotAdmitted,
                 "join the waiting room first: no X-Admission-Token was sent",
             )
         })?;
@@ -796,7 +748,7 @@ impl Admission for WaitingRoom {
             return Ok(());
         }
         Err(Error::forbidden(
-            "not_admitted",
+            ErrorCode::NotAdmitted,
             "your admission has ended (finished, left or idle); join the waiting room again",
         ))
     }
