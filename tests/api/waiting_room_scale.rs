@@ -4,8 +4,6 @@
 //! joiners are let in first come, first served. Prints the join rate it saw (a figure for
 //! the notes, not an assertion: this machine is shared).
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,7 +18,7 @@ const JOINERS: usize = 64;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_thousand_join_one_event() {
-    let client = redis::Client::open(common::redis_url()).unwrap();
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
     let conn = redis::aio::ConnectionManager::new(client)
         .await
         .expect("Redis is required for this test");

@@ -1,8 +1,6 @@
 //! Bad input gets the contract's 4xx with a stable code, never a 500, and changes nothing.
 
-mod common;
-
-use common::{id, seat_ids, Backend, TestApp};
+use crate::helpers::{id, seat_ids, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -550,7 +548,7 @@ on_both_databases!(floods_are_rate_limited);
 /// body instead of closing with it unread (which made the kernel reset the connection).
 /// Twenty times each, with Content-Length and chunked, so an intermittent reset would show.
 async fn oversized_bodies_keep_the_connection(backend: Backend) {
-    use common::RawConn;
+    use crate::helpers::RawConn;
     let app = TestApp::spawn(backend).await;
     let token = app.token("big-sender");
     let body = json!({"eventId": "e", "seatIds": ["x".repeat(200 * 1024)]}).to_string();
@@ -817,7 +815,7 @@ async fn idempotency_keys_are_per_user_and_hold_no_tokens(backend: Backend) {
 
     // A client that hangs up right after sending: its request still finishes and is saved,
     // so the retry replays it (or, if it is still running, is told to retry).
-    let mut conn = common::RawConn::connect(&app).await;
+    let mut conn = crate::helpers::RawConn::connect(&app).await;
     let raw_body = body.to_string();
     conn.send(
         format!(

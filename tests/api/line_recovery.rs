@@ -4,11 +4,9 @@
 //! their relative order; newcomers queue behind them; the capacity is not exceeded; the
 //! shopper admitted before the loss keeps shopping with their admission token.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{id, seat_ids, test_config, Backend, Line, TestApp};
+use crate::helpers::{id, seat_ids, test_config, Backend, Line, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -25,7 +23,7 @@ impl Subject {
             Line::Redis => {
                 let p = prefix.clone();
                 TestApp::spawn_with(Backend::Postgres, move |c| {
-                    c.redis_url = Some(common::redis_url());
+                    c.redis_url = Some(crate::helpers::redis_url());
                     c.redis_prefix = p;
                 })
                 .await
@@ -48,7 +46,7 @@ impl Subject {
                 app.stop().await;
                 let mut config = test_config(url);
                 config.redis_url = None;
-                let app = TestApp::spawn_config(Backend::Sqlite, config).await;
+                let app = TestApp::spawn_config(config).await;
                 // The restarted process's clock carries on from where the old one was.
                 let behind = clock_now - app.clock.now_ms();
                 app.clock
@@ -60,7 +58,7 @@ impl Subject {
 }
 
 async fn delete_keys(pattern: &str) {
-    let client = redis::Client::open(common::redis_url()).unwrap();
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
     let mut c = client.get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(pattern)
@@ -302,7 +300,7 @@ async fn a_failover_that_dropped_writes_is_noticed() {
     let c = join(&app, "c", &e, None).await;
     tick(&app, 1).await;
     // As a replica that never got c's join would have it.
-    let client = redis::Client::open(common::redis_url()).unwrap();
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let k = |name: &str| format!("{}:line:{{{e}}}:{name}", subject.prefix);
     let n = c["number"].as_i64().unwrap();

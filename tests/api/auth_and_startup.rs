@@ -1,9 +1,7 @@
 //! Accounts and tokens over HTTP, and what a fresh embedded start looks like.
 
-mod common;
-
+use crate::helpers::{Backend, TestApp};
 use boxoffice::config::Config;
-use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -135,7 +133,7 @@ async fn fresh_embedded_start_has_demo_event() {
         c.redis_host = None;
         c
     };
-    let app = TestApp::spawn_config(Backend::Sqlite, config()).await;
+    let app = TestApp::spawn_config(config()).await;
     let (s, events) = app.get("/api/events", None).await;
     assert_eq!(s, StatusCode::OK);
     let events = events.as_array().unwrap();
@@ -166,7 +164,7 @@ async fn fresh_embedded_start_has_demo_event() {
     app.stop().await;
 
     // Restart over the same data: no second demo event, and the old session still works.
-    let app = TestApp::spawn_config(Backend::Sqlite, config()).await;
+    let app = TestApp::spawn_config(config()).await;
     let (_, events) = app.get("/api/events", None).await;
     assert_eq!(events.as_array().unwrap().len(), 1);
     let (s, _) = app.get("/api/reservations", Some(&token)).await;
@@ -177,7 +175,7 @@ async fn fresh_embedded_start_has_demo_event() {
 
 #[tokio::test]
 async fn cluster_mode_requires_a_shared_secret() {
-    let mut c = common::test_config(common::fresh_database(Backend::Sqlite).await);
+    let mut c = crate::helpers::test_config(crate::helpers::fresh_database(Backend::Sqlite).await);
     c.jwt_secret = None;
     c.redis_url = Some("redis://127.0.0.1:6379".into());
     let err = boxoffice::Application::build(c)
@@ -191,9 +189,9 @@ async fn cluster_mode_requires_a_shared_secret() {
 /// event, not one each. (SQLite is the single-instance mode.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_starts_seed_once() {
-    let url = common::fresh_database(Backend::Postgres).await;
+    let url = crate::helpers::fresh_database(Backend::Postgres).await;
     let config = || {
-        let mut c = common::test_config(url.clone());
+        let mut c = crate::helpers::test_config(url.clone());
         c.seed_demo = true;
         c
     };
@@ -317,7 +315,7 @@ async fn metrics_are_private_and_answers_carry_security_headers(backend: Backend
     }
 
     // Hyper's defaults bound the request head: at most 100 headers, ~408 KiB in all.
-    let mut conn = common::RawConn::connect(&app).await;
+    let mut conn = crate::helpers::RawConn::connect(&app).await;
     let many: String = (0..120).map(|i| format!("x-h{i}: v\r\n")).collect();
     conn.send(format!("GET /api/health HTTP/1.1\r\nhost: t\r\n{many}\r\n").as_bytes())
         .await
@@ -325,7 +323,7 @@ async fn metrics_are_private_and_answers_carry_security_headers(backend: Backend
     assert_eq!(conn.read_response().await.unwrap().status, 431);
     // Beyond hyper's bounds, heads over 32 KiB are refused here, and the connection closed.
     for kib in [40, 300, 500, 2048] {
-        let mut conn = common::RawConn::connect(&app).await;
+        let mut conn = crate::helpers::RawConn::connect(&app).await;
         let huge = "a".repeat(kib * 1024);
         let _ = conn
             .send(
@@ -373,7 +371,7 @@ async fn embedded_data_is_private() {
         c
     };
     // A fresh start.
-    let app = TestApp::spawn_config(Backend::Sqlite, config()).await;
+    let app = TestApp::spawn_config(config()).await;
     let (s, _) = app.post("/api/auth/guest", None, json!({})).await;
     assert_eq!(s, StatusCode::OK);
     let files = [
@@ -396,7 +394,7 @@ async fn embedded_data_is_private() {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
     }
-    let app = TestApp::spawn_config(Backend::Sqlite, config()).await;
+    let app = TestApp::spawn_config(config()).await;
     let (s, _) = app.post("/api/auth/guest", None, json!({})).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(mode(&dir), 0o700);

@@ -1,15 +1,13 @@
 //! Holds expire after the event's holdSeconds; sweepers on several instances release each
 //! lapsed hold exactly once; paying a lapsed hold is refused.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::helpers::{id, reservation_seats, seat_ids, Backend, TestApp};
 use boxoffice::clock::Clock;
 use boxoffice::db::Db;
 use boxoffice::inventory::{ChangeCause, ChangeFeed, Inventory};
-use common::{id, reservation_seats, seat_ids, Backend, TestApp};
 use reqwest::StatusCode;
 
 async fn holds_expire_and_stock_comes_back(backend: Backend) {

@@ -1,12 +1,10 @@
 //! Never oversell, on both databases: concurrent buyers over real HTTP, and the database's
 //! own constraints refusing an oversell that bypasses the application.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use common::{id, reservation_seats, seat_ids, Backend, TestApp};
+use crate::helpers::{id, reservation_seats, seat_ids, Backend, TestApp};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use reqwest::StatusCode;

@@ -3,14 +3,12 @@
 //! Redis), and where the check is required: guest sign-in with `BOT_CHECK=pow`, and joining
 //! the line of an event created with `botCheck: true`.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::helpers::{id, redis_url, Backend, TestApp};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use boxoffice::botcheck::Mode;
-use common::{id, redis_url, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -360,7 +358,7 @@ async fn a_solution_counts_once_across_instances() {
 }
 
 /// Verification cost, printed (not asserted: timings are for reading, not for failing).
-/// `cargo test --release --test bot_check -- --nocapture verification_cost`
+/// `cargo test --release --test api -- --nocapture bot_check::verification_cost`
 #[tokio::test]
 async fn verification_cost() {
     // Verifying costs the same at any difficulty; an easy one keeps the solving quick.
@@ -373,7 +371,7 @@ async fn verification_cost() {
         ));
     }
     // The check alone (base64, JSON, SHA-256, HMAC), with the key the server derives…
-    let key = boxoffice::botcheck::altcha::Key::derive(common::SECRET.as_bytes());
+    let key = boxoffice::botcheck::altcha::Key::derive(crate::helpers::SECRET.as_bytes());
     let now = app.clock.now_ms();
     let started = Instant::now();
     for p in &proofs {

@@ -1,10 +1,9 @@
-//! Test harness: a real server on 127.0.0.1:0 over a fresh database (a new SQLite file, or a
+//! The harness every module shares: a real server on 127.0.0.1:0 over a fresh database (a new SQLite file, or a
 //! new PostgreSQL database per test), driven over HTTP by reqwest.
 //!
 //! PostgreSQL is a real dependency: `BOXOFFICE_TEST_PG_URL` names a server where tests may
 //! create databases (default `postgres://postgres@127.0.0.1:5432/postgres`; `scripts/test.sh`
 //! starts one when none answers). If it cannot be reached the test fails; it never skips.
-#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -27,17 +26,16 @@ pub enum Backend {
 }
 
 /// Runs an `async fn(Backend)` scenario as two tests, one per database.
-#[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::common::Backend::Sqlite).await
+                super::$name($crate::helpers::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::common::Backend::Postgres).await
+                super::$name($crate::helpers::Backend::Postgres).await
             }
         }
     )*};
@@ -45,17 +43,16 @@ macro_rules! on_both_databases {
 
 /// Runs an `async fn(Line)` waiting-room scenario twice: the in-process line (embedded
 /// mode, SQLite) and the Redis line (cluster mode, PostgreSQL).
-#[macro_export]
 macro_rules! on_both_lines {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn memory() {
-                super::$name($crate::common::Line::Memory).await
+                super::$name($crate::helpers::Line::Memory).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn redis() {
-                super::$name($crate::common::Line::Redis).await
+                super::$name($crate::helpers::Line::Redis).await
             }
         }
     )*};
@@ -136,7 +133,6 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Clock,
     pub database_url: String,
-    pub backend: Backend,
     jwt: Jwt,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -151,10 +147,10 @@ impl TestApp {
         let url = fresh_database(backend).await;
         let mut config = test_config(url);
         tweak(&mut config);
-        Self::spawn_config(backend, config).await
+        Self::spawn_config(config).await
     }
 
-    pub async fn spawn_config(backend: Backend, config: Config) -> TestApp {
+    pub async fn spawn_config(config: Config) -> TestApp {
         let clock = Clock::manual(1_800_000_000_000);
         let url = config.database_url.clone();
         let app = Application::build_with_clock(config, clock.clone())
@@ -175,7 +171,6 @@ impl TestApp {
             state,
             clock,
             database_url: url,
-            backend,
             jwt: Jwt::new(SECRET.as_bytes(), 3600).unwrap(),
             shutdown: Some(tx),
             server: Some(server),

@@ -2,11 +2,9 @@
 //! O(1) places that never go up, slots that come back, admission tokens that cannot be
 //! skipped or shared, the pre-sale shuffle, and the wait estimate.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{id, seat_ids, Line, TestApp};
+use crate::helpers::{id, seat_ids, Line, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,10 +1,8 @@
 //! Orders: pay, cancel, refund, list mine, ownership, idempotency keys, the per-order limit,
 //! and the change feed each of them publishes.
 
-mod common;
-
+use crate::helpers::{id, reservation_seats, seat_ids, Backend, TestApp};
 use boxoffice::inventory::{ChangeCause, SeatStatus};
-use common::{id, reservation_seats, seat_ids, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
