@@ -1,9 +1,10 @@
 //! Boxoffice: a real-time ticket on-sale server.
 //!
 //! The crate is laid out the way the system is:
-//! - [`inventory`], [`waiting_room`] and [`admission`] are the domain (events, seats,
-//!   holds; the line and who may shop);
+//! - [`inventory`], [`waiting_room`], [`admission`] and [`shopping`] are the domain (events,
+//!   seats, holds; the line and who may shop; the one way to hold, pay and cancel);
 //!   they know nothing of HTTP or Socket.IO and publish every committed change on a feed;
+//! - [`ids`] are the typed ids every domain call takes, parsed where they arrive;
 //! - [`auth`] is identity (users, passwords, tokens);
 //! - [`http`] is the REST edge, which parses input and calls the domain;
 //! - [`realtime`] is Socket.IO, which consumes the domain's change feed;
@@ -21,13 +22,16 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod ids;
 pub mod inventory;
 pub mod metrics;
 pub mod realtime;
+pub mod shopping;
 pub mod startup;
 pub mod state;
 pub mod waiting_room;
 
 pub use error::{Error, Result};
 pub use http::app;
+pub use ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
 pub use startup::Application;

@@ -20,7 +20,6 @@ use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::admission::Admission;
 use crate::auth::{Jwt, Passwords, Users};
 use crate::botcheck::{
     BotCheck, MemoryLedger, RedisLedger, SolutionLedger, MEMORY_LEDGER_CAPACITY,
@@ -34,6 +33,7 @@ use crate::idempotency::IdempotencyStore;
 use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
+use crate::shopping::Shopping;
 use crate::state::{AppState, Services, Settings};
 use crate::waiting_room::line::Line;
 use crate::waiting_room::memory::MemoryLine;
@@ -127,7 +127,6 @@ impl Application {
             tick_ms: config.queue_tick_ms,
             recovery_seconds: config.line_recovery_seconds,
         }));
-        let admission: Arc<dyn Admission> = waiting_room.clone();
         let bot_check_ledger: Arc<dyn SolutionLedger> = match bot_check_redis {
             Some(conn) => Arc::new(RedisLedger::new(conn, &config.redis_prefix, clock.clone())),
             None => Arc::new(MemoryLedger::new(clock.clone(), MEMORY_LEDGER_CAPACITY)),
@@ -145,9 +144,9 @@ impl Application {
             metrics.clone(),
         ));
         let state = AppState::new(Services {
+            shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
             inventory,
             users: Arc::new(users),
-            admission,
             waiting_room: waiting_room.clone(),
             idempotency: IdempotencyStore::new(db.clone(), clock),
             coord,
@@ -174,6 +173,11 @@ impl Application {
         let mut background = waiting_room.spawn(config.queue_ticker);
         let window = Duration::from_millis(config.push_batch_ms);
         let rt = Arc::new(realtime::Realtime {
+            stock: state.inventory.view(),
+            queue: waiting_room.view(),
+            sessions: state.users.jwt().clone(),
+            coord: state.coord.clone(),
+            metrics: metrics.clone(),
             snapshots: Arc::new(realtime::snapshots::SnapshotCache::new(metrics.clone())),
             events_per_sec: config.socket_events_per_sec,
             event_burst: config.socket_event_burst,
@@ -183,7 +187,6 @@ impl Application {
         let (router, close_sockets) = match redis {
             None => {
                 let (layer, io) = engine_config(SocketIo::builder())
-                    .with_state(state.clone())
                     .with_state(rt.clone())
                     .build_layer();
                 io.ns(
@@ -219,7 +222,6 @@ impl Application {
                 );
                 type Redis = CustomRedisAdapter<socketioxide::adapter::Emitter, CountingDriver>;
                 let (layer, io) = engine_config(SocketIo::builder().with_adapter::<Redis>(adapter))
-                    .with_state(state.clone())
                     .with_state(rt.clone())
                     .build_layer();
                 io.ns(
@@ -367,11 +369,7 @@ impl RealtimeTasks {
             ),
             fanout::spawn_queue(io.clone(), self.queue_feed, metrics),
         ];
-        tasks.extend(realtime::spawn_socket_heartbeat(
-            io.clone(),
-            state.coord.clone(),
-            rt,
-        ));
+        tasks.extend(realtime::spawn_socket_heartbeat(io.clone(), rt));
         tasks
     }
 }

@@ -8,7 +8,6 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::admission::Admission;
 use crate::auth::Users;
 use crate::botcheck::BotCheck;
 use crate::coord::Coord;
@@ -17,6 +16,7 @@ use crate::http::rate_limit::Limits;
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
+use crate::shopping::Shopping;
 use crate::waiting_room::WaitingRoom;
 
 /// The shared state; cheap to clone. Reads of its services go through [`Services`].
@@ -37,11 +37,16 @@ impl Deref for AppState {
     }
 }
 
-/// Everything the edge calls: the domain's services, coordination, limits and settings.
+/// Everything the edge calls: the domain's services (one handle each), coordination, limits
+/// and settings.
 pub struct Services {
+    /// Events, seat maps, stock, allowances, reservations as read; creating events.
     pub inventory: Inventory,
+    /// Holding (behind the admission check), paying, cancelling: every change a shopper
+    /// makes to the inventory.
+    pub shopping: Shopping,
     pub users: Arc<Users>,
-    pub admission: Arc<dyn Admission>,
+    /// The line: joining, places, leaving; it is also what admits shoppers.
     pub waiting_room: Arc<WaitingRoom>,
     pub idempotency: IdempotencyStore,
     /// Sessions (and, later, the line) shared by instances: in memory or in Redis.

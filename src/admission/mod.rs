@@ -1,15 +1,16 @@
 //! Admission: who may shop an event right now.
 //!
-//! Every shopping call (holding seats or tickets) passes through [`Admission::check`] before
-//! the inventory sees it. The implementation is the waiting room
-//! ([`crate::waiting_room::WaitingRoom`]), which checks the signed `X-Admission-Token` and
-//! keeps the line; the HTTP layer only knows this trait.
+//! Every shopping call (holding seats or tickets) passes through [`Admission::check`], which
+//! hands back an [`Admitted`] proof; the inventory holds nothing without one, and the
+//! shopping service ([`crate::shopping`]) is where the check is made. The implementation is
+//! the waiting room ([`crate::waiting_room::WaitingRoom`]), which checks the signed
+//! `X-Admission-Token` and keeps the line.
 
 use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::inventory::Event;
+use crate::ids::{EventId, UserId};
 
 /// The line's state as `GET /api/events/:id` shows it.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -33,7 +34,7 @@ pub struct QueueSummary {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueuePosition {
-    pub event_id: String,
+    pub event_id: EventId,
     /// 1-based place in line; `None` once admitted (or when there is no line).
     pub position: Option<i64>,
     pub total_waiting: i64,
@@ -58,20 +59,41 @@ pub struct QueuePosition {
     pub recovering: bool,
 }
 
+/// Proof that a user may shop an event now. Only an [`Admission`] implementation makes one
+/// (in [`Admission::check`]); the inventory's holds take it instead of an event and a user,
+/// so no path can hold seats or tickets past the admission check.
+#[derive(Debug)]
+pub struct Admitted {
+    event: EventId,
+    user: UserId,
+}
+
+impl Admitted {
+    /// For [`Admission::check`] implementations, once they have let the user in.
+    pub(crate) fn grant(event: &EventId, user: &UserId) -> Admitted {
+        Admitted {
+            event: event.clone(),
+            user: user.clone(),
+        }
+    }
+
+    pub fn event(&self) -> &EventId {
+        &self.event
+    }
+
+    pub fn user(&self) -> &UserId {
+        &self.user
+    }
+}
+
 #[async_trait]
 pub trait Admission: Send + Sync + 'static {
-    /// Allows or refuses (`403 not_admitted`) a shopping call by `user_id` on `event_id`,
-    /// given the `X-Admission-Token` header if one was sent.
+    /// Lets `user` shop `event` (the proof), or refuses with `403 not_admitted`, given the
+    /// `X-Admission-Token` header if one was sent.
     async fn check(
         &self,
-        event_id: &str,
-        user_id: &str,
+        event: &EventId,
+        user: &UserId,
         admission_token: Option<&str>,
-    ) -> Result<()>;
-
-    /// The event's line, for event pages.
-    async fn summary(&self, event: &Event) -> Result<QueueSummary>;
-
-    /// The user's place in the event's line.
-    async fn position(&self, event_id: &str, user_id: &str) -> Result<QueuePosition>;
+    ) -> Result<Admitted>;
 }

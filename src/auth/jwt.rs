@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::AuthUser;
 use crate::clock::Millis;
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{EventId, UserId};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -127,7 +128,7 @@ impl Jwt {
     }
 
     /// Issues a session for a user, valid for the configured lifetime.
-    pub fn issue(&self, user_id: &str, role: Role, name: Option<&str>) -> Result<String> {
+    pub fn issue(&self, user_id: &UserId, role: Role, name: Option<&str>) -> Result<String> {
         let now = unix_now();
         self.sign(&Claims {
             sub: Some(user_id.to_string()),
@@ -170,7 +171,7 @@ impl Jwt {
         let id = c
             .sub
             .or(c.user_id)
-            .filter(|s| !s.is_empty() && s.len() <= 128)
+            .and_then(|s| UserId::parse(s).ok())
             .ok_or_else(|| refused("Invalid token: no subject"))?;
         Ok(AuthUser {
             id,
@@ -188,8 +189,8 @@ impl Jwt {
     /// Signs an admission: `user_id` may shop `event_id` until `expires_at`.
     pub fn issue_admission(
         &self,
-        event_id: &str,
-        user_id: &str,
+        event_id: &EventId,
+        user_id: &UserId,
         expires_at: Millis,
     ) -> Result<String> {
         self.encode(&AdmissionClaims {
@@ -205,8 +206,8 @@ impl Jwt {
     pub fn verify_admission(
         &self,
         token: &str,
-        event_id: &str,
-        user_id: &str,
+        event_id: &EventId,
+        user_id: &UserId,
         now: Millis,
     ) -> Result<Millis> {
         let refused = |why: &str| {
@@ -227,10 +228,10 @@ impl Jwt {
         if claims.typ != ADMISSION_TYP {
             return Err(refused("not an admission token"));
         }
-        if claims.evt != event_id {
+        if *event_id != claims.evt {
             return Err(refused("it is for another event"));
         }
-        if claims.sub != user_id {
+        if *user_id != claims.sub {
             return Err(refused("it was issued to someone else"));
         }
         Ok(claims.exp as i64 * 1000)
@@ -250,10 +251,18 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    fn uid(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
+    fn ev(id: &str) -> EventId {
+        EventId::parse(id).unwrap()
+    }
+
     #[test]
     fn round_trip_and_claim_aliases() {
         let jwt = Jwt::new(SECRET, 60).unwrap();
-        let t = jwt.issue("u1", Role::Admin, Some("Ann")).unwrap();
+        let t = jwt.issue(&uid("u1"), Role::Admin, Some("Ann")).unwrap();
         let u = jwt.verify(&t).unwrap();
         assert_eq!(u.id, "u1");
         assert!(u.is_admin());
@@ -277,7 +286,7 @@ mod tests {
         assert!(Jwt::new(b"short", 60).is_err());
         let jwt = Jwt::new(SECRET, 60).unwrap();
         let other = Jwt::new(b"another-secret-another-secret-xx", 60).unwrap();
-        let t = other.issue("u1", Role::Admin, None).unwrap();
+        let t = other.issue(&uid("u1"), Role::Admin, None).unwrap();
         assert_eq!(jwt.verify(&t).unwrap_err().code(), ErrorCode::InvalidToken);
 
         // {"alg":"none","typ":"JWT"}.{"sub":"u1","exp":9999999999,"role":"admin"}.
@@ -310,9 +319,12 @@ mod tests {
     #[test]
     fn admissions_name_their_event_user_and_end() {
         let jwt = Jwt::new(SECRET, 60).unwrap();
-        let t = jwt.issue_admission("ev", "u1", NOW + 60_000).unwrap();
+        let t = jwt
+            .issue_admission(&ev("ev"), &uid("u1"), NOW + 60_000)
+            .unwrap();
         assert_eq!(
-            jwt.verify_admission(&t, "ev", "u1", NOW).unwrap(),
+            jwt.verify_admission(&t, &ev("ev"), &uid("u1"), NOW)
+                .unwrap(),
             NOW + 60_000
         );
         for (event, user, now) in [
@@ -320,23 +332,31 @@ mod tests {
             ("ev", "u2", NOW),
             ("ev", "u1", NOW + 60_000),
         ] {
-            let e = jwt.verify_admission(&t, event, user, now).unwrap_err();
+            let e = jwt
+                .verify_admission(&t, &ev(event), &uid(user), now)
+                .unwrap_err();
             assert_eq!(e.code(), ErrorCode::NotAdmitted, "{event} {user} {now}");
         }
         let other = Jwt::new(b"another-secret-another-secret-xx", 60).unwrap();
-        let forged = other.issue_admission("ev", "u1", NOW + 60_000).unwrap();
-        assert!(jwt.verify_admission(&forged, "ev", "u1", NOW).is_err());
+        let forged = other
+            .issue_admission(&ev("ev"), &uid("u1"), NOW + 60_000)
+            .unwrap();
+        assert!(jwt
+            .verify_admission(&forged, &ev("ev"), &uid("u1"), NOW)
+            .is_err());
     }
 
     #[test]
     fn a_session_is_never_an_admission_nor_the_reverse() {
         let jwt = Jwt::new(SECRET, 3600).unwrap();
-        let session = jwt.issue("u1", Role::User, None).unwrap();
-        let e = jwt.verify_admission(&session, "ev", "u1", NOW).unwrap_err();
+        let session = jwt.issue(&uid("u1"), Role::User, None).unwrap();
+        let e = jwt
+            .verify_admission(&session, &ev("ev"), &uid("u1"), NOW)
+            .unwrap_err();
         assert_eq!(e.code(), ErrorCode::NotAdmitted);
 
         let admission = jwt
-            .issue_admission("ev", "u1", (unix_now() as Millis + 600) * 1000)
+            .issue_admission(&ev("ev"), &uid("u1"), (unix_now() as Millis + 600) * 1000)
             .unwrap();
         let e = jwt.verify(&admission).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidToken);
@@ -355,7 +375,11 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(jwt.verify(&t).unwrap_err().code(), ErrorCode::InvalidToken);
-            assert!(jwt.verify_admission(&t, "ev", "u1", NOW).is_err(), "{typ}");
+            assert!(
+                jwt.verify_admission(&t, &ev("ev"), &uid("u1"), NOW)
+                    .is_err(),
+                "{typ}"
+            );
         }
     }
 }

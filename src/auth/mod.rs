@@ -16,10 +16,12 @@ pub use jwt::{unix_now, Claims, Jwt, Role, MIN_SECRET_LEN};
 pub use password::Passwords;
 pub use users::{Credentials, NewUser, User, Users};
 
+use crate::ids::UserId;
+
 /// The caller, as proven by a verified token.
 #[derive(Clone, Debug)]
 pub struct AuthUser {
-    pub id: String,
+    pub id: UserId,
     pub role: Role,
     pub name: Option<String>,
 }

@@ -7,11 +7,12 @@ use super::{Jwt, Passwords, Role};
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::UserId;
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub name: String,
@@ -116,7 +117,7 @@ impl Users {
         let name = parse_name(&new.name)?;
         let hash = self.passwords.hash(new.password).await?;
         let user = User {
-            id: uuid::Uuid::now_v7().simple().to_string(),
+            id: UserId::generate(),
             email: Some(email),
             name,
             role: Role::User,
@@ -170,9 +171,9 @@ impl Users {
     /// A throwaway identity for trying the box office without an account.
     #[tracing::instrument(skip_all)]
     pub async fn guest(&self) -> Result<(String, User)> {
-        let id = uuid::Uuid::now_v7().simple().to_string();
+        let id = UserId::generate();
         let user = User {
-            name: format!("Guest {}", &id[id.len() - 4..]),
+            name: format!("Guest {}", &id.as_str()[id.as_str().len() - 4..]),
             id,
             email: None,
             role: Role::User,
@@ -196,7 +197,7 @@ impl Users {
                 .await?;
         if updated.rows_affected() == 0 {
             let user = User {
-                id: uuid::Uuid::now_v7().simple().to_string(),
+                id: UserId::generate(),
                 email: Some(email),
                 name: "Administrator".into(),
                 role: Role::Admin,

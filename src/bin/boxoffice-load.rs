@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use boxoffice::auth::{Jwt, Role};
+use boxoffice::UserId;
 use clap::{Parser, Subcommand};
 use futures::{StreamExt, TryStreamExt};
 use rand::seq::SliceRandom;
@@ -154,7 +155,7 @@ async fn joins(
     // Tokens are minted before the clock starts: the measurement is of joins, not signing.
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..users)
-            .map(|i| jwt.issue(&format!("joiner-{i}"), Role::User, None))
+            .map(|i| jwt.issue(&UserId::parse(format!("joiner-{i}"))?, Role::User, None))
             .collect::<Result<_, _>>()?,
     );
     // Solved bot checks, one per joiner, also made before the clock starts.
@@ -340,7 +341,7 @@ async fn create_event(
     jwt: &Jwt,
     spec: Value,
 ) -> anyhow::Result<String> {
-    let admin = jwt.issue("load-admin", Role::Admin, Some("load"))?;
+    let admin = jwt.issue(&UserId::parse("load-admin")?, Role::Admin, Some("load"))?;
     let event: Value = client
         .post(format!("{url}/api/admin/events"))
         .bearer_auth(&admin)
@@ -418,7 +419,8 @@ async fn holds(
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let (client, all, counters) = (client.clone(), all.clone(), counters.clone());
-        let token = jwt.issue(&format!("load-buyer-{worker}"), Role::User, None)?;
+        let buyer = UserId::parse(format!("load-buyer-{worker}"))?;
+        let token = jwt.issue(&buyer, Role::User, None)?;
         let (url, event_id) = (url.to_string(), event_id.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::EventId;
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
 
@@ -96,7 +97,7 @@ impl BotCheck {
 
     /// Joining an event's line: needs a solved check when the event has `botCheck`. The
     /// event's flag comes from the inventory's cache, not a database read per join.
-    pub async fn for_queue_join(&self, event_id: &str, proof: Option<&str>) -> Result<()> {
+    pub async fn for_queue_join(&self, event_id: &EventId, proof: Option<&str>) -> Result<()> {
         let needed = self.inventory.bot_check_required(event_id).await?;
         self.require(needed, proof).await
     }

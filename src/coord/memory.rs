@@ -8,14 +8,15 @@ use async_trait::async_trait;
 
 use super::{Coord, Session, SESSION_TTL_SECS};
 use crate::error::Result;
+use crate::ids::UserId;
 
 /// A user's connection slots: socket id -> lease end.
 type Slots = HashMap<String, Instant>;
 
 #[derive(Debug, Default)]
 pub struct MemoryCoord {
-    sessions: Mutex<HashMap<String, (Session, Instant)>>,
-    sockets: Mutex<HashMap<String, Slots>>,
+    sessions: Mutex<HashMap<UserId, (Session, Instant)>>,
+    sockets: Mutex<HashMap<UserId, Slots>>,
 }
 
 impl MemoryCoord {
@@ -26,7 +27,7 @@ impl MemoryCoord {
 
 #[async_trait]
 impl Coord for MemoryCoord {
-    async fn session(&self, user_id: &str) -> Result<Option<Session>> {
+    async fn session(&self, user_id: &UserId) -> Result<Option<Session>> {
         let sessions = self.sessions.lock().expect("sessions lock");
         Ok(sessions
             .get(user_id)
@@ -34,7 +35,7 @@ impl Coord for MemoryCoord {
             .map(|(s, _)| s.clone()))
     }
 
-    async fn save_session(&self, user_id: &str, session: &Session) -> Result<()> {
+    async fn save_session(&self, user_id: &UserId, session: &Session) -> Result<()> {
         let now = Instant::now();
         let mut sessions = self.sessions.lock().expect("sessions lock");
         // Forget lapsed sessions now and then, so memory follows the live users.
@@ -42,7 +43,7 @@ impl Coord for MemoryCoord {
             sessions.retain(|_, (_, until)| *until > now);
         }
         sessions.insert(
-            user_id.to_string(),
+            user_id.clone(),
             (session.clone(), now + Duration::from_secs(SESSION_TTL_SECS)),
         );
         Ok(())
@@ -50,14 +51,14 @@ impl Coord for MemoryCoord {
 
     async fn claim_socket(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         socket_id: &str,
         max: u32,
         lease: Duration,
     ) -> Result<bool> {
         let now = Instant::now();
         let mut users = self.sockets.lock().expect("sockets lock");
-        let slots = users.entry(user_id.to_string()).or_default();
+        let slots = users.entry(user_id.clone()).or_default();
         slots.retain(|_, until| *until > now);
         if !slots.contains_key(socket_id) && slots.len() >= max as usize {
             return Ok(false);
@@ -66,7 +67,7 @@ impl Coord for MemoryCoord {
         Ok(true)
     }
 
-    async fn release_socket(&self, user_id: &str, socket_id: &str) -> Result<()> {
+    async fn release_socket(&self, user_id: &UserId, socket_id: &str) -> Result<()> {
         let mut users = self.sockets.lock().expect("sockets lock");
         if let Some(slots) = users.get_mut(user_id) {
             slots.remove(socket_id);
@@ -77,7 +78,7 @@ impl Coord for MemoryCoord {
         Ok(())
     }
 
-    async fn renew_sockets(&self, sockets: &[(String, String)], lease: Duration) -> Result<()> {
+    async fn renew_sockets(&self, sockets: &[(UserId, String)], lease: Duration) -> Result<()> {
         let now = Instant::now();
         let mut users = self.sockets.lock().expect("sockets lock");
         for (user_id, socket_id) in sockets {
@@ -105,39 +106,43 @@ mod tests {
 
     const LEASE: Duration = Duration::from_secs(30);
 
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
     #[tokio::test]
     async fn a_user_gets_at_most_max_slots_and_a_release_frees_one() {
         let c = MemoryCoord::new();
         for i in 0..3 {
             assert!(c
-                .claim_socket("u", &format!("s{i}"), 3, LEASE)
+                .claim_socket(&user("u"), &format!("s{i}"), 3, LEASE)
                 .await
                 .unwrap());
         }
-        assert!(!c.claim_socket("u", "s3", 3, LEASE).await.unwrap());
+        assert!(!c.claim_socket(&user("u"), "s3", 3, LEASE).await.unwrap());
         // Other users are counted apart.
-        assert!(c.claim_socket("v", "s0", 3, LEASE).await.unwrap());
+        assert!(c.claim_socket(&user("v"), "s0", 3, LEASE).await.unwrap());
         // Claiming a slot already held is not a second slot.
-        assert!(c.claim_socket("u", "s1", 3, LEASE).await.unwrap());
-        c.release_socket("u", "s1").await.unwrap();
-        assert!(c.claim_socket("u", "s3", 3, LEASE).await.unwrap());
-        assert!(!c.claim_socket("u", "s4", 3, LEASE).await.unwrap());
+        assert!(c.claim_socket(&user("u"), "s1", 3, LEASE).await.unwrap());
+        c.release_socket(&user("u"), "s1").await.unwrap();
+        assert!(c.claim_socket(&user("u"), "s3", 3, LEASE).await.unwrap());
+        assert!(!c.claim_socket(&user("u"), "s4", 3, LEASE).await.unwrap());
     }
 
     #[tokio::test]
     async fn slots_that_are_not_renewed_lapse() {
         let c = MemoryCoord::new();
         let short = Duration::from_millis(30);
-        assert!(c.claim_socket("u", "a", 2, short).await.unwrap());
-        assert!(c.claim_socket("u", "b", 2, short).await.unwrap());
+        assert!(c.claim_socket(&user("u"), "a", 2, short).await.unwrap());
+        assert!(c.claim_socket(&user("u"), "b", 2, short).await.unwrap());
         // (Lapsed or not by now, "a" and "b" were both live when "b" was claimed.)
         // The heartbeat renews "a" only: "b" belonged to an instance that died.
         tokio::time::sleep(Duration::from_millis(15)).await;
-        c.renew_sockets(&[("u".into(), "a".into())], LEASE)
+        c.renew_sockets(&[(user("u"), "a".into())], LEASE)
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(30)).await;
-        assert!(c.claim_socket("u", "c", 2, LEASE).await.unwrap());
-        assert!(!c.claim_socket("u", "d", 2, LEASE).await.unwrap());
+        assert!(c.claim_socket(&user("u"), "c", 2, LEASE).await.unwrap());
+        assert!(!c.claim_socket(&user("u"), "d", 2, LEASE).await.unwrap());
     }
 }

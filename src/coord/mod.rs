@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::ids::{EventId, UserId};
 
 pub use memory::MemoryCoord;
 pub use redis_impl::{unavailable as redis_unavailable, RedisCoord};
@@ -32,9 +33,9 @@ pub use redis_impl::{unavailable as redis_unavailable, RedisCoord};
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// Event rooms, oldest first; the last is the event the user is looking at.
-    pub event_ids: Vec<String>,
+    pub event_ids: Vec<EventId>,
     /// Waiting lines the user watches.
-    pub queue_event_ids: Vec<String>,
+    pub queue_event_ids: Vec<EventId>,
 }
 
 /// Rooms a session remembers at most, per kind (a user does not watch 20 events at once;
@@ -47,9 +48,9 @@ impl Session {
     }
 
     /// Adds `id` as the most recent entry, dropping the oldest past the bound.
-    pub fn remember(list: &mut Vec<String>, id: &str) {
+    pub fn remember(list: &mut Vec<EventId>, id: &EventId) {
         list.retain(|e| e != id);
-        list.push(id.to_string());
+        list.push(id.clone());
         if list.len() > SESSION_ROOMS_MAX {
             list.remove(0);
         }
@@ -59,28 +60,28 @@ impl Session {
 #[async_trait]
 pub trait Coord: Send + Sync + 'static {
     /// The user's session, if one was saved and has not lapsed.
-    async fn session(&self, user_id: &str) -> Result<Option<Session>>;
+    async fn session(&self, user_id: &UserId) -> Result<Option<Session>>;
 
     /// Saves (and renews the lifetime of) the user's session.
-    async fn save_session(&self, user_id: &str, session: &Session) -> Result<()>;
+    async fn save_session(&self, user_id: &UserId, session: &Session) -> Result<()>;
 
     /// Takes one of `user_id`'s connection slots for `socket_id`, unless the user already
     /// holds `max` live slots (on any instance): then `false`, and nothing changes. Checking
     /// and taking are one atomic step, so concurrent handshakes cannot pass `max` together.
     async fn claim_socket(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         socket_id: &str,
         max: u32,
         lease: Duration,
     ) -> Result<bool>;
 
     /// Frees the slot `socket_id` held (its socket disconnected).
-    async fn release_socket(&self, user_id: &str, socket_id: &str) -> Result<()>;
+    async fn release_socket(&self, user_id: &UserId, socket_id: &str) -> Result<()>;
 
     /// Extends the leases of live sockets, `(user id, socket id)` pairs (the heartbeat of
     /// one instance). A pair with no slot gets one: after a Redis restart the count heals.
-    async fn renew_sockets(&self, sockets: &[(String, String)], lease: Duration) -> Result<()>;
+    async fn renew_sockets(&self, sockets: &[(UserId, String)], lease: Duration) -> Result<()>;
 
     /// Which implementation this is, for health output.
     fn kind(&self) -> &'static str;

@@ -14,6 +14,7 @@ use redis::{AsyncCommands, Script};
 
 use super::{Coord, Session, SESSION_TTL_SECS};
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 
 #[derive(Clone)]
 pub struct RedisCoord {
@@ -94,22 +95,22 @@ pub fn unavailable(e: redis::RedisError) -> Error {
 
 #[async_trait]
 impl Coord for RedisCoord {
-    async fn session(&self, user_id: &str) -> Result<Option<Session>> {
+    async fn session(&self, user_id: &UserId) -> Result<Option<Session>> {
         let raw: Option<String> = self
             .conn
             .clone()
-            .get(self.key("session", user_id))
+            .get(self.key("session", user_id.as_str()))
             .await
             .map_err(unavailable)?;
         Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
     }
 
-    async fn save_session(&self, user_id: &str, session: &Session) -> Result<()> {
+    async fn save_session(&self, user_id: &UserId, session: &Session) -> Result<()> {
         let raw = serde_json::to_string(session).map_err(|e| anyhow::anyhow!(e))?;
         let _: () = self
             .conn
             .clone()
-            .set_ex(self.key("session", user_id), raw, SESSION_TTL_SECS)
+            .set_ex(self.key("session", user_id.as_str()), raw, SESSION_TTL_SECS)
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -117,13 +118,13 @@ impl Coord for RedisCoord {
 
     async fn claim_socket(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         socket_id: &str,
         max: u32,
         lease: Duration,
     ) -> Result<bool> {
         let held: i64 = CLAIM_SOCKET
-            .key(self.key("sockets", user_id))
+            .key(self.key("sockets", user_id.as_str()))
             .arg(socket_id)
             .arg(max)
             .arg(lease.as_millis() as u64)
@@ -133,22 +134,23 @@ impl Coord for RedisCoord {
         Ok(held == 1)
     }
 
-    async fn release_socket(&self, user_id: &str, socket_id: &str) -> Result<()> {
+    async fn release_socket(&self, user_id: &UserId, socket_id: &str) -> Result<()> {
         let _: i64 = self
             .conn
             .clone()
-            .zrem(self.key("sockets", user_id), socket_id)
+            .zrem(self.key("sockets", user_id.as_str()), socket_id)
             .await
             .map_err(unavailable)?;
         Ok(())
     }
 
-    async fn renew_sockets(&self, sockets: &[(String, String)], lease: Duration) -> Result<()> {
+    async fn renew_sockets(&self, sockets: &[(UserId, String)], lease: Duration) -> Result<()> {
         for chunk in sockets.chunks(RENEW_CHUNK) {
             let mut call = RENEW_SOCKETS.prepare_invoke();
             call.arg(lease.as_millis() as u64);
             for (user_id, socket_id) in chunk {
-                call.key(self.key("sockets", user_id)).arg(socket_id);
+                call.key(self.key("sockets", user_id.as_str()))
+                    .arg(socket_id);
             }
             let _: i64 = call
                 .invoke_async(&mut self.conn.clone())

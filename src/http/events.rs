@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use super::extract::CurrentUser;
 use crate::admission::QueueSummary;
 use crate::error::Result;
-use crate::inventory::{parse_id, Allowance, Event};
+use crate::ids::EventId;
+use crate::inventory::{Allowance, Event};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -29,7 +30,7 @@ pub struct EventWithQueue {
 }
 
 pub async fn with_queue(state: &AppState, event: Event) -> Result<EventWithQueue> {
-    let queue = state.admission.summary(&event).await?;
+    let queue = state.waiting_room.summary(&event).await?;
     Ok(EventWithQueue { event, queue })
 }
 
@@ -41,15 +42,12 @@ async fn one(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<Json<EventWithQueue>> {
-    let event = state
-        .inventory
-        .event(&parse_id("event", &event_id)?)
-        .await?;
+    let event = state.inventory.event(&EventId::parse(event_id)?).await?;
     Ok(Json(with_queue(&state, event).await?))
 }
 
 async fn seats(State(state): State<AppState>, Path(event_id): Path<String>) -> Result<Json<Value>> {
-    let event_id = parse_id("event", &event_id)?;
+    let event_id = EventId::parse(event_id)?;
     let seats = state.inventory.seats(&event_id).await?;
     Ok(Json(json!({ "eventId": event_id, "seats": seats })))
 }
@@ -60,6 +58,6 @@ async fn allowance(
     CurrentUser(user): CurrentUser,
     Path(event_id): Path<String>,
 ) -> Result<Json<Allowance>> {
-    let event_id = parse_id("event", &event_id)?;
+    let event_id = EventId::parse(event_id)?;
     Ok(Json(state.inventory.allowance(&event_id, &user.id).await?))
 }

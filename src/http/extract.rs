@@ -168,7 +168,8 @@ mod tests {
             .expect("application builds");
         let state = app.state().clone();
         let jwt = state.users.jwt();
-        let good = jwt.issue("someone", Role::User, None).unwrap();
+        let someone = crate::ids::UserId::parse("someone").unwrap();
+        let good = jwt.issue(&someone, Role::User, None).unwrap();
         let router = crate::http::app(state.clone());
 
         let cases = [

@@ -47,7 +47,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     };
     let hash = request_hash(parts.method.as_str(), &path, &bytes);
-    let scope = user.id;
+    let scope = user.id.into_string();
 
     let store = state.idempotency.clone();
     let (task_scope, task_key) = (scope.clone(), key.clone());

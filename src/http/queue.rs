@@ -11,7 +11,7 @@ use super::botcheck::BotCheckProof;
 use super::extract::{AdmissionToken, ApiJson, CurrentUser};
 use crate::admission::QueuePosition;
 use crate::error::{Error, ErrorCode, Result};
-use crate::inventory::parse_id;
+use crate::ids::EventId;
 use crate::state::AppState;
 use crate::waiting_room::line::Claim;
 use crate::waiting_room::receipt::MAX_RECEIPT_LEN;
@@ -50,7 +50,7 @@ async fn join(
     proof: BotCheckProof,
     ApiJson(req): ApiJson<JoinRequest>,
 ) -> Result<Json<Value>> {
-    let event_id = parse_id("event", &req.event_id)?;
+    let event_id = EventId::parse(req.event_id)?;
     if req
         .receipt
         .as_ref()
@@ -82,7 +82,7 @@ async fn status(
     AdmissionToken(token): AdmissionToken,
     Path(event_id): Path<String>,
 ) -> Result<Json<Value>> {
-    let event_id = parse_id("event", &event_id)?;
+    let event_id = EventId::parse(event_id)?;
     Ok(body(
         state
             .waiting_room
@@ -96,7 +96,7 @@ async fn leave(
     CurrentUser(user): CurrentUser,
     ApiJson(req): ApiJson<EventRef>,
 ) -> Result<StatusCode> {
-    let event_id = parse_id("event", &req.event_id)?;
+    let event_id = EventId::parse(req.event_id)?;
     state.waiting_room.leave(&event_id, &user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

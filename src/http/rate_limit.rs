@@ -181,7 +181,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         // by the handler anyway. The verification is kept for the handler.
         let user = super::extract::verified_user(&mut parts, &state).and_then(Result::ok);
         if let Some(user) = user {
-            if let Err(wait) = state.limits.shopping.take(&user.id) {
+            if let Err(wait) = state.limits.shopping.take(user.id.as_str()) {
                 return limited(&state.metrics, wait);
             }
         }

@@ -1,5 +1,6 @@
-//! Shopping: holding seats or tickets (behind the admission check), paying, cancelling,
-//! listing my reservations.
+//! Shopping: holding seats or tickets, paying, cancelling, listing my reservations. Each
+//! handler parses the request into typed values and calls the shopping service, which checks
+//! the admission and every other rule.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{AdmissionToken, ApiJson, CurrentUser};
-use crate::error::{Error, Result};
-use crate::inventory::{parse_id, Quantity, Reservation, SeatSelection};
-use crate::metrics::Metrics;
+use crate::error::Result;
+use crate::ids::{EventId, ReservationId, TicketTypeId};
+use crate::inventory::{Quantity, Reservation, SeatSelection};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -41,31 +42,19 @@ fn wrap(r: Reservation) -> Json<Value> {
     Json(json!({ "reservation": r }))
 }
 
-/// A new hold's answer; a refusal for the per-customer limit is counted for operators.
-fn created(state: &AppState, hold: Result<Reservation>) -> Result<(StatusCode, Json<Value>)> {
-    if let Err(Error::CustomerLimit { .. }) = &hold {
-        Metrics::add(&state.metrics.customer_limit, 1);
-    }
-    Ok((StatusCode::CREATED, wrap(hold?)))
-}
-
 async fn reserve_seats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     AdmissionToken(token): AdmissionToken,
     ApiJson(body): ApiJson<ReserveSeats>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let event_id = parse_id("event", &body.event_id)?;
-    let seats = SeatSelection::parse(body.seat_ids, state.inventory.max_tickets_per_order())?;
-    state
-        .admission
-        .check(&event_id, &user.id, token.as_deref())
-        .await?;
+    let event = EventId::parse(body.event_id)?;
+    let seats = SeatSelection::parse(body.seat_ids, state.shopping.max_tickets_per_order())?;
     let hold = state
-        .inventory
-        .hold_seats(&user.id, &event_id, &seats)
-        .await;
-    created(&state, hold)
+        .shopping
+        .hold_seats(&event, &user.id, &seats, token.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, wrap(hold)))
 }
 
 async fn reserve_tickets(
@@ -74,18 +63,14 @@ async fn reserve_tickets(
     AdmissionToken(token): AdmissionToken,
     ApiJson(body): ApiJson<ReserveTickets>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let event_id = parse_id("event", &body.event_id)?;
-    let type_id = parse_id("ticket type", &body.ticket_type_id)?;
-    let quantity = Quantity::parse(body.quantity, state.inventory.max_tickets_per_order())?;
-    state
-        .admission
-        .check(&event_id, &user.id, token.as_deref())
-        .await?;
+    let event = EventId::parse(body.event_id)?;
+    let kind = TicketTypeId::parse(body.ticket_type_id)?;
+    let quantity = Quantity::parse(body.quantity, state.shopping.max_tickets_per_order())?;
     let hold = state
-        .inventory
-        .hold_tickets(&user.id, &event_id, &type_id, quantity)
-        .await;
-    created(&state, hold)
+        .shopping
+        .hold_tickets(&event, &user.id, &kind, quantity, token.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, wrap(hold)))
 }
 
 async fn pay(
@@ -93,8 +78,8 @@ async fn pay(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    let id = parse_id("reservation", &id)?;
-    Ok(wrap(state.inventory.pay(&user.id, &id).await?))
+    let id = ReservationId::parse(id)?;
+    Ok(wrap(state.shopping.pay(&id, &user.id).await?))
 }
 
 async fn cancel(
@@ -102,13 +87,13 @@ async fn cancel(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    let id = parse_id("reservation", &id)?;
-    Ok(wrap(state.inventory.cancel(&user.id, &id).await?))
+    let id = ReservationId::parse(id)?;
+    Ok(wrap(state.shopping.cancel(&id, &user.id).await?))
 }
 
 async fn mine(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<Reservation>>> {
-    Ok(Json(state.inventory.reservations_of(&user.id).await?))
+    Ok(Json(state.shopping.reservations_of(&user.id).await?))
 }

@@ -7,9 +7,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::model::*;
-use super::{new_id, Inventory};
+use super::Inventory;
 use crate::db::{self, placeholders};
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{EventId, SeatId, TicketTypeId};
 
 /// Seat pitch in seat-map units: the web app draws one unit per pixel at zoom 1.
 const SEAT_PITCH: f64 = 24.0;
@@ -77,7 +78,7 @@ impl Inventory {
         seed: Option<&str>,
     ) -> Result<Option<Event>> {
         let now = self.clock.now_ms();
-        let event_id = new_id();
+        let event_id = EventId::generate();
         let mut tx = self.db.pool.begin().await?;
         if let Some(seed) = seed {
             let claimed = sqlx::query("INSERT INTO seeds (name, created_at) VALUES ($1, $2)")
@@ -116,7 +117,7 @@ impl Inventory {
 
         let mut type_ids = Vec::with_capacity(new.ticket_types.len());
         for (position, t) in new.ticket_types.iter().enumerate() {
-            let id = new_id();
+            let id = TicketTypeId::generate();
             sqlx::query(
                 "INSERT INTO ticket_types (id, event_id, position, name, price, seated, total) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -146,7 +147,7 @@ impl Inventory {
             let mut q = sqlx::query(&sql);
             for s in chunk {
                 q = q
-                    .bind(new_id())
+                    .bind(SeatId::generate())
                     .bind(&event_id)
                     .bind(&type_ids[s.ticket_type_index])
                     .bind(&s.section)
@@ -178,7 +179,7 @@ impl Inventory {
         if events.is_empty() {
             return Ok(events);
         }
-        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let ids: Vec<&EventId> = events.iter().map(|e| &e.id).collect();
         let sql = format!(
             "SELECT {TICKET_TYPE_COLUMNS} FROM ticket_types WHERE event_id IN ({}) \
              ORDER BY event_id, position",
@@ -188,7 +189,7 @@ impl Inventory {
         for id in &ids {
             q = q.bind(*id);
         }
-        let mut by_event: HashMap<String, Vec<TicketType>> = HashMap::new();
+        let mut by_event: HashMap<EventId, Vec<TicketType>> = HashMap::new();
         for r in q.fetch_all(&self.db.pool).await? {
             by_event
                 .entry(r.try_get("event_id")?)
@@ -203,7 +204,7 @@ impl Inventory {
 
     /// One event with live stock, or `404 event_not_found`.
     #[tracing::instrument(skip(self))]
-    pub async fn event(&self, event_id: &str) -> Result<Event> {
+    pub async fn event(&self, event_id: &EventId) -> Result<Event> {
         let row = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))
             .bind(event_id)
             .fetch_optional(&self.db.pool)
@@ -215,7 +216,7 @@ impl Inventory {
     }
 
     /// True when the event exists (cheap; used to validate room joins).
-    pub async fn event_exists(&self, event_id: &str) -> Result<bool> {
+    pub async fn event_exists(&self, event_id: &EventId) -> Result<bool> {
         Ok(sqlx::query("SELECT 1 AS one FROM events WHERE id = $1")
             .bind(event_id)
             .fetch_optional(&self.db.pool)
@@ -224,7 +225,7 @@ impl Inventory {
     }
 
     /// The event's ticket types with live remaining counts and versions.
-    pub async fn ticket_types(&self, event_id: &str) -> Result<Vec<TicketType>> {
+    pub async fn ticket_types(&self, event_id: &EventId) -> Result<Vec<TicketType>> {
         sqlx::query(&format!(
             "SELECT {TICKET_TYPE_COLUMNS} FROM ticket_types WHERE event_id = $1 ORDER BY position"
         ))
@@ -238,7 +239,7 @@ impl Inventory {
 
     /// The event's seat map with each seat's status and version.
     #[tracing::instrument(skip(self))]
-    pub async fn seats(&self, event_id: &str) -> Result<Vec<Seat>> {
+    pub async fn seats(&self, event_id: &EventId) -> Result<Vec<Seat>> {
         if !self.event_exists(event_id).await? {
             return Err(event_not_found());
         }
@@ -282,7 +283,7 @@ pub(super) struct EventTerms {
     pub hold_ms: i64,
     /// Joining the event's line needs a solved bot check.
     pub bot_check: bool,
-    pub types: HashMap<String, TypeTerms>,
+    pub types: HashMap<TicketTypeId, TypeTerms>,
 }
 
 #[derive(Debug)]
@@ -298,11 +299,11 @@ const TERMS_CACHE_MAX: usize = 10_000;
 impl Inventory {
     /// True when joining the event's waiting room needs a solved bot check. Served from the
     /// per-instance terms cache: a join flood costs no database read.
-    pub async fn bot_check_required(&self, event_id: &str) -> Result<bool> {
+    pub async fn bot_check_required(&self, event_id: &EventId) -> Result<bool> {
         Ok(self.terms(event_id).await?.bot_check)
     }
 
-    pub(super) async fn terms(&self, event_id: &str) -> Result<Arc<EventTerms>> {
+    pub(super) async fn terms(&self, event_id: &EventId) -> Result<Arc<EventTerms>> {
         if let Some(t) = self.terms.read().expect("terms lock").get(event_id) {
             return Ok(t.clone());
         }
@@ -320,7 +321,7 @@ impl Inventory {
             .iter()
             .map(|r| {
                 Ok((
-                    r.try_get::<String, _>("id")?,
+                    r.try_get::<TicketTypeId, _>("id")?,
                     TypeTerms {
                         price: r.try_get("price")?,
                         seated: r.try_get::<i64, _>("seated")? != 0,
@@ -337,7 +338,7 @@ impl Inventory {
         if cache.len() >= TERMS_CACHE_MAX {
             cache.clear();
         }
-        cache.insert(event_id.to_string(), terms.clone());
+        cache.insert(event_id.clone(), terms.clone());
         Ok(terms)
     }
 }

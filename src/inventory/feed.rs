@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use super::model::SeatStatus;
+use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
 
 /// What caused a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -28,7 +29,7 @@ pub enum ChangeCause {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeatChange {
-    pub seat_id: String,
+    pub seat_id: SeatId,
     pub status: SeatStatus,
     pub version: i64,
 }
@@ -36,7 +37,7 @@ pub struct SeatChange {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StockChange {
-    pub ticket_type_id: String,
+    pub ticket_type_id: TicketTypeId,
     pub remaining_quantity: i64,
     pub version: i64,
 }
@@ -45,9 +46,9 @@ pub struct StockChange {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InventoryChange {
-    pub event_id: String,
-    pub reservation_id: String,
-    pub user_id: String,
+    pub event_id: EventId,
+    pub reservation_id: ReservationId,
+    pub user_id: UserId,
     pub cause: ChangeCause,
     pub seats: Vec<SeatChange>,
     pub ticket_types: Vec<StockChange>,

@@ -4,6 +4,9 @@
 //! Each operation is one transaction whose writes are conditional on the state it expects, so
 //! concurrent requests (many buyers, or several instances on one database) can only ever
 //! succeed one at a time per seat or unit of stock. The change is published after commit.
+//!
+//! Holding needs an [`Admitted`] proof, which only [`crate::admission::Admission::check`]
+//! makes: the shopping service ([`crate::shopping`]) is the one caller.
 
 use std::collections::BTreeMap;
 
@@ -13,16 +16,18 @@ use sqlx::{Any, Row, Transaction};
 use super::events::{event_not_found, EventTerms};
 use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
 use super::model::*;
-use super::{new_id, with_retry, Inventory};
+use super::{with_retry, Inventory};
+use crate::admission::Admitted;
 use crate::clock::Millis;
 use crate::db::{self, placeholders};
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
 
 /// A reservation row as locked inside a transaction.
 pub(super) struct ReservationHead {
-    pub id: String,
-    pub event_id: String,
-    pub user_id: String,
+    pub id: ReservationId,
+    pub event_id: EventId,
+    pub user_id: UserId,
     pub status: ReservationStatus,
     pub expires_at: Millis,
 }
@@ -39,17 +44,17 @@ fn hold_expired() -> Error {
 }
 
 impl Inventory {
-    /// Holds the given seats for `user_id`, all or none.
+    /// Holds the given seats for the admitted user, all or none.
     #[tracing::instrument(skip(self, seats), fields(seats = seats.ids().len()))]
-    pub async fn hold_seats(
+    pub(crate) async fn hold_seats(
         &self,
-        user_id: &str,
-        event_id: &str,
+        admitted: &Admitted,
         seats: &SeatSelection,
     ) -> Result<Reservation> {
+        let (event_id, user_id) = (admitted.event(), admitted.user());
         let terms = self.terms(event_id).await?;
         let (reservation, change) =
-            with_retry(|| self.try_hold_seats(user_id, event_id, seats.ids(), &terms)).await?;
+            with_retry(|| self.try_hold_seats(event_id, user_id, seats.ids(), &terms)).await?;
         self.feed.publish(change);
         Ok(reservation)
     }
@@ -59,13 +64,13 @@ impl Inventory {
     // their row locks are held as briefly as possible.
     async fn try_hold_seats(
         &self,
-        user_id: &str,
-        event_id: &str,
-        seat_ids: &[String],
+        event_id: &EventId,
+        user_id: &UserId,
+        seat_ids: &[SeatId],
         terms: &EventTerms,
     ) -> Result<(Reservation, InventoryChange)> {
         let now = self.clock.now_ms();
-        let reservation_id = new_id();
+        let reservation_id = ReservationId::generate();
         let mut tx = self.db.pool.begin().await?;
         take_allowance(&mut tx, event_id, user_id, seat_ids.len() as i64).await?;
 
@@ -85,9 +90,9 @@ impl Inventory {
         if won.len() != seat_ids.len() {
             let mut won_ids = Vec::with_capacity(won.len());
             for r in &won {
-                won_ids.push(r.try_get::<String, _>("id")?);
+                won_ids.push(r.try_get::<SeatId, _>("id")?);
             }
-            let missed: Vec<String> = seat_ids
+            let missed: Vec<SeatId> = seat_ids
                 .iter()
                 .filter(|id| !won_ids.contains(id))
                 .cloned()
@@ -95,18 +100,22 @@ impl Inventory {
             let unknown = unknown_seats(&mut tx, event_id, &missed).await?;
             tx.rollback().await?;
             return Err(if unknown.is_empty() {
-                Error::SeatUnavailable { seat_ids: missed }
+                Error::SeatUnavailable {
+                    seat_ids: missed.into_iter().map(String::from).collect(),
+                }
             } else {
-                Error::UnknownSeats { seat_ids: unknown }
+                Error::UnknownSeats {
+                    seat_ids: unknown.into_iter().map(String::from).collect(),
+                }
             });
         }
 
         let mut seats = Vec::with_capacity(won.len());
         let mut items = Vec::with_capacity(won.len());
-        let mut per_type: BTreeMap<String, i64> = BTreeMap::new();
+        let mut per_type: BTreeMap<TicketTypeId, i64> = BTreeMap::new();
         for r in &won {
-            let seat_id: String = r.try_get("id")?;
-            let type_id: String = r.try_get("ticket_type_id")?;
+            let seat_id: SeatId = r.try_get("id")?;
+            let type_id: TicketTypeId = r.try_get("ticket_type_id")?;
             let price = terms
                 .types
                 .get(&type_id)
@@ -133,27 +142,20 @@ impl Inventory {
             stock.push(move_stock(&mut tx, type_id, *n, 0).await?);
         }
         tx.commit().await?;
-
-        let change = InventoryChange {
-            event_id: event_id.to_string(),
-            reservation_id,
-            user_id: user_id.to_string(),
-            cause: ChangeCause::Held,
-            seats,
-            ticket_types: stock,
-        };
+        let change = held(&reservation, user_id, seats, stock);
         Ok((reservation, change))
     }
 
-    /// Holds `quantity` general-admission tickets of one type, or `409 sold_out`.
+    /// Holds `quantity` general-admission tickets of one type for the admitted user, or
+    /// `409 sold_out`.
     #[tracing::instrument(skip(self))]
-    pub async fn hold_tickets(
+    pub(crate) async fn hold_tickets(
         &self,
-        user_id: &str,
-        event_id: &str,
-        ticket_type_id: &str,
+        admitted: &Admitted,
+        ticket_type_id: &TicketTypeId,
         quantity: Quantity,
     ) -> Result<Reservation> {
+        let (event_id, user_id) = (admitted.event(), admitted.user());
         let terms = self.terms(event_id).await?;
         let price = match terms.types.get(ticket_type_id) {
             None => {
@@ -172,8 +174,8 @@ impl Inventory {
         };
         let (reservation, change) = with_retry(|| {
             self.try_hold_tickets(
-                user_id,
                 event_id,
+                user_id,
                 ticket_type_id,
                 quantity.get(),
                 price,
@@ -187,18 +189,18 @@ impl Inventory {
 
     async fn try_hold_tickets(
         &self,
-        user_id: &str,
-        event_id: &str,
-        ticket_type_id: &str,
+        event_id: &EventId,
+        user_id: &UserId,
+        ticket_type_id: &TicketTypeId,
         quantity: i64,
         price: i64,
         hold_ms: i64,
     ) -> Result<(Reservation, InventoryChange)> {
         let now = self.clock.now_ms();
-        let reservation_id = new_id();
+        let reservation_id = ReservationId::generate();
         let item = ReservationItem {
             seat_id: None,
-            ticket_type_id: ticket_type_id.to_string(),
+            ticket_type_id: ticket_type_id.clone(),
             quantity,
             price,
         };
@@ -224,47 +226,33 @@ impl Inventory {
             ));
         };
         tx.commit().await?;
-
-        let change = InventoryChange {
-            event_id: event_id.to_string(),
-            reservation_id: reservation_id.clone(),
-            user_id: user_id.to_string(),
-            cause: ChangeCause::Held,
-            seats: Vec::new(),
-            ticket_types: vec![StockChange {
-                ticket_type_id: ticket_type_id.to_string(),
-                remaining_quantity: row.try_get("remaining")?,
-                version: row.try_get("version")?,
-            }],
+        let stock = StockChange {
+            ticket_type_id: ticket_type_id.clone(),
+            remaining_quantity: row.try_get("remaining")?,
+            version: row.try_get("version")?,
         };
+        let change = held(&reservation, user_id, Vec::new(), vec![stock]);
         Ok((reservation, change))
     }
 
     /// Simulated payment: a pending, unexpired hold of the caller's becomes `paid`, its seats
     /// `sold`.
     #[tracing::instrument(skip(self))]
-    pub async fn pay(&self, user_id: &str, reservation_id: &str) -> Result<Reservation> {
-        let outcome = with_retry(|| self.try_pay(user_id, reservation_id)).await?;
+    pub(crate) async fn pay(
+        &self,
+        reservation_id: &ReservationId,
+        user_id: &UserId,
+    ) -> Result<Reservation> {
+        let outcome = with_retry(|| self.try_pay(reservation_id, user_id)).await?;
         self.finish(outcome, reservation_id).await
     }
 
-    async fn try_pay(&self, user_id: &str, reservation_id: &str) -> Result<Outcome> {
-        let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
-        let head = self.lock_reservation(&mut tx, reservation_id).await?;
-        if head.user_id != user_id {
-            return Err(Error::forbidden(
-                ErrorCode::NotOwner,
-                "this reservation belongs to someone else",
-            ));
-        }
+    async fn try_pay(&self, reservation_id: &ReservationId, user_id: &UserId) -> Result<Outcome> {
+        let (mut tx, head, now) = match self.open(reservation_id, user_id).await? {
+            Opened::Live { tx, head, now } => (tx, head, now),
+            Opened::Lapsed(outcome) => return Ok(outcome),
+        };
         match head.status {
-            ReservationStatus::Pending if head.expires_at <= now => {
-                // Lapsed but not yet swept: release it now, and tell the payer.
-                let change = release(&mut tx, &head, ReservationStatus::Expired, now).await?;
-                tx.commit().await?;
-                return Ok(Outcome::Refused(change, hold_expired()));
-            }
             ReservationStatus::Pending => {}
             ReservationStatus::Paid => {
                 return Err(Error::conflict(
@@ -306,27 +294,25 @@ impl Inventory {
 
     /// Cancels a pending hold or refunds a paid order; its seats and stock come back.
     #[tracing::instrument(skip(self))]
-    pub async fn cancel(&self, user_id: &str, reservation_id: &str) -> Result<Reservation> {
-        let outcome = with_retry(|| self.try_cancel(user_id, reservation_id)).await?;
+    pub(crate) async fn cancel(
+        &self,
+        reservation_id: &ReservationId,
+        user_id: &UserId,
+    ) -> Result<Reservation> {
+        let outcome = with_retry(|| self.try_cancel(reservation_id, user_id)).await?;
         self.finish(outcome, reservation_id).await
     }
 
-    async fn try_cancel(&self, user_id: &str, reservation_id: &str) -> Result<Outcome> {
-        let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
-        let head = self.lock_reservation(&mut tx, reservation_id).await?;
-        if head.user_id != user_id {
-            return Err(Error::forbidden(
-                ErrorCode::NotOwner,
-                "this reservation belongs to someone else",
-            ));
-        }
+    async fn try_cancel(
+        &self,
+        reservation_id: &ReservationId,
+        user_id: &UserId,
+    ) -> Result<Outcome> {
+        let (mut tx, head, now) = match self.open(reservation_id, user_id).await? {
+            Opened::Live { tx, head, now } => (tx, head, now),
+            Opened::Lapsed(outcome) => return Ok(outcome),
+        };
         match head.status {
-            ReservationStatus::Pending if head.expires_at <= now => {
-                let change = release(&mut tx, &head, ReservationStatus::Expired, now).await?;
-                tx.commit().await?;
-                Ok(Outcome::Refused(change, hold_expired()))
-            }
             ReservationStatus::Pending | ReservationStatus::Paid => {
                 let change = release(&mut tx, &head, ReservationStatus::Cancelled, now).await?;
                 tx.commit().await?;
@@ -340,8 +326,34 @@ impl Inventory {
         }
     }
 
+    /// The start every pay and cancel shares: the caller's reservation, locked in a new
+    /// transaction (`403 not_owner` if it is someone else's). A pending hold whose time is up
+    /// but that the sweeper has not reached yet is released here and now, and the caller is
+    /// told `hold_expired`.
+    async fn open(&self, reservation_id: &ReservationId, user_id: &UserId) -> Result<Opened> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let head = self.lock_reservation(&mut tx, reservation_id).await?;
+        if head.user_id != *user_id {
+            return Err(Error::forbidden(
+                ErrorCode::NotOwner,
+                "this reservation belongs to someone else",
+            ));
+        }
+        if head.status == ReservationStatus::Pending && head.expires_at <= now {
+            let change = release(&mut tx, &head, ReservationStatus::Expired, now).await?;
+            tx.commit().await?;
+            return Ok(Opened::Lapsed(Outcome::Refused(change, hold_expired())));
+        }
+        Ok(Opened::Live { tx, head, now })
+    }
+
     /// Publishes what a pay/cancel committed, then answers with the reservation as stored.
-    async fn finish(&self, outcome: Outcome, reservation_id: &str) -> Result<Reservation> {
+    async fn finish(
+        &self,
+        outcome: Outcome,
+        reservation_id: &ReservationId,
+    ) -> Result<Reservation> {
         match outcome {
             Outcome::Done(change) => {
                 self.feed.publish(change);
@@ -356,10 +368,10 @@ impl Inventory {
 
     /// How many more seats and tickets of the event the customer may take: the event's
     /// `maxTicketsPerCustomer` less what they have in pending and paid reservations.
-    pub async fn allowance(&self, event_id: &str, user_id: &str) -> Result<Allowance> {
+    pub async fn allowance(&self, event_id: &EventId, user_id: &UserId) -> Result<Allowance> {
         let (limit, held) = allowance_in(&self.db.pool, event_id, user_id).await?;
         Ok(Allowance {
-            event_id: event_id.to_string(),
+            event_id: event_id.clone(),
             limit,
             held,
             remaining: (limit - held).max(0),
@@ -367,19 +379,22 @@ impl Inventory {
     }
 
     /// One reservation with its items (no ownership check: callers check).
-    pub async fn reservation(&self, reservation_id: &str) -> Result<Reservation> {
-        let mut list = self.load_reservations("r.id = $1", reservation_id).await?;
+    pub async fn reservation(&self, reservation_id: &ReservationId) -> Result<Reservation> {
+        let mut list = self
+            .load_reservations("r.id = $1", reservation_id.as_str())
+            .await?;
         list.pop().ok_or_else(reservation_not_found)
     }
 
     /// The caller's reservations, newest first.
     #[tracing::instrument(skip(self))]
-    pub async fn reservations_of(&self, user_id: &str) -> Result<Vec<Reservation>> {
-        self.load_reservations("r.user_id = $1", user_id).await
+    pub async fn reservations_of(&self, user_id: &UserId) -> Result<Vec<Reservation>> {
+        self.load_reservations("r.user_id = $1", user_id.as_str())
+            .await
     }
 
     /// The caller's pending (unexpired) holds: what a reconnecting client gets back.
-    pub async fn pending_reservations_of(&self, user_id: &str) -> Result<Vec<Reservation>> {
+    pub async fn pending_reservations_of(&self, user_id: &UserId) -> Result<Vec<Reservation>> {
         Ok(self
             .reservations_of(user_id)
             .await?
@@ -401,7 +416,7 @@ impl Inventory {
         .await?;
         let mut out: Vec<Reservation> = Vec::new();
         for r in &rows {
-            let id: String = r.try_get("id")?;
+            let id: ReservationId = r.try_get("id")?;
             if out.last().map(|l| l.id != id).unwrap_or(true) {
                 let expires_at: Millis = r.try_get("expires_at")?;
                 let mut status = ReservationStatus::parse(&r.try_get::<String, _>("status")?)?;
@@ -437,7 +452,7 @@ impl Inventory {
     pub(super) async fn lock_reservation(
         &self,
         tx: &mut Transaction<'static, Any>,
-        reservation_id: &str,
+        reservation_id: &ReservationId,
     ) -> Result<ReservationHead> {
         let lock = if self.db.is_postgres() {
             " FOR UPDATE"
@@ -460,6 +475,18 @@ impl Inventory {
 enum Outcome {
     Done(InventoryChange),
     Refused(InventoryChange, Error),
+}
+
+/// A pay or cancel, opened ([`Inventory::open`]).
+enum Opened {
+    /// The caller's reservation, locked: the operation goes on.
+    Live {
+        tx: Transaction<'static, Any>,
+        head: ReservationHead,
+        now: Millis,
+    },
+    /// The hold had lapsed: it is released (committed), and the caller is refused.
+    Lapsed(Outcome),
 }
 
 pub(super) fn head_from_row(row: &AnyRow) -> Result<ReservationHead> {
@@ -528,8 +555,8 @@ pub(super) async fn release(
 /// the same order (customer, seats, ticket-type counters).
 async fn take_allowance(
     tx: &mut Transaction<'static, Any>,
-    event_id: &str,
-    user_id: &str,
+    event_id: &EventId,
+    user_id: &UserId,
     n: i64,
 ) -> Result<()> {
     let taken = sqlx::query(
@@ -580,8 +607,8 @@ async fn return_allowance(
 /// reservations, or `404 event_not_found`.
 pub(super) async fn allowance_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Any>,
-    event_id: &str,
-    user_id: &str,
+    event_id: &EventId,
+    user_id: &UserId,
 ) -> Result<(i64, i64)> {
     let row = sqlx::query(
         "SELECT e.max_tickets_per_customer AS lim, \
@@ -624,15 +651,15 @@ async fn set_status(
 
 /// A new pending reservation of `items`, not yet stored.
 fn pending(
-    id: &str,
-    event_id: &str,
+    id: &ReservationId,
+    event_id: &EventId,
     now: Millis,
     hold_ms: i64,
     items: Vec<ReservationItem>,
 ) -> Reservation {
     Reservation {
-        id: id.to_string(),
-        event_id: event_id.to_string(),
+        id: id.clone(),
+        event_id: event_id.clone(),
         status: ReservationStatus::Pending,
         expires_at: now + hold_ms,
         created_at: now,
@@ -641,11 +668,28 @@ fn pending(
     }
 }
 
+/// The change a new hold publishes.
+fn held(
+    reservation: &Reservation,
+    user_id: &UserId,
+    seats: Vec<SeatChange>,
+    ticket_types: Vec<StockChange>,
+) -> InventoryChange {
+    InventoryChange {
+        event_id: reservation.event_id.clone(),
+        reservation_id: reservation.id.clone(),
+        user_id: user_id.clone(),
+        cause: ChangeCause::Held,
+        seats,
+        ticket_types,
+    }
+}
+
 /// Stores a pending reservation and its items.
 async fn insert_pending(
     tx: &mut Transaction<'static, Any>,
     r: &Reservation,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<()> {
     insert_reservation(tx, r, user_id).await?;
     insert_items(tx, &r.id, &r.items).await
@@ -654,7 +698,7 @@ async fn insert_pending(
 async fn insert_reservation(
     tx: &mut Transaction<'static, Any>,
     r: &Reservation,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO reservations (id, event_id, user_id, status, total, created_at, expires_at, updated_at) \
@@ -678,7 +722,7 @@ async fn insert_reservation(
 
 async fn insert_items(
     tx: &mut Transaction<'static, Any>,
-    reservation_id: &str,
+    reservation_id: &ReservationId,
     items: &[ReservationItem],
 ) -> Result<()> {
     let values = (0..items.len())
@@ -695,7 +739,7 @@ async fn insert_items(
             .bind(reservation_id)
             .bind(i as i64)
             .bind(&item.ticket_type_id)
-            .bind(item.seat_id.clone())
+            .bind(&item.seat_id)
             .bind(item.quantity)
             .bind(item.price);
     }
@@ -707,7 +751,7 @@ async fn insert_items(
 /// CHECK constraints refuse any move that would oversell or go negative.
 async fn move_stock(
     tx: &mut Transaction<'static, Any>,
-    type_id: &str,
+    type_id: &TicketTypeId,
     held: i64,
     sold: i64,
 ) -> Result<StockChange> {
@@ -721,7 +765,7 @@ async fn move_stock(
     .fetch_one(&mut **tx)
     .await?;
     Ok(StockChange {
-        ticket_type_id: type_id.to_string(),
+        ticket_type_id: type_id.clone(),
         remaining_quantity: row.try_get("remaining")?,
         version: row.try_get("version")?,
     })
@@ -731,8 +775,8 @@ async fn move_stock(
 /// that counter rows are always locked in the same order.
 async fn item_quantities(
     tx: &mut Transaction<'static, Any>,
-    reservation_id: &str,
-) -> Result<BTreeMap<String, i64>> {
+    reservation_id: &ReservationId,
+) -> Result<BTreeMap<TicketTypeId, i64>> {
     let rows = sqlx::query(
         "SELECT ticket_type_id, quantity FROM reservation_items WHERE reservation_id = $1 AND active = 1",
     )
@@ -741,7 +785,7 @@ async fn item_quantities(
     .await?;
     let mut out = BTreeMap::new();
     for r in rows {
-        *out.entry(r.try_get::<String, _>("ticket_type_id")?)
+        *out.entry(r.try_get::<TicketTypeId, _>("ticket_type_id")?)
             .or_default() += r.try_get::<i64, _>("quantity")?;
     }
     Ok(out)
@@ -749,14 +793,14 @@ async fn item_quantities(
 
 async fn unknown_seats(
     tx: &mut Transaction<'static, Any>,
-    event_id: &str,
-    ids: &[String],
-) -> Result<Vec<String>> {
+    event_id: &EventId,
+    ids: &[SeatId],
+) -> Result<Vec<SeatId>> {
     let sql = format!(
         "SELECT id FROM seats WHERE event_id = $1 AND id IN ({})",
         placeholders(1, ids.len())
     );
-    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(event_id);
+    let mut q = sqlx::query_scalar::<_, SeatId>(&sql).bind(event_id);
     for id in ids {
         q = q.bind(id);
     }

@@ -22,6 +22,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::ids::{EventId, UserId};
 use events::EventTerms;
 
 pub use expiry::spawn_sweeper;
@@ -36,7 +37,7 @@ pub struct Inventory {
     feed: ChangeFeed,
     max_tickets_per_order: u32,
     /// Immutable per-event facts a hold needs (see [`EventTerms`]), cached per instance.
-    terms: Arc<RwLock<HashMap<String, Arc<EventTerms>>>>,
+    terms: Arc<RwLock<HashMap<EventId, Arc<EventTerms>>>>,
 }
 
 impl Inventory {
@@ -61,6 +62,38 @@ impl Inventory {
     pub fn max_tickets_per_order(&self) -> u32 {
         self.max_tickets_per_order
     }
+
+    /// A read-only view of this inventory ([`StockView`]).
+    pub fn view(&self) -> StockView {
+        StockView(self.clone())
+    }
+}
+
+/// What may be read of the inventory by a consumer that must change nothing (the real-time
+/// layer): events and seat maps, whether an event exists, a user's pending holds. It has no
+/// way to the inventory's writes.
+#[derive(Clone, Debug)]
+pub struct StockView(Inventory);
+
+impl StockView {
+    pub async fn event(&self, event_id: &EventId) -> crate::error::Result<Event> {
+        self.0.event(event_id).await
+    }
+
+    pub async fn seats(&self, event_id: &EventId) -> crate::error::Result<Vec<Seat>> {
+        self.0.seats(event_id).await
+    }
+
+    pub async fn event_exists(&self, event_id: &EventId) -> crate::error::Result<bool> {
+        self.0.event_exists(event_id).await
+    }
+
+    pub async fn pending_reservations_of(
+        &self,
+        user_id: &UserId,
+    ) -> crate::error::Result<Vec<Reservation>> {
+        self.0.pending_reservations_of(user_id).await
+    }
 }
 
 /// Runs a transactional operation again when the database reports a transient conflict
@@ -82,8 +115,4 @@ where
             other => return other,
         }
     }
-}
-
-fn new_id() -> String {
-    uuid::Uuid::now_v7().simple().to_string()
 }

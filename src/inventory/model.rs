@@ -1,7 +1,8 @@
 //! What the inventory is made of, as clients see it, and the parsed inputs that change it.
 //!
 //! Inputs are parsed once at the edge into types that cannot hold a bad value
-//! ([`NewEvent`], [`SeatSelection`], [`Quantity`]), so the rest of the domain never re-checks.
+//! ([`NewEvent`], [`SeatSelection`], [`Quantity`], and the ids of [`crate::ids`]), so the
+//! rest of the domain never re-checks.
 
 use std::collections::HashSet;
 
@@ -9,11 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{parse_rfc3339, serde_rfc3339, Millis};
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
-    pub id: String,
+    pub id: EventId,
     pub name: String,
     pub venue: String,
     #[serde(with = "serde_rfc3339")]
@@ -38,7 +40,7 @@ pub struct Event {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketType {
-    pub id: String,
+    pub id: TicketTypeId,
     pub name: String,
     /// Minor units (cents).
     pub price: i64,
@@ -71,13 +73,13 @@ impl SeatStatus {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Seat {
-    pub id: String,
+    pub id: SeatId,
     pub section: String,
     pub row: String,
     pub number: i64,
     pub x: f64,
     pub y: f64,
-    pub ticket_type_id: String,
+    pub ticket_type_id: TicketTypeId,
     pub status: SeatStatus,
     pub version: i64,
 }
@@ -117,8 +119,8 @@ impl ReservationStatus {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reservation {
-    pub id: String,
-    pub event_id: String,
+    pub id: ReservationId,
+    pub event_id: EventId,
     pub status: ReservationStatus,
     #[serde(with = "serde_rfc3339")]
     pub expires_at: Millis,
@@ -133,8 +135,8 @@ pub struct Reservation {
 #[serde(rename_all = "camelCase")]
 pub struct ReservationItem {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seat_id: Option<String>,
-    pub ticket_type_id: String,
+    pub seat_id: Option<SeatId>,
+    pub ticket_type_id: TicketTypeId,
     pub quantity: i64,
     pub price: i64,
 }
@@ -143,7 +145,7 @@ pub struct ReservationItem {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Allowance {
-    pub event_id: String,
+    pub event_id: EventId,
     /// The event's `maxTicketsPerCustomer`.
     pub limit: i64,
     /// Seats and tickets in the customer's pending and paid reservations of the event.
@@ -156,26 +158,12 @@ pub struct Allowance {
 // Inputs
 // ---------------------------------------------------------------------------------------------
 
-/// Longest id we accept from a client. Ours are 32 hex characters; anything much longer is
-/// garbage and is refused before it reaches a query.
-const MAX_ID_LEN: usize = 64;
-
-/// A client-supplied id checked for length, so it can be bound to a query as it is.
-pub fn parse_id(kind: &'static str, id: &str) -> Result<String> {
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(Error::invalid(
-            ErrorCode::InvalidId,
-            format!("{kind} id must be 1-{MAX_ID_LEN} characters"),
-        ));
-    }
-    Ok(id.to_string())
-}
-
 /// A non-empty set of distinct seat ids, no more than one order may hold.
 #[derive(Clone, Debug)]
-pub struct SeatSelection(Vec<String>);
+pub struct SeatSelection(Vec<SeatId>);
 
 impl SeatSelection {
+    /// Parses each id ([`SeatId::parse`]) and the list as a whole.
     pub fn parse(ids: Vec<String>, max: u32) -> Result<Self> {
         if ids.is_empty() {
             return Err(Error::invalid(
@@ -190,23 +178,25 @@ impl SeatSelection {
             ));
         }
         let mut seen = HashSet::with_capacity(ids.len());
-        for id in &ids {
-            parse_id("seat", id)?;
-            if !seen.insert(id.as_str()) {
+        let mut parsed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id = SeatId::parse(id)?;
+            if !seen.insert(id.clone()) {
                 return Err(Error::invalid(
                     ErrorCode::DuplicateSeatIds,
                     format!("seat {id} is listed twice"),
                 ));
             }
+            parsed.push(id);
         }
-        let mut ids = ids;
+        let mut ids = parsed;
         // A fixed order everywhere means two holds lock rows in the same order and cannot
         // deadlock each other on PostgreSQL.
         ids.sort();
         Ok(SeatSelection(ids))
     }
 
-    pub fn ids(&self) -> &[String] {
+    pub fn ids(&self) -> &[SeatId] {
         &self.0
     }
 }

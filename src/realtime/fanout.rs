@@ -27,6 +27,7 @@ use tokio::time::Instant;
 use super::relay::Relay;
 use super::snapshots::SnapshotCache;
 use super::{event_room, queue_room, user_room};
+use crate::ids::EventId;
 use crate::inventory::{InventoryChange, SeatStatus};
 use crate::metrics::Metrics;
 use crate::waiting_room::QueueEvent;
@@ -52,7 +53,7 @@ impl Batch {
         for s in &change.seats {
             let entry = self
                 .seats
-                .entry(s.seat_id.clone())
+                .entry(s.seat_id.as_str().to_owned())
                 .or_insert((s.status, s.version));
             if s.version >= entry.1 {
                 *entry = (s.status, s.version);
@@ -61,7 +62,7 @@ impl Batch {
         for t in &change.ticket_types {
             let entry = self
                 .stock
-                .entry(t.ticket_type_id.clone())
+                .entry(t.ticket_type_id.as_str().to_owned())
                 .or_insert((t.remaining_quantity, t.version));
             if t.version >= entry.1 {
                 *entry = (t.remaining_quantity, t.version);
@@ -70,7 +71,7 @@ impl Batch {
     }
 
     /// The messages this batch becomes: `(event name, payload)`, at most one per kind.
-    pub fn messages(&self, event_id: &str) -> Vec<(&'static str, serde_json::Value)> {
+    pub fn messages(&self, event_id: &EventId) -> Vec<(&'static str, serde_json::Value)> {
         let mut out = Vec::with_capacity(4);
         let mut by_status: [(SeatStatus, &'static str, Vec<SeatVersion>); 3] = [
             (SeatStatus::Held, "seat:selected", Vec::new()),
@@ -135,7 +136,7 @@ pub fn spawn<A: Adapter>(
                 }
                 Err(RecvError::Closed) => return,
             };
-            let mut batches: HashMap<String, Batch> = HashMap::new();
+            let mut batches: HashMap<EventId, Batch> = HashMap::new();
             let mut taken = 1u64;
             batches
                 .entry(first.event_id.clone())
@@ -160,12 +161,12 @@ pub fn spawn<A: Adapter>(
                 }
             }
             Metrics::add(&metrics.changes_in, taken);
-            let batches: Vec<(String, Arc<Batch>)> = batches
+            let batches: Vec<(EventId, Arc<Batch>)> = batches
                 .into_iter()
                 .map(|(event_id, batch)| (event_id, Arc::new(batch)))
                 .collect();
             for (event_id, batch) in &batches {
-                snapshots.apply(event_id, batch);
+                snapshots.apply(event_id.as_str(), batch);
             }
             // Relay first, so other instances' caches have the changes before their sockets
             // get the pushes. When Redis refuses the relay, it is down: the room messages

@@ -2,8 +2,9 @@
 //!
 //! Browsers connect with `auth: {token}` (a JWT, as for REST), subscribe to an event's room
 //! and get every change to its stock and seats as it happens. This layer only *consumes* the
-//! domain: it reads snapshots from the inventory and turns the inventory's change feed into
-//! room messages ([`fanout`]). With `REDIS_URL` set, socketioxide-redis carries room messages
+//! domain, through read-only views ([`StockView`], [`QueueView`]): it reads snapshots from
+//! the inventory and turns the inventory's change feed into room messages ([`fanout`]).
+//! Event ids in payloads are parsed into [`EventId`]s as they arrive. With `REDIS_URL` set, socketioxide-redis carries room messages
 //! between instances, so each change is emitted once, by the instance that made it, and
 //! reaches every browser wherever it is connected.
 //!
@@ -37,17 +38,25 @@ use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
 use tokio::task::JoinHandle;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Jwt};
 use crate::coord::{Coord, Session};
 use crate::error::ErrorCode;
-use crate::inventory::parse_id;
+use crate::ids::{EventId, UserId};
+use crate::inventory::StockView;
 use crate::metrics::Metrics;
-use crate::state::AppState;
+use crate::waiting_room::QueueView;
 use limits::{EventLimiter, Verdict};
 use snapshots::SnapshotCache;
 
-/// The real-time layer's own state, next to [`AppState`] in socketioxide's state map.
+/// The real-time layer's state (socketioxide's state): read-only views of the domain, the
+/// session codec (to verify handshakes), coordination, and its own settings.
 pub struct Realtime {
+    pub stock: StockView,
+    pub queue: QueueView,
+    /// Verifies handshake tokens.
+    pub sessions: Jwt,
+    pub coord: Arc<dyn Coord>,
+    pub metrics: Arc<Metrics>,
     pub snapshots: Arc<SnapshotCache>,
     pub events_per_sec: u32,
     pub event_burst: u32,
@@ -63,17 +72,17 @@ const CLAIM_WAIT: Duration = Duration::from_secs(1);
 pub type Rt = Arc<Realtime>;
 
 /// Room of everyone watching an event's stock and seats.
-pub fn event_room(event_id: &str) -> String {
+pub fn event_room(event_id: &EventId) -> String {
     format!("event:{event_id}")
 }
 
 /// Room of everyone waiting in an event's line.
-pub fn queue_room(event_id: &str) -> String {
+pub fn queue_room(event_id: &EventId) -> String {
     format!("queue:{event_id}")
 }
 
 /// Room of one user's sockets (all tabs, any instance): for messages meant for them alone.
-pub fn user_room(user_id: &str) -> String {
+pub fn user_room(user_id: &UserId) -> String {
     format!("user:{user_id}")
 }
 
@@ -105,46 +114,40 @@ impl std::fmt::Display for HandshakeError {
 pub async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(auth): TryData<Handshake>,
-    State(state): State<AppState>,
     State(rt): State<Rt>,
 ) -> Result<(), HandshakeError> {
     let token = auth.ok().and_then(|a| a.token).filter(|t| !t.is_empty());
     let result = match token {
         None => Err(HandshakeError::Required),
-        Some(t) => state
-            .users
-            .jwt()
-            .verify(&t)
-            .map_err(|_| HandshakeError::Invalid),
+        Some(t) => rt.sessions.verify(&t).map_err(|_| HandshakeError::Invalid),
     };
     let user = match result {
         Ok(user) => user,
         Err(e) => {
-            Metrics::add(&state.metrics.sockets_refused, 1);
+            Metrics::add(&rt.metrics.sockets_refused, 1);
             return Err(e);
         }
     };
     if rt.max_sockets_per_user > 0 {
         let sid = socket.id.to_string();
-        let claim =
-            state
-                .coord
-                .claim_socket(&user.id, &sid, rt.max_sockets_per_user, rt.socket_lease);
+        let claim = rt
+            .coord
+            .claim_socket(&user.id, &sid, rt.max_sockets_per_user, rt.socket_lease);
         match tokio::time::timeout(CLAIM_WAIT, claim).await {
             Ok(Ok(true)) => {}
             Ok(Ok(false)) => {
-                Metrics::add(&state.metrics.sockets_too_many, 1);
+                Metrics::add(&rt.metrics.sockets_too_many, 1);
                 return Err(HandshakeError::TooMany);
             }
             // An abuse bound, not an invariant: with Redis down (or too slow to answer),
             // let the socket in (the heartbeat gives it a slot once Redis is back) rather
             // than lock everyone out.
             Ok(Err(e)) => {
-                Metrics::add(&state.metrics.socket_count_unavailable, 1);
+                Metrics::add(&rt.metrics.socket_count_unavailable, 1);
                 tracing::warn!(error = %e, "could not count the user's connections; letting the socket in");
             }
             Err(_) => {
-                Metrics::add(&state.metrics.socket_count_unavailable, 1);
+                Metrics::add(&rt.metrics.socket_count_unavailable, 1);
                 tracing::warn!("counting the user's connections timed out; letting the socket in");
             }
         }
@@ -154,16 +157,12 @@ pub async fn authenticate<A: Adapter>(
 }
 
 /// A connected, authenticated socket: register its handlers, then restore its session.
-pub async fn on_connect<A: Adapter>(
-    socket: SocketRef<A>,
-    State(state): State<AppState>,
-    State(rt): State<Rt>,
-) {
+pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(rt): State<Rt>) {
     let Some(user) = socket.extensions.get::<AuthUser>() else {
         let _ = socket.disconnect();
         return;
     };
-    Metrics::add(&state.metrics.sockets_connected, 1);
+    Metrics::add(&rt.metrics.sockets_connected, 1);
     if let Some(limiter) = EventLimiter::new(rt.events_per_sec, rt.event_burst) {
         socket.extensions.insert(Arc::new(limiter));
     }
@@ -174,8 +173,8 @@ pub async fn on_connect<A: Adapter>(
     socket.on_fallback(unknown_event::<A>);
     socket.on_disconnect(release_slot::<A>);
 
-    match state.coord.session(&user.id).await {
-        Ok(Some(session)) if !session.is_empty() => restore(&socket, &state, &user, session).await,
+    match rt.coord.session(&user.id).await {
+        Ok(Some(session)) if !session.is_empty() => restore(&socket, &rt, &user, session).await,
         Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %e, "could not read session; client will rejoin by itself")
@@ -186,7 +185,7 @@ pub async fn on_connect<A: Adapter>(
 /// Puts a reconnecting user's socket back into its rooms and tells it what it holds.
 async fn restore<A: Adapter>(
     socket: &SocketRef<A>,
-    state: &AppState,
+    rt: &Realtime,
     user: &AuthUser,
     session: Session,
 ) {
@@ -196,7 +195,7 @@ async fn restore<A: Adapter>(
     for id in &session.queue_event_ids {
         socket.join(queue_room(id));
     }
-    let reservations = match state.inventory.pending_reservations_of(&user.id).await {
+    let reservations = match rt.stock.pending_reservations_of(&user.id).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "could not load reservations for session restore");
@@ -205,7 +204,7 @@ async fn restore<A: Adapter>(
     };
     let mut queue = Vec::new();
     for id in &session.queue_event_ids {
-        if let Ok(p) = state.admission.position(id, &user.id).await {
+        if let Ok(p) = rt.queue.position(id, &user.id).await {
             queue.push(p);
         }
     }
@@ -220,7 +219,7 @@ async fn restore<A: Adapter>(
 }
 
 /// The event id a client sent, or the ack error to send back.
-fn event_id_from(payload: &Value) -> Result<String, ErrorCode> {
+fn event_id_from(payload: &Value) -> Result<EventId, ErrorCode> {
     let raw = match payload {
         Value::String(s) => s.as_str(),
         // Accept `{eventId}` too: clients of REST habits send objects.
@@ -230,7 +229,7 @@ fn event_id_from(payload: &Value) -> Result<String, ErrorCode> {
             .ok_or(ErrorCode::InvalidPayload)?,
         _ => return Err(ErrorCode::InvalidPayload),
     };
-    parse_id("event", raw).map_err(|_| ErrorCode::InvalidPayload)
+    EventId::parse(raw).map_err(|_| ErrorCode::InvalidPayload)
 }
 
 fn ack_error(ack: AckSender<impl Adapter>, error: ErrorCode) {
@@ -280,26 +279,21 @@ fn disconnect<A: Adapter>(socket: SocketRef<A>) {
 }
 
 /// Events with no handler still cost a token (and are otherwise ignored, as before).
-async fn unknown_event<A: Adapter>(
-    socket: SocketRef<A>,
-    ack: AckSender<A>,
-    State(state): State<AppState>,
-) {
-    let _ = admit(&socket, &state.metrics, ack);
+async fn unknown_event<A: Adapter>(socket: SocketRef<A>, ack: AckSender<A>, State(rt): State<Rt>) {
+    let _ = admit(&socket, &rt.metrics, ack);
 }
 
 /// Frees the user's connection slot (on every instance's count).
 async fn release_slot<A: Adapter>(
     socket: SocketRef<A>,
     _reason: DisconnectReason,
-    State(state): State<AppState>,
     State(rt): State<Rt>,
 ) {
     if rt.max_sockets_per_user == 0 {
         return;
     }
     if let Some(user) = socket.extensions.get::<AuthUser>() {
-        if let Err(e) = state
+        if let Err(e) = rt
             .coord
             .release_socket(&user.id, &socket.id.to_string())
             .await
@@ -312,16 +306,12 @@ async fn release_slot<A: Adapter>(
 
 /// The event id of a payload, if the event exists: known from the snapshot cache when it
 /// holds the event (no database read), else asked of the inventory.
-async fn known_event(
-    state: &AppState,
-    rt: &Realtime,
-    payload: &Value,
-) -> Result<String, ErrorCode> {
+async fn known_event(rt: &Realtime, payload: &Value) -> Result<EventId, ErrorCode> {
     let event_id = event_id_from(payload)?;
-    if rt.snapshots.knows(&event_id) {
+    if rt.snapshots.knows(event_id.as_str()) {
         return Ok(event_id);
     }
-    match state.inventory.event_exists(&event_id).await {
+    match rt.stock.event_exists(&event_id).await {
         Ok(true) => Ok(event_id),
         Ok(false) => Err(ErrorCode::UnknownEvent),
         Err(e) => {
@@ -331,8 +321,8 @@ async fn known_event(
     }
 }
 
-async fn update_session(state: &AppState, user_id: &str, change: impl FnOnce(&mut Session)) {
-    let mut session = state
+async fn update_session(rt: &Realtime, user_id: &UserId, change: impl FnOnce(&mut Session)) {
+    let mut session = rt
         .coord
         .session(user_id)
         .await
@@ -340,7 +330,7 @@ async fn update_session(state: &AppState, user_id: &str, change: impl FnOnce(&mu
         .flatten()
         .unwrap_or_default();
     change(&mut session);
-    if let Err(e) = state.coord.save_session(user_id, &session).await {
+    if let Err(e) = rt.coord.save_session(user_id, &session).await {
         tracing::warn!(error = %e, "could not save session");
     }
 }
@@ -352,26 +342,35 @@ enum Rooms {
     Queue,
 }
 
-/// Puts the socket into an event's room and remembers it in the user's session, so a
-/// reconnect (to any instance) comes back to it. Refuses unknown events and bad payloads.
+/// The start of `join:event` and `join:queue`: the socket's rate limit, then the event
+/// (refusing unknown events and bad payloads with an ack). Puts the socket into the event's
+/// room and remembers it in the user's session, so a reconnect (to any instance) comes back
+/// to it. `None` when the event was refused (the ack is sent).
 async fn subscribe<A: Adapter>(
     socket: &SocketRef<A>,
-    state: &AppState,
     rt: &Realtime,
     payload: &Value,
+    ack: AckSender<A>,
     rooms: Rooms,
-) -> Result<(String, AuthUser), ErrorCode> {
-    let event_id = known_event(state, rt, payload).await?;
-    // Never missing: the handshake refuses sockets without a verified user.
-    let user = socket
-        .extensions
-        .get::<AuthUser>()
-        .ok_or(ErrorCode::AuthRequired)?;
+) -> Option<(AckSender<A>, EventId, AuthUser)> {
+    let ack = admit(socket, &rt.metrics, ack)?;
+    let known = known_event(rt, payload).await.and_then(|event_id| {
+        // Never missing: the handshake refuses sockets without a verified user.
+        let user = socket.extensions.get::<AuthUser>();
+        Ok((event_id, user.ok_or(ErrorCode::AuthRequired)?))
+    });
+    let (event_id, user) = match known {
+        Ok(ok) => ok,
+        Err(e) => {
+            ack_error(ack, e);
+            return None;
+        }
+    };
     match rooms {
         Rooms::Event => socket.join(event_room(&event_id)),
         Rooms::Queue => socket.join(queue_room(&event_id)),
     }
-    update_session(state, &user.id, |s| {
+    update_session(rt, &user.id, |s| {
         let list = match rooms {
             Rooms::Event => &mut s.event_ids,
             Rooms::Queue => &mut s.queue_event_ids,
@@ -379,25 +378,21 @@ async fn subscribe<A: Adapter>(
         Session::remember(list, &event_id)
     })
     .await;
-    Ok((event_id, user))
+    Some((ack, event_id, user))
 }
 
 async fn join_event<A: Adapter>(
     socket: SocketRef<A>,
     Data(payload): Data<Value>,
     ack: AckSender<A>,
-    State(state): State<AppState>,
     State(rt): State<Rt>,
 ) {
-    let Some(ack) = admit(&socket, &state.metrics, ack) else {
-        return;
-    };
     // Join first, then read: a change committed in between reaches the socket as a push
     // as well as in the snapshot, and the client keeps whichever version is newer. (The
     // cache has every change whose push went out before the read: see `snapshots`.)
-    let (event_id, _) = match subscribe(&socket, &state, &rt, &payload, Rooms::Event).await {
-        Ok(ok) => ok,
-        Err(e) => return ack_error(ack, e),
+    let Some((ack, event_id, _)) = subscribe(&socket, &rt, &payload, ack, Rooms::Event).await
+    else {
+        return;
     };
     // `{eventId, seats: false}` asks for stock only: a client that loads the seat map over
     // REST (as the web app does) keeps every socket message small. That matters for memory:
@@ -406,7 +401,7 @@ async fn join_event<A: Adapter>(
         .get("seats")
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    match rt.snapshots.get(&state.inventory, &event_id).await {
+    match rt.snapshots.get(&rt.stock, &event_id).await {
         Ok(snap) => {
             let _ = ack.send(&snap.ack(with_seats));
         }
@@ -421,9 +416,9 @@ async fn leave_event<A: Adapter>(
     socket: SocketRef<A>,
     Data(payload): Data<Value>,
     ack: AckSender<A>,
-    State(state): State<AppState>,
+    State(rt): State<Rt>,
 ) {
-    let Some(ack) = admit(&socket, &state.metrics, ack) else {
+    let Some(ack) = admit(&socket, &rt.metrics, ack) else {
         return;
     };
     let event_id = match event_id_from(&payload) {
@@ -432,7 +427,7 @@ async fn leave_event<A: Adapter>(
     };
     socket.leave(event_room(&event_id));
     if let Some(user) = socket.extensions.get::<AuthUser>() {
-        update_session(&state, &user.id, |s| s.event_ids.retain(|e| e != &event_id)).await;
+        update_session(&rt, &user.id, |s| s.event_ids.retain(|e| e != &event_id)).await;
     }
     let _ = ack.send(&json!({ "ok": true }));
 }
@@ -441,17 +436,13 @@ async fn join_queue<A: Adapter>(
     socket: SocketRef<A>,
     Data(payload): Data<Value>,
     ack: AckSender<A>,
-    State(state): State<AppState>,
     State(rt): State<Rt>,
 ) {
-    let Some(ack) = admit(&socket, &state.metrics, ack) else {
+    let Some((ack, event_id, user)) = subscribe(&socket, &rt, &payload, ack, Rooms::Queue).await
+    else {
         return;
     };
-    let (event_id, user) = match subscribe(&socket, &state, &rt, &payload, Rooms::Queue).await {
-        Ok(ok) => ok,
-        Err(e) => return ack_error(ack, e),
-    };
-    match state.admission.position(&event_id, &user.id).await {
+    match rt.queue.position(&event_id, &user.id).await {
         Ok(p) => {
             let _ = ack.send(&json!({ "ok": true }));
             let _ = socket.emit("queue:position", &p);
@@ -465,11 +456,7 @@ async fn join_queue<A: Adapter>(
 
 /// Renews the connection slots of this instance's sockets every third of a lease, so they
 /// outlive it while the instance runs and lapse within one lease once it is gone.
-pub fn spawn_socket_heartbeat<A: Adapter>(
-    io: SocketIo<A>,
-    coord: Arc<dyn Coord>,
-    rt: Rt,
-) -> Option<JoinHandle<()>> {
+pub fn spawn_socket_heartbeat<A: Adapter>(io: SocketIo<A>, rt: Rt) -> Option<JoinHandle<()>> {
     if rt.max_sockets_per_user == 0 {
         return None;
     }
@@ -481,7 +468,7 @@ pub fn spawn_socket_heartbeat<A: Adapter>(
             every.tick().await;
             // `of("/")`, not `sockets()`: the namespace is gone once shutdown began.
             let Some(ns) = io.of("/") else { return };
-            let live: Vec<(String, String)> = ns
+            let live: Vec<(UserId, String)> = ns
                 .sockets()
                 .into_iter()
                 .filter_map(|s| {
@@ -489,7 +476,7 @@ pub fn spawn_socket_heartbeat<A: Adapter>(
                     Some((user.id, s.id.to_string()))
                 })
                 .collect();
-            if let Err(e) = coord.renew_sockets(&live, lease).await {
+            if let Err(e) = rt.coord.renew_sockets(&live, lease).await {
                 tracing::warn!(error = %e, "could not renew connection slots");
             }
         }

@@ -16,6 +16,7 @@ use socketioxide_redis::drivers::Driver;
 use super::fanout::Batch;
 use super::redis_driver::{CountingDriver, DriverError, Inline};
 use super::snapshots::SnapshotCache;
+use crate::ids::EventId;
 use crate::inventory::SeatStatus;
 
 /// One instance's side of the relay.
@@ -49,7 +50,7 @@ fn status_name(s: SeatStatus) -> &'static str {
 }
 
 impl WireBatch {
-    fn from_batch(event_id: &str, b: &Batch) -> Self {
+    fn from_batch(event_id: &EventId, b: &Batch) -> Self {
         WireBatch {
             e: event_id.to_string(),
             s: b.seats
@@ -101,7 +102,7 @@ impl Relay {
     }
 
     /// Publishes one window's batches (returns once Redis has taken them).
-    pub async fn publish(&self, batches: &[(String, Arc<Batch>)]) -> Result<(), DriverError> {
+    pub async fn publish(&self, batches: &[(EventId, Arc<Batch>)]) -> Result<(), DriverError> {
         let wire = Wire {
             o: self.origin.clone(),
             b: batches
@@ -151,7 +152,7 @@ mod tests {
         b.stock.insert("t1".into(), (3, 9));
         let bytes = serde_json::to_vec(&Wire {
             o: "a".into(),
-            b: vec![WireBatch::from_batch("e1", &b)],
+            b: vec![WireBatch::from_batch(&EventId::parse("e1").unwrap(), &b)],
         })
         .unwrap();
         let wire: Wire = serde_json::from_slice(&bytes).unwrap();

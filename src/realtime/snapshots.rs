@@ -52,7 +52,8 @@ use serde::Serialize;
 
 use super::fanout::Batch;
 use crate::error::Result;
-use crate::inventory::{Inventory, Seat, TicketType};
+use crate::ids::EventId;
+use crate::inventory::{Seat, StockView, TicketType};
 use crate::metrics::Metrics;
 
 /// How long a cached snapshot is trusted without a database read.
@@ -90,7 +91,7 @@ impl Snapshot {
             .iter()
             .flatten()
             .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
+            .map(|(i, s)| (s.id.as_str().to_owned(), i))
             .collect();
         Snapshot {
             event_id,
@@ -203,7 +204,8 @@ impl SnapshotCache {
 
     /// The event's snapshot: from memory when fresh, else read once from the database.
     /// An unknown event is the inventory's `404 event_not_found`.
-    pub async fn get(&self, inventory: &Inventory, event_id: &str) -> Result<Arc<Snapshot>> {
+    pub async fn get(&self, stock: &StockView, event_id: &EventId) -> Result<Arc<Snapshot>> {
+        let (id, event_id) = (event_id, event_id.as_str());
         let (load_lock, have) = {
             let mut entries = self.lock();
             if !entries.contains_key(event_id) {
@@ -244,7 +246,7 @@ impl SnapshotCache {
             entry.load_missed = false;
         }
         Metrics::add(&self.metrics.snapshot_cache_loads, 1);
-        let loaded = load(inventory, event_id).await;
+        let loaded = load(stock, id).await;
         let mut entries = self.lock();
         let entry = entries
             .entry(event_id.to_string())
@@ -306,10 +308,10 @@ fn evict(entries: &mut HashMap<String, Entry>) {
     entries.retain(|_, e| e.pending.is_some() || e.loaded_at.elapsed() < MAX_AGE);
 }
 
-async fn load(inventory: &Inventory, event_id: &str) -> Result<Snapshot> {
-    let event = inventory.event(event_id).await?;
+async fn load(stock: &StockView, event_id: &EventId) -> Result<Snapshot> {
+    let event = stock.event(event_id).await?;
     let seats = if event.has_seat_map {
-        Some(inventory.seats(event_id).await?)
+        Some(stock.seats(event_id).await?)
     } else {
         None
     };
@@ -323,17 +325,22 @@ async fn load(inventory: &Inventory, event_id: &str) -> Result<Snapshot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{ReservationId, SeatId, TicketTypeId, UserId};
     use crate::inventory::{ChangeCause, InventoryChange, SeatChange, SeatStatus, StockChange};
+
+    fn tt() -> TicketTypeId {
+        TicketTypeId::parse("tt").unwrap()
+    }
 
     fn seat(id: &str, status: SeatStatus, version: i64) -> Seat {
         Seat {
-            id: id.into(),
+            id: SeatId::parse(id).unwrap(),
             section: "A".into(),
             row: "A".into(),
             number: 1,
             x: 0.0,
             y: 0.0,
-            ticket_type_id: "tt".into(),
+            ticket_type_id: tt(),
             status,
             version,
         }
@@ -341,7 +348,7 @@ mod tests {
 
     fn ticket_type(remaining: i64, version: i64) -> TicketType {
         TicketType {
-            id: "tt".into(),
+            id: tt(),
             name: "Seat".into(),
             price: 100,
             total: 2,
@@ -360,17 +367,17 @@ mod tests {
     ) -> Batch {
         let mut b = Batch::default();
         b.add(&InventoryChange {
-            event_id: "e".into(),
-            reservation_id: "r".into(),
-            user_id: "u".into(),
+            event_id: EventId::parse("e").unwrap(),
+            reservation_id: ReservationId::parse("r").unwrap(),
+            user_id: UserId::parse("u").unwrap(),
             cause: ChangeCause::Held,
             seats: vec![SeatChange {
-                seat_id: seat_id.into(),
+                seat_id: SeatId::parse(seat_id).unwrap(),
                 status,
                 version,
             }],
             ticket_types: vec![StockChange {
-                ticket_type_id: "tt".into(),
+                ticket_type_id: tt(),
                 remaining_quantity: remaining,
                 version: tt_version,
             }],

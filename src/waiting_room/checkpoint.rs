@@ -11,10 +11,11 @@ use sqlx::Row;
 use crate::clock::Millis;
 use crate::db::Db;
 use crate::error::Result;
+use crate::ids::EventId;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
-    pub event_id: String,
+    pub event_id: EventId,
     pub next: i64,
     pub serving: i64,
     pub active: i64,
@@ -66,7 +67,7 @@ impl Checkpoints {
         Ok(())
     }
 
-    pub async fn load(&self, event_id: &str) -> Result<Option<Checkpoint>> {
+    pub async fn load(&self, event_id: &EventId) -> Result<Option<Checkpoint>> {
         let row = sqlx::query(&format!("{SELECT} WHERE event_id = $1"))
             .bind(event_id)
             .fetch_optional(&self.db.pool)

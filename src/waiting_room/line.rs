@@ -2,6 +2,10 @@
 //! one process, [`RedisLine`] shared by instances). Both follow the same rules, and the
 //! tests run the same scenarios against both.
 //!
+//! This is the line's store, so, like SQL, it takes ids as plain strings: the waiting room
+//! passes [`EventId`](crate::ids::EventId)s and [`UserId`](crate::ids::UserId)s in with
+//! `as_str()`, and takes the ids the store lists back as ids it once put there.
+//!
 //! [`MemoryLine`]: super::memory::MemoryLine
 //! [`RedisLine`]: super::redis::RedisLine
 

@@ -37,11 +37,12 @@ use async_trait::async_trait;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::admission::{Admission, QueuePosition, QueueSummary};
+use crate::admission::{Admission, Admitted, QueuePosition, QueueSummary};
 use crate::auth::Jwt;
 use crate::clock::{Clock, Millis};
 use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
+use crate::ids::{EventId, UserId};
 use crate::inventory::{ChangeCause, Event, Inventory, InventoryChange};
 use crate::metrics::Metrics;
 use checkpoint::{Checkpoint, Checkpoints};
@@ -53,7 +54,7 @@ use receipt::Receipts;
 pub enum QueueEvent {
     /// One per tick per line: where the line is.
     Progress {
-        event_id: String,
+        event_id: EventId,
         serving_number: i64,
         total_waiting: i64,
         admit_rate_per_sec: f64,
@@ -62,8 +63,8 @@ pub enum QueueEvent {
     },
     /// For that user's sockets only.
     Admitted {
-        event_id: String,
-        user_id: String,
+        event_id: EventId,
+        user_id: UserId,
         admission_token: String,
         expires_at: Millis,
     },
@@ -77,9 +78,9 @@ struct EventLineSettings {
 }
 
 impl EventLineSettings {
-    fn at<'a>(&'a self, event_id: &'a str, now: Millis) -> At<'a> {
+    fn at<'a>(&'a self, event_id: &'a EventId, now: Millis) -> At<'a> {
         At {
-            event_id,
+            event_id: event_id.as_str(),
             now,
             settings: &self.line,
         }
@@ -149,14 +150,14 @@ pub struct WaitingRoom {
     tokens: Jwt,
     tick_ms: i64,
     feed: broadcast::Sender<Arc<QueueEvent>>,
-    settings: RwLock<HashMap<String, Arc<EventLineSettings>>>,
+    settings: RwLock<HashMap<EventId, Arc<EventLineSettings>>>,
     receipts: Receipts,
     checkpoints: Checkpoints,
     metrics: Arc<Metrics>,
     recovery_ms: i64,
-    known: Mutex<HashMap<String, Known>>,
+    known: Mutex<HashMap<EventId, Known>>,
     /// Last checkpoint written per event: when, and whether the line was live.
-    saved: Mutex<HashMap<String, (Millis, bool)>>,
+    saved: Mutex<HashMap<EventId, (Millis, bool)>>,
     /// One rebuild at a time on this instance.
     rebuilding: tokio::sync::Mutex<()>,
 }
@@ -186,7 +187,7 @@ impl WaitingRoom {
         self.feed.subscribe()
     }
 
-    async fn settings(&self, event_id: &str) -> Result<Arc<EventLineSettings>> {
+    async fn settings(&self, event_id: &EventId) -> Result<Arc<EventLineSettings>> {
         if let Some(s) = self.settings.read().expect("settings lock").get(event_id) {
             return Ok(s.clone());
         }
@@ -196,7 +197,7 @@ impl WaitingRoom {
         if cache.len() > 10_000 {
             cache.clear();
         }
-        cache.insert(event_id.to_string(), s.clone());
+        cache.insert(event_id.clone(), s.clone());
         Ok(s)
     }
 
@@ -215,12 +216,12 @@ impl WaitingRoom {
     }
 
     /// Signs an admission for `user_id` to shop `event_id` until `expires_at`.
-    fn sign(&self, event_id: &str, user_id: &str, expires_at: Millis) -> Result<String> {
+    fn sign(&self, event_id: &EventId, user_id: &UserId, expires_at: Millis) -> Result<String> {
         self.tokens.issue_admission(event_id, user_id, expires_at)
     }
 
     /// Checks an admission token; returns when the turn it names ends.
-    fn verify(&self, token: &str, event_id: &str, user_id: &str) -> Result<Millis> {
+    fn verify(&self, token: &str, event_id: &EventId, user_id: &UserId) -> Result<Millis> {
         self.tokens
             .verify_admission(token, event_id, user_id, self.clock.now_ms())
     }
@@ -229,7 +230,7 @@ impl WaitingRoom {
     /// when nothing says it existed) and runs the operation once more.
     async fn on_line<'a, T, F, Fut>(
         &'a self,
-        event_id: &'a str,
+        event_id: &'a EventId,
         s: &'a EventLineSettings,
         op: F,
     ) -> Result<T>
@@ -246,7 +247,7 @@ impl WaitingRoom {
         }
     }
 
-    fn recovering(&self, event_id: &str) -> bool {
+    fn recovering(&self, event_id: &EventId) -> bool {
         self.known
             .lock()
             .expect("known lock")
@@ -257,14 +258,14 @@ impl WaitingRoom {
     /// The user's answer to a join or a status call.
     async fn answer(
         &self,
-        event_id: &str,
-        user_id: &str,
+        event_id: &EventId,
+        user_id: &UserId,
         place: Place,
         s: &EventLineSettings,
     ) -> Result<QueuePosition> {
         let now = self.clock.now_ms();
         let mut p = QueuePosition {
-            event_id: event_id.to_string(),
+            event_id: event_id.clone(),
             position: None,
             total_waiting: 0,
             estimated_wait_time: 0,
@@ -325,17 +326,24 @@ impl WaitingRoom {
 
     /// What a receipt sent with a join proves for this user and event ([`Claim::None`] for
     /// none, or one that does not verify).
-    pub fn claim_of(&self, event_id: &str, user_id: &str, receipt: Option<&str>) -> Claim {
+    pub fn claim_of(&self, event_id: &EventId, user_id: &UserId, receipt: Option<&str>) -> Claim {
         receipt.map_or(Claim::None, |r| self.receipts.read(r, event_id, user_id))
     }
 
     /// Joins the event's line (or is admitted at once). Joining again keeps the first place;
     /// during a recovery window a receipt's claim gets its number back.
     #[tracing::instrument(skip(self))]
-    pub async fn join(&self, event_id: &str, user_id: &str, claim: Claim) -> Result<QueuePosition> {
+    pub async fn join(
+        &self,
+        event_id: &EventId,
+        user_id: &UserId,
+        claim: Claim,
+    ) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
         let place = self
-            .on_line(event_id, &s, |at| self.line.join(at, user_id, claim))
+            .on_line(event_id, &s, |at| {
+                self.line.join(at, user_id.as_str(), claim)
+            })
             .await?;
         if let Place::Waiting { number, .. } = place {
             // Numbers given out between ticks count too when a loss must be rebuilt from.
@@ -351,43 +359,43 @@ impl WaitingRoom {
     /// before the line was lost gets their slot back.
     pub async fn status(
         &self,
-        event_id: &str,
-        user_id: &str,
+        event_id: &EventId,
+        user_id: &UserId,
         admission_token: Option<&str>,
     ) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
         let mut place = self
-            .on_line(event_id, &s, |at| self.line.status(at, user_id))
+            .on_line(event_id, &s, |at| self.line.status(at, user_id.as_str()))
             .await?;
         if matches!(place, Place::Admitted { .. }) {
-            self.on_line(event_id, &s, |at| self.line.touch(at, user_id))
+            self.on_line(event_id, &s, |at| self.line.touch(at, user_id.as_str()))
                 .await?;
         } else if let Some(turn_ends_at) =
             admission_token.and_then(|t| self.verify(t, event_id, user_id).ok())
         {
             if self
                 .on_line(event_id, &s, |at| {
-                    self.line.reinstate(at, user_id, turn_ends_at)
+                    self.line.reinstate(at, user_id.as_str(), turn_ends_at)
                 })
                 .await?
             {
                 place = self
-                    .on_line(event_id, &s, |at| self.line.status(at, user_id))
+                    .on_line(event_id, &s, |at| self.line.status(at, user_id.as_str()))
                     .await?;
             }
         }
         self.answer(event_id, user_id, place, &s).await
     }
 
-    pub async fn leave(&self, event_id: &str, user_id: &str) -> Result<()> {
+    pub async fn leave(&self, event_id: &EventId, user_id: &UserId) -> Result<()> {
         let s = self.settings(event_id).await?;
-        self.on_line(event_id, &s, |at| self.line.leave(at, user_id))
+        self.on_line(event_id, &s, |at| self.line.leave(at, user_id.as_str()))
             .await
     }
 
     /// The line is gone: rebuild it (or start it, when nothing says it existed). One rebuild
     /// at a time; one that finds the line back already does nothing.
-    async fn restore_line(&self, event_id: &str, s: &EventLineSettings) -> Result<()> {
+    async fn restore_line(&self, event_id: &EventId, s: &EventLineSettings) -> Result<()> {
         let _one = self.rebuilding.lock().await;
         match self.line.summary(s.at(event_id, self.clock.now_ms())).await {
             Err(Error::LineLost) => self.rebuild(event_id, s, "").await,
@@ -398,7 +406,12 @@ impl WaitingRoom {
     /// Rebuilds a lost line from what this instance saw and the database checkpoint, or
     /// starts a new line when neither says anyone was in it. `seen_epoch` is the epoch found
     /// lost ("" when none was left).
-    async fn rebuild(&self, event_id: &str, s: &EventLineSettings, seen_epoch: &str) -> Result<()> {
+    async fn rebuild(
+        &self,
+        event_id: &EventId,
+        s: &EventLineSettings,
+        seen_epoch: &str,
+    ) -> Result<()> {
         let now = self.clock.now_ms();
         let known = self
             .known
@@ -432,7 +445,7 @@ impl WaitingRoom {
         if seen_epoch.is_empty() && !hw.live() && checkpoint.is_none() {
             let epoch = self.line.init(at, &new_epoch()).await?;
             let mut all = self.known.lock().expect("known lock");
-            all.entry(event_id.to_string()).or_default().epoch = epoch;
+            all.entry(event_id.clone()).or_default().epoch = epoch;
             return Ok(());
         }
         // Receipts matter only if someone was waiting; reserved slots in any case.
@@ -465,7 +478,7 @@ impl WaitingRoom {
              during the recovery window and shoppers' slots stay reserved"
         );
         let mut all = self.known.lock().expect("known lock");
-        let k = all.entry(event_id.to_string()).or_default();
+        let k = all.entry(event_id.clone()).or_default();
         *k = Known {
             epoch,
             recovering: window_ms > 0,
@@ -477,7 +490,7 @@ impl WaitingRoom {
     /// Compares a tick's view of the line with what this instance saw before: a changed epoch
     /// means the line was rebuilt (by another instance, or started afresh by one that knew
     /// nothing of it); numbers going back mean a failover dropped writes.
-    async fn observe(&self, event_id: &str, s: &EventLineSettings, t: &Tick) -> Result<()> {
+    async fn observe(&self, event_id: &EventId, s: &EventLineSettings, t: &Tick) -> Result<()> {
         let before = self
             .known
             .lock()
@@ -505,7 +518,7 @@ impl WaitingRoom {
             all.remove(event_id);
             return Ok(());
         }
-        let k = all.entry(event_id.to_string()).or_default();
+        let k = all.entry(event_id.clone()).or_default();
         k.epoch = t.epoch.clone();
         k.next = k.next.max(t.next);
         k.serving = k.serving.max(t.serving);
@@ -518,7 +531,7 @@ impl WaitingRoom {
 
     /// Writes the line's checkpoint about once a second while it is live, and once more when
     /// it empties.
-    async fn checkpoint(&self, event_id: &str, t: &Tick, now: Millis) {
+    async fn checkpoint(&self, event_id: &EventId, t: &Tick, now: Millis) {
         let live = t.waiting > 0 || t.presale > 0 || t.active_shoppers > 0;
         let due = {
             let mut saved = self.saved.lock().expect("saved lock");
@@ -527,7 +540,7 @@ impl WaitingRoom {
                 Some((at, was_live)) => (live && now - at >= 1000) || (*was_live && !live),
             };
             if due && live {
-                saved.insert(event_id.to_string(), (now, true));
+                saved.insert(event_id.clone(), (now, true));
             } else if due {
                 saved.remove(event_id);
             }
@@ -537,7 +550,7 @@ impl WaitingRoom {
             return;
         }
         let c = Checkpoint {
-            event_id: event_id.to_string(),
+            event_id: event_id.clone(),
             next: t.next,
             serving: t.serving,
             active: t.active_shoppers,
@@ -553,8 +566,12 @@ impl WaitingRoom {
     /// Ticks every line once; returns how many users were admitted. Lines this instance saw
     /// live are ticked even when the store no longer lists them: that is how a loss is seen.
     pub async fn tick_all(&self) -> Result<usize> {
-        let mut ids: Vec<String> = self.line.lines().await?;
-        let listed: HashSet<String> = ids.iter().cloned().collect();
+        // The line's store lists plain ids; only ids the waiting room put there are in it.
+        let mut ids: Vec<EventId> = (self.line.lines().await?)
+            .into_iter()
+            .map(EventId::from_store)
+            .collect();
+        let listed: HashSet<EventId> = ids.iter().cloned().collect();
         ids.extend(
             self.known
                 .lock()
@@ -577,7 +594,7 @@ impl WaitingRoom {
         Ok(admitted)
     }
 
-    async fn tick_one(&self, event_id: &str, s: &EventLineSettings) -> Result<usize> {
+    async fn tick_one(&self, event_id: &EventId, s: &EventLineSettings) -> Result<usize> {
         let now = self.clock.now_ms();
         let tick = match self.line.tick(s.at(event_id, now)).await {
             Err(Error::LineLost) => {
@@ -591,17 +608,18 @@ impl WaitingRoom {
             return Ok(0);
         }
         for user_id in &tick.admitted {
+            let user_id = UserId::from_store(user_id.clone());
             let expires_at = now + s.admission_ttl_ms;
-            let token = self.sign(event_id, user_id, expires_at)?;
+            let token = self.sign(event_id, &user_id, expires_at)?;
             let _ = self.feed.send(Arc::new(QueueEvent::Admitted {
-                event_id: event_id.to_string(),
-                user_id: user_id.clone(),
+                event_id: event_id.clone(),
+                user_id,
                 admission_token: token,
                 expires_at,
             }));
         }
         let _ = self.feed.send(Arc::new(QueueEvent::Progress {
-            event_id: event_id.to_string(),
+            event_id: event_id.clone(),
             serving_number: tick.serving,
             // Everyone in line, including those who came before the sale opened.
             total_waiting: tick.waiting + tick.presale,
@@ -651,12 +669,12 @@ impl WaitingRoom {
             ChangeCause::Held | ChangeCause::Expired | ChangeCause::Refunded => return Ok(()),
         };
         let s = self.settings(&change.event_id).await?;
-        let (event_id, user_id) = (change.event_id.as_str(), change.user_id.as_str());
+        let (event_id, user_id) = (&change.event_id, &change.user_id);
         if ends_turn {
-            self.on_line(event_id, &s, |at| self.line.release(at, user_id))
+            self.on_line(event_id, &s, |at| self.line.release(at, user_id.as_str()))
                 .await
         } else {
-            self.on_line(event_id, &s, |at| self.line.touch(at, user_id))
+            self.on_line(event_id, &s, |at| self.line.touch(at, user_id.as_str()))
                 .await
                 .map(|_| ())
         }
@@ -721,39 +739,26 @@ pub fn estimate(position: i64, rate: f64) -> i64 {
     ((position as f64 / rate.max(0.001)).ceil() as i64).clamp(0, 7 * 24 * 3600)
 }
 
-#[async_trait]
-impl Admission for WaitingRoom {
-    async fn check(&self, event_id: &str, user_id: &str, token: Option<&str>) -> Result<()> {
-        let s = self.settings(event_id).await?;
-        let token = token.ok_or_else(|| {
-            Error::forbidden(
-                ErrorCode::NotAdmitted,
-                "join the waiting room first: no X-Admission-Token was sent",
-            )
-        })?;
-        let turn_ends_at = self.verify(token, event_id, user_id)?;
-        if self
-            .on_line(event_id, &s, |at| self.line.touch(at, user_id))
-            .await?
-        {
-            return Ok(());
-        }
-        // Let in before the line was lost? Then the token brings the slot back.
-        if self
-            .on_line(event_id, &s, |at| {
-                self.line.reinstate(at, user_id, turn_ends_at)
-            })
-            .await?
-        {
-            return Ok(());
-        }
-        Err(Error::forbidden(
-            ErrorCode::NotAdmitted,
-            "your admission has ended (finished, left or idle); join the waiting room again",
-        ))
+/// What may be read of the line by a consumer that must change nothing (the real-time
+/// layer): a user's place. It has no way to joins, leaves, ticks or admissions.
+#[derive(Clone)]
+pub struct QueueView(Arc<WaitingRoom>);
+
+impl QueueView {
+    /// As [`WaitingRoom::position`].
+    pub async fn position(&self, event_id: &EventId, user_id: &UserId) -> Result<QueuePosition> {
+        self.0.position(event_id, user_id).await
+    }
+}
+
+impl WaitingRoom {
+    /// A read-only view of the line ([`QueueView`]).
+    pub fn view(self: &Arc<Self>) -> QueueView {
+        QueueView(self.clone())
     }
 
-    async fn summary(&self, event: &Event) -> Result<QueueSummary> {
+    /// The event's line, for event pages.
+    pub async fn summary(&self, event: &Event) -> Result<QueueSummary> {
         let s = self.settings_of(event);
         let sum = self
             .on_line(&event.id, &s, |at| self.line.summary(at))
@@ -771,15 +776,54 @@ impl Admission for WaitingRoom {
         })
     }
 
-    async fn position(&self, event_id: &str, user_id: &str) -> Result<QueuePosition> {
+    /// The user's place in the event's line, without an admission token (it may be pushed
+    /// over a socket, possibly to a room): what `queue:position` shows.
+    pub async fn position(&self, event_id: &EventId, user_id: &UserId) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
         let place = self
-            .on_line(event_id, &s, |at| self.line.status(at, user_id))
+            .on_line(event_id, &s, |at| self.line.status(at, user_id.as_str()))
             .await?;
         let mut p = self.answer(event_id, user_id, place, &s).await?;
-        // Pushed over a socket, possibly to a room: never carry a token there.
         p.admission_token = None;
         Ok(p)
+    }
+}
+
+#[async_trait]
+impl Admission for WaitingRoom {
+    async fn check(
+        &self,
+        event_id: &EventId,
+        user_id: &UserId,
+        token: Option<&str>,
+    ) -> Result<Admitted> {
+        let s = self.settings(event_id).await?;
+        let token = token.ok_or_else(|| {
+            Error::forbidden(
+                ErrorCode::NotAdmitted,
+                "join the waiting room first: no X-Admission-Token was sent",
+            )
+        })?;
+        let turn_ends_at = self.verify(token, event_id, user_id)?;
+        if self
+            .on_line(event_id, &s, |at| self.line.touch(at, user_id.as_str()))
+            .await?
+        {
+            return Ok(Admitted::grant(event_id, user_id));
+        }
+        // Let in before the line was lost? Then the token brings the slot back.
+        if self
+            .on_line(event_id, &s, |at| {
+                self.line.reinstate(at, user_id.as_str(), turn_ends_at)
+            })
+            .await?
+        {
+            return Ok(Admitted::grant(event_id, user_id));
+        }
+        Err(Error::forbidden(
+            ErrorCode::NotAdmitted,
+            "your admission has ended (finished, left or idle); join the waiting room again",
+        ))
     }
 }
 

@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::line::Claim;
+use crate::ids::{EventId, UserId};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -35,7 +36,7 @@ impl Receipts {
     }
 
     /// A receipt for `user_id`'s place in `event_id`'s line.
-    pub fn issue(&self, event_id: &str, user_id: &str, claim: Claim) -> String {
+    pub fn issue(&self, event_id: &EventId, user_id: &UserId, claim: Claim) -> String {
         let body = format!("{event_id}\n{user_id}\n{}", claim.code());
         let mut mac = self.key.clone();
         mac.update(body.as_bytes());
@@ -48,12 +49,12 @@ impl Receipts {
 
     /// The place `receipt` proves for this event and user; [`Claim::None`] for anything that
     /// does not verify or names someone or something else.
-    pub fn read(&self, receipt: &str, event_id: &str, user_id: &str) -> Claim {
+    pub fn read(&self, receipt: &str, event_id: &EventId, user_id: &UserId) -> Claim {
         self.verify(receipt, event_id, user_id)
             .unwrap_or(Claim::None)
     }
 
-    fn verify(&self, receipt: &str, event_id: &str, user_id: &str) -> Option<Claim> {
+    fn verify(&self, receipt: &str, event_id: &EventId, user_id: &UserId) -> Option<Claim> {
         if receipt.len() > MAX_RECEIPT_LEN {
             return None;
         }
@@ -65,7 +66,7 @@ impl Receipts {
         let body = String::from_utf8(body).ok()?;
         let mut parts = body.split('\n');
         let (e, u, n) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || e != event_id || u != user_id {
+        if parts.next().is_some() || *event_id != e || *user_id != u {
             return None;
         }
         match n.parse::<i64>().ok()? {
@@ -80,32 +81,40 @@ impl Receipts {
 mod tests {
     use super::*;
 
+    fn e(id: &str) -> EventId {
+        EventId::parse(id).unwrap()
+    }
+
+    fn u(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
     #[test]
     fn a_receipt_proves_its_number_to_its_owner_only() {
         let r = Receipts::new(b"secret");
-        let receipt = r.issue("e1", "u1", Claim::Number(42));
-        assert_eq!(r.read(&receipt, "e1", "u1"), Claim::Number(42));
-        assert_eq!(r.read(&receipt, "e1", "u2"), Claim::None);
-        assert_eq!(r.read(&receipt, "e2", "u1"), Claim::None);
-        let pre = r.issue("e1", "u1", Claim::Presale);
-        assert_eq!(r.read(&pre, "e1", "u1"), Claim::Presale);
+        let receipt = r.issue(&e("e1"), &u("u1"), Claim::Number(42));
+        assert_eq!(r.read(&receipt, &e("e1"), &u("u1")), Claim::Number(42));
+        assert_eq!(r.read(&receipt, &e("e1"), &u("u2")), Claim::None);
+        assert_eq!(r.read(&receipt, &e("e2"), &u("u1")), Claim::None);
+        let pre = r.issue(&e("e1"), &u("u1"), Claim::Presale);
+        assert_eq!(r.read(&pre, &e("e1"), &u("u1")), Claim::Presale);
     }
 
     #[test]
     fn forged_or_foreign_receipts_prove_nothing() {
         let r = Receipts::new(b"secret");
-        let receipt = r.issue("e1", "u1", Claim::Number(42));
-        let other = Receipts::new(b"another secret").issue("e1", "u1", Claim::Number(1));
-        assert_eq!(r.read(&other, "e1", "u1"), Claim::None);
+        let receipt = r.issue(&e("e1"), &u("u1"), Claim::Number(42));
+        let other = Receipts::new(b"another secret").issue(&e("e1"), &u("u1"), Claim::Number(1));
+        assert_eq!(r.read(&other, &e("e1"), &u("u1")), Claim::None);
         // The number edited in the body: the signature no longer matches.
         let (_, sig) = receipt.split_once('.').unwrap();
         let edited = format!("{}.{sig}", B64.encode("e1\nu1\n1"));
-        assert_eq!(r.read(&edited, "e1", "u1"), Claim::None);
+        assert_eq!(r.read(&edited, &e("e1"), &u("u1")), Claim::None);
         for junk in ["", ".", "x.y", "%%%.%%%", &"a".repeat(5000)] {
-            assert_eq!(r.read(junk, "e1", "u1"), Claim::None);
+            assert_eq!(r.read(junk, &e("e1"), &u("u1")), Claim::None);
         }
         // Ids cannot smuggle a field: a newline in the user id makes a different body.
-        let smuggled = r.issue("e1", "u1\n7", Claim::Number(1));
-        assert_eq!(r.read(&smuggled, "e1", "u1"), Claim::None);
+        let smuggled = r.issue(&e("e1"), &u("u1\n7"), Claim::Number(1));
+        assert_eq!(r.read(&smuggled, &e("e1"), &u("u1")), Claim::None);
     }
 }

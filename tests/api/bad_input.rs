@@ -334,7 +334,11 @@ async fn bad_tokens_are_refused(backend: Backend) {
 
     let other_key = boxoffice::auth::Jwt::new(b"some-other-secret-some-other-secret!", 60)
         .unwrap()
-        .issue("mallory", boxoffice::auth::Role::Admin, None)
+        .issue(
+            &boxoffice::UserId::parse("mallory").unwrap(),
+            boxoffice::auth::Role::Admin,
+            None,
+        )
         .unwrap();
     let valid = app.token("mallory");
     let mut parts: Vec<&str> = valid.split('.').collect();

@@ -11,7 +11,7 @@ use boxoffice::auth::{unix_now, Claims, Jwt, Role};
 use boxoffice::clock::Clock;
 use boxoffice::config::Config;
 use boxoffice::state::AppState;
-use boxoffice::Application;
+use boxoffice::{Application, UserId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::Connection;
@@ -190,12 +190,17 @@ impl TestApp {
     /// A token for a (possibly unknown to the database) user, as another issuer sharing
     /// JWT_SECRET would mint it.
     pub fn token(&self, user_id: &str) -> String {
-        self.jwt.issue(user_id, Role::User, None).unwrap()
+        let user_id = UserId::parse(user_id).unwrap();
+        self.jwt.issue(&user_id, Role::User, None).unwrap()
     }
 
     pub fn admin_token(&self) -> String {
         self.jwt
-            .issue("admin-1", Role::Admin, Some("Admin"))
+            .issue(
+                &UserId::parse("admin-1").unwrap(),
+                Role::Admin,
+                Some("Admin"),
+            )
             .unwrap()
     }
 

@@ -7,6 +7,8 @@
 use std::time::Duration;
 
 use crate::helpers::{id, seat_ids, test_config, Backend, Line, TestApp};
+use boxoffice::admission::QueuePosition;
+use boxoffice::{EventId, UserId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -147,6 +149,16 @@ async fn leave(app: &TestApp, user: &str, event_id: &str) {
 
 /// Ticks (a second apart) until someone is admitted; returns who, checking the capacity
 /// of 1 on the way.
+/// A user's place, straight from the domain: the HTTP status call is rate-limited per user.
+async fn position(app: &TestApp, event: &str, user: &str) -> QueuePosition {
+    let (event, user) = (EventId::parse(event).unwrap(), UserId::parse(user).unwrap());
+    app.state
+        .waiting_room
+        .position(&event, &user)
+        .await
+        .unwrap()
+}
+
 async fn next_admitted(app: &TestApp, e: &str, candidates: &[&str]) -> String {
     for _ in 0..200 {
         tick(app, 1).await;
@@ -156,8 +168,7 @@ async fn next_admitted(app: &TestApp, e: &str, candidates: &[&str]) -> String {
             "capacity 1 exceeded: {q}"
         );
         for u in candidates {
-            // Straight from the domain: the HTTP status call is rate-limited per user.
-            if app.state.admission.position(e, u).await.unwrap().admitted {
+            if position(app, e, u).await.admitted {
                 return u.to_string();
             }
         }
@@ -243,10 +254,7 @@ async fn losing_the_line_keeps_everyones_place(line: Line) {
         tick(&app, 1).await;
     }
     for u in waiting {
-        assert!(
-            !app.state.admission.position(&e, u).await.unwrap().admitted,
-            "{u}"
-        );
+        assert!(!position(&app, &e, u).await.admitted, "{u}");
     }
     let q = app.event(&e).await["queue"].clone();
     assert_eq!(q["activeShoppers"], 1, "{q}");
