@@ -2,8 +2,11 @@
 //!
 //! Holds expire and admissions run out by the clock, so tests need to move time forward
 //! without sleeping. The domain reads time only through [`Clock`]; production uses the system
-//! clock, tests a manual one they advance by hand.
+//! clock, tests a manual one they advance by hand. The manual clock exists only in unit tests
+//! and with the `test-util` feature (the integration tests'): a release build has the system
+//! clock alone.
 
+#[cfg(any(test, feature = "test-util"))]
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -17,6 +20,7 @@ pub struct Clock(Arc<Inner>);
 #[derive(Debug)]
 enum Inner {
     System,
+    #[cfg(any(test, feature = "test-util"))]
     Manual(AtomicI64),
 }
 
@@ -25,7 +29,8 @@ impl Clock {
         Clock(Arc::new(Inner::System))
     }
 
-    /// A clock that stands still until [`Clock::advance`] is called.
+    /// A clock that stands still until [`Clock::advance`] is called (tests only).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn manual(start: Millis) -> Self {
         Clock(Arc::new(Inner::Manual(AtomicI64::new(start))))
     }
@@ -36,11 +41,14 @@ impl Clock {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0),
+            #[cfg(any(test, feature = "test-util"))]
             Inner::Manual(t) => t.load(Ordering::SeqCst),
         }
     }
 
-    /// Moves a manual clock forward. Panics on the system clock: that would be a test bug.
+    /// Moves a manual clock forward (tests only). Panics on the system clock: that would be a
+    /// test bug.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn advance(&self, by: std::time::Duration) {
         match &*self.0 {
             Inner::System => panic!("cannot advance the system clock"),

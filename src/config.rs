@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use crate::http::rate_limit::TrustedProxies;
 
+/// The signing key [`Config::for_tests`] sets, which test harnesses mint tokens with. Only in
+/// unit tests and with the `test-util` feature: a release build does not contain it.
+#[cfg(any(test, feature = "test-util"))]
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
 #[derive(Clone, Debug, clap::Parser)]
 #[command(name = "boxoffice", version, about = "Real-time ticket on-sale server")]
 pub struct Config {
@@ -99,7 +104,9 @@ pub struct Config {
     #[arg(long, env = "LINE_RECOVERY_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub line_recovery_seconds: u64,
 
-    /// Run the waiting-room ticker (tests switch it off and tick by hand).
+    /// Run the waiting-room ticker (tests switch it off and tick by hand; a release build
+    /// always runs it: [`Config::queue_ticker`]).
+    #[cfg(any(test, feature = "test-util"))]
     #[arg(skip = true)]
     pub queue_ticker: bool,
 
@@ -184,7 +191,22 @@ impl Config {
             .map(|h| format!("redis://{}:{}", h, self.redis_port.unwrap_or(6379)))
     }
 
-    /// Defaults for tests: port 0, no demo seeding, no background sweeping.
+    /// Whether this instance runs the waiting-room ticker: always, except in tests that tick
+    /// by hand.
+    #[cfg(not(any(test, feature = "test-util")))]
+    pub fn queue_ticker(&self) -> bool {
+        true
+    }
+
+    /// As in a release build, unless a test switched the ticker off.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn queue_ticker(&self) -> bool {
+        self.queue_ticker
+    }
+
+    /// Defaults for tests: port 0, no demo seeding, no background sweeping, no ticker, and
+    /// [`TEST_JWT_SECRET`]. Only in unit tests and with the `test-util` feature.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn for_tests(database_url: impl Into<String>) -> Self {
         Config {
             host: "127.0.0.1".into(),
@@ -193,7 +215,7 @@ impl Config {
             redis_url: None,
             redis_host: None,
             redis_port: None,
-            jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
+            jwt_secret: Some(TEST_JWT_SECRET.into()),
             frontend_url: None,
             data_dir: std::env::temp_dir(),
             web_dir: PathBuf::from("web/dist"),

@@ -60,12 +60,17 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        Self::build_with_clock(config, Clock::system()).await
+        Self::build_on(config, Clock::system()).await
     }
 
     /// As [`Application::build`], with the clock the domain should read (tests pass a
-    /// manual one to move time forward without sleeping).
+    /// manual one to move time forward without sleeping). Only with the `test-util` feature.
+    #[cfg(any(test, feature = "test-util"))]
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Application> {
+        Self::build_on(config, clock).await
+    }
+
+    async fn build_on(config: Config, clock: Clock) -> anyhow::Result<Application> {
         if config.jwt_secret.is_none() || config.database_url.starts_with("sqlite:") {
             // Embedded mode keeps its secret and (by default) its database here: owner only.
             secure_data_dir(&config.data_dir);
@@ -170,7 +175,7 @@ impl Application {
         let http = crate::http::app(state.clone());
         let feed = state.inventory.feed().subscribe();
         let queue_feed = waiting_room.subscribe();
-        let mut background = waiting_room.spawn(config.queue_ticker);
+        let mut background = waiting_room.spawn(config.queue_ticker());
         let window = Duration::from_millis(config.push_batch_ms);
         let rt = Arc::new(realtime::Realtime {
             stock: state.inventory.view(),
@@ -267,6 +272,8 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The assembled services, for tests that check state behind the API (`test-util`).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn state(&self) -> &AppState {
         &self.state
     }

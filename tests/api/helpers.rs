@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 use tokio::sync::oneshot;
 
-pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The signing key of every test server (`Config::for_tests` sets it), to mint tokens with.
+pub const SECRET: &str = boxoffice::config::TEST_JWT_SECRET;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -122,7 +123,6 @@ pub async fn fresh_database(backend: Backend) -> String {
 
 pub fn test_config(database_url: String) -> Config {
     let mut c = Config::for_tests(database_url);
-    c.jwt_secret = Some(SECRET.into());
     c.database_max_connections = 10;
     c
 }

@@ -4,6 +4,8 @@
 //! Each module is one area, driven over real HTTP against a server on 127.0.0.1:0 (most
 //! scenarios twice: on SQLite and PostgreSQL, or with the line in memory and in Redis);
 //! [`helpers`] is the shared harness and its `on_both_databases!` / `on_both_lines!` macros.
+//! The crate's test hooks (`Config::for_tests`, the manual clock, `build_with_clock`) come
+//! from its `test-util` feature, which the dev-dependency on itself turns on.
 
 #[macro_use]
 mod helpers;
