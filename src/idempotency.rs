@@ -18,10 +18,10 @@
 
 use std::time::Duration;
 
+use crate::tasks::Supervisor;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::db::{self, Db};
@@ -214,20 +214,18 @@ impl IdempotencyStore {
         }
     }
 
-    /// Sweeps every `interval` until aborted.
-    pub fn spawn_sweeper(self, interval: Duration) -> JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                match self.sweep().await {
+    /// Registers the sweep of answers past their day, every `interval`.
+    pub fn supervise_sweeper(self, interval: Duration, tasks: &mut Supervisor) {
+        tasks.every("idempotency sweep", interval, move || {
+            let store = self.clone();
+            async move {
+                match store.sweep().await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(deleted = n, "idempotency sweep"),
                     Err(e) => tracing::warn!(error = %e, "idempotency sweep failed; will retry"),
                 }
             }
-        })
+        });
     }
 }
 

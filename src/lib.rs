@@ -29,6 +29,7 @@ pub mod realtime;
 pub mod shopping;
 pub mod startup;
 pub mod state;
+pub mod tasks;
 pub mod waiting_room;
 
 pub use error::{Error, Result};

@@ -18,7 +18,6 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::auth::{Jwt, Passwords, Users};
 use crate::botcheck::{
@@ -30,11 +29,12 @@ use crate::coord::{Coord, MemoryCoord, RedisCoord};
 use crate::db::Db;
 use crate::http::rate_limit::{Buckets, Limits};
 use crate::idempotency::IdempotencyStore;
-use crate::inventory::{spawn_sweeper, ChangeFeed, Inventory};
+use crate::inventory::{supervise_sweeper, ChangeFeed, Inventory};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
 use crate::shopping::Shopping;
 use crate::state::{AppState, Services, Settings};
+use crate::tasks::Supervisor;
 use crate::waiting_room::line::Line;
 use crate::waiting_room::memory::MemoryLine;
 use crate::waiting_room::redis::RedisLine;
@@ -45,17 +45,21 @@ const FEED_CAPACITY: usize = 16 * 1024;
 
 /// How often each instance deletes expired Idempotency-Key rows.
 const IDEMPOTENCY_SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// How long background tasks get at shutdown to finish the tick they are in.
+const TASK_GRACE: Duration = Duration::from_secs(10);
 
 type CloseSockets = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 pub struct Application {
     listener: TcpListener,
+    /// Read only by tests (`test-util`): in production the router and tasks hold the state.
+    #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
     state: AppState,
     router: Router,
-    /// Fan-out, waiting-room ticker and slot releaser: stopped on shutdown.
-    background: Vec<JoinHandle<()>>,
+    /// Every background task, registered here and started by `run_until` once nothing can
+    /// fail any more; stopped on shutdown after finishing its current tick.
+    tasks: Supervisor,
     close_sockets: CloseSockets,
-    sweep_interval: Option<Duration>,
 }
 
 impl Application {
@@ -173,9 +177,18 @@ impl Application {
 
         // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
         let http = crate::http::app(state.clone());
-        let feed = state.inventory.feed().subscribe();
-        let queue_feed = waiting_room.subscribe();
-        let mut background = waiting_room.spawn(config.queue_ticker());
+        let mut tasks = Supervisor::new();
+        waiting_room.supervise(&mut tasks, config.queue_ticker());
+        if config.sweep_interval_ms > 0 {
+            let every = Duration::from_millis(config.sweep_interval_ms);
+            supervise_sweeper(state.inventory.clone(), every, &mut tasks);
+            // Saved Idempotency-Key answers past their day, with the other sweeps (off in tests).
+            state
+                .idempotency
+                .clone()
+                .supervise_sweeper(IDEMPOTENCY_SWEEP_EVERY, &mut tasks);
+        }
+        let feed = state.inventory.feed().clone();
         let window = Duration::from_millis(config.push_batch_ms);
         let rt = Arc::new(realtime::Realtime {
             stock: state.inventory.view(),
@@ -199,13 +212,13 @@ impl Application {
                     realtime::on_connect::<LocalAdapter>
                         .with(realtime::authenticate::<LocalAdapter>),
                 );
-                let tasks = RealtimeTasks {
+                let realtime_tasks = RealtimeTasks {
                     feed,
-                    queue_feed,
+                    waiting_room: waiting_room.clone(),
                     window,
                     relay: None,
                 };
-                background.extend(tasks.spawn(&io, &state, rt));
+                realtime_tasks.supervise(&io, &metrics, rt, &mut tasks);
                 (http.layer(layer), closer(io))
             }
             Some(client) => {
@@ -236,13 +249,13 @@ impl Application {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
                 let relay = Some(Arc::new(relay));
-                let tasks = RealtimeTasks {
+                let realtime_tasks = RealtimeTasks {
                     feed,
-                    queue_feed,
+                    waiting_room: waiting_room.clone(),
                     window,
                     relay,
                 };
-                background.extend(tasks.spawn(&io, &state, rt));
+                realtime_tasks.supervise(&io, &metrics, rt, &mut tasks);
                 (http.layer(layer), closer(io))
             }
         };
@@ -261,10 +274,8 @@ impl Application {
             listener,
             state,
             router,
-            background,
+            tasks,
             close_sockets,
-            sweep_interval: (config.sweep_interval_ms > 0)
-                .then(|| Duration::from_millis(config.sweep_interval_ms)),
         })
     }
 
@@ -278,22 +289,13 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests and stops the
-    /// background tasks.
+    /// Starts the background tasks, serves until `shutdown` completes, then finishes
+    /// in-flight requests and stops the background tasks, each after its current tick.
     pub async fn run_until(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let sweeper = self
-            .sweep_interval
-            .map(|every| spawn_sweeper(self.state.inventory.clone(), every));
-        // Saved Idempotency-Key answers past their day; with the other sweeps (off in tests).
-        let idempotency_sweeper = self.sweep_interval.map(|_| {
-            self.state
-                .idempotency
-                .clone()
-                .spawn_sweeper(IDEMPOTENCY_SWEEP_EVERY)
-        });
+        self.tasks.start();
         tracing::info!(addr = %self.listener.local_addr()?, "boxoffice listening");
         let close_sockets = self.close_sockets;
         // Open sockets would keep a graceful shutdown waiting for ever: close them first.
@@ -308,15 +310,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        if let Some(s) = sweeper {
-            s.abort();
-        }
-        if let Some(s) = idempotency_sweeper {
-            s.abort();
-        }
-        for task in self.background {
-            task.abort();
-        }
+        self.tasks.shutdown(TASK_GRACE).await;
         served.context("server failed")
     }
 }
@@ -350,34 +344,44 @@ fn engine_config<A: Adapter>(b: SocketIoBuilder<A>) -> SocketIoBuilder<A> {
 
 /// What the real-time layer's background tasks consume, whichever adapter carries them.
 struct RealtimeTasks {
-    feed: tokio::sync::broadcast::Receiver<Arc<crate::inventory::InventoryChange>>,
-    queue_feed: tokio::sync::broadcast::Receiver<Arc<crate::waiting_room::QueueEvent>>,
+    feed: ChangeFeed,
+    waiting_room: Arc<WaitingRoom>,
     window: Duration,
     relay: Option<Arc<realtime::relay::Relay>>,
 }
 
 impl RealtimeTasks {
     /// The fan-out of inventory changes and of the line, and the socket-lease heartbeat.
-    fn spawn<A: Adapter>(
+    fn supervise<A: Adapter>(
         self,
         io: &SocketIo<A>,
-        state: &AppState,
+        metrics: &Arc<Metrics>,
         rt: realtime::Rt,
-    ) -> Vec<JoinHandle<()>> {
-        let metrics = state.metrics.clone();
-        let mut tasks = vec![
-            fanout::spawn(
-                io.clone(),
-                self.feed,
-                self.window,
-                metrics.clone(),
-                rt.snapshots.clone(),
-                self.relay,
-            ),
-            fanout::spawn_queue(io.clone(), self.queue_feed, metrics),
-        ];
-        tasks.extend(realtime::spawn_socket_heartbeat(io.clone(), rt));
-        tasks
+        tasks: &mut Supervisor,
+    ) {
+        let (io2, metrics2, snapshots) = (io.clone(), metrics.clone(), rt.snapshots.clone());
+        let (feed, window, relay) = (self.feed, self.window, self.relay);
+        tasks.keep("change fan-out", move |token| {
+            fanout::run(
+                io2.clone(),
+                feed.subscribe(),
+                window,
+                metrics2.clone(),
+                snapshots.clone(),
+                relay.clone(),
+                token,
+            )
+        });
+        let (io2, metrics2, room) = (io.clone(), metrics.clone(), self.waiting_room);
+        tasks.keep("line fan-out", move |token| {
+            fanout::run_queue(io2.clone(), room.subscribe(), metrics2.clone(), token)
+        });
+        if rt.max_sockets_per_user > 0 {
+            let io = io.clone();
+            tasks.keep("socket-lease heartbeat", move |token| {
+                realtime::run_socket_heartbeat(io.clone(), rt.clone(), token)
+            });
+        }
     }
 }
 

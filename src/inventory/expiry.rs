@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
+use crate::tasks::Supervisor;
 
 use super::holds::{head_from_row, release};
 use super::model::ReservationStatus;
@@ -65,16 +65,14 @@ impl Inventory {
     }
 }
 
-/// Runs [`Inventory::expire_due`] every `interval` until the returned task is aborted.
-pub fn spawn_sweeper(inventory: Inventory, interval: Duration) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+/// Registers the sweep that runs [`Inventory::expire_due`] every `interval`.
+pub fn supervise_sweeper(inventory: Inventory, interval: Duration, tasks: &mut Supervisor) {
+    tasks.every("hold expiry sweep", interval, move || {
+        let inventory = inventory.clone();
+        async move {
             if let Err(e) = inventory.expire_due().await {
                 tracing::warn!(error = %e, "expiry sweep failed; will retry");
             }
         }
-    })
+    });
 }

@@ -25,7 +25,7 @@ use crate::db::Db;
 use crate::ids::{EventId, UserId};
 use events::EventTerms;
 
-pub use expiry::spawn_sweeper;
+pub use expiry::supervise_sweeper;
 pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange};
 pub use model::*;
 

@@ -21,8 +21,8 @@ use socketioxide::adapter::Adapter;
 use socketioxide::{BroadcastError, SocketError, SocketIo};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::relay::Relay;
 use super::snapshots::SnapshotCache;
@@ -117,97 +117,101 @@ impl Batch {
 /// Consumes the feed until it closes, emitting one batch of messages per event per window.
 /// Each batch goes into the snapshot cache (and, with `relay`, to the other instances)
 /// before its messages are emitted.
-pub fn spawn<A: Adapter>(
+///
+/// Stops between batches when `token` is cancelled (a batch under way is pushed first).
+pub async fn run<A: Adapter>(
     io: SocketIo<A>,
     mut feed: Receiver<Arc<InventoryChange>>,
     window: Duration,
     metrics: Arc<Metrics>,
     snapshots: Arc<SnapshotCache>,
     relay: Option<Arc<Relay>>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let first = match feed.recv().await {
-                Ok(c) => c,
-                Err(RecvError::Lagged(n)) => {
-                    lagged(&metrics, n);
-                    snapshots.invalidate_all();
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
-            let mut batches: HashMap<EventId, Batch> = HashMap::new();
-            let mut taken = 1u64;
-            batches
-                .entry(first.event_id.clone())
-                .or_default()
-                .add(&first);
-            let deadline = Instant::now() + window;
-            let mut closed = false;
-            while !window.is_zero() {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(deadline) => break,
-                    next = feed.recv() => match next {
-                        Ok(c) => {
-                            taken += 1;
-                            batches.entry(c.event_id.clone()).or_default().add(&c);
-                        }
-                        Err(RecvError::Lagged(n)) => {
-                            lagged(&metrics, n);
-                            snapshots.invalidate_all();
-                        }
-                        Err(RecvError::Closed) => { closed = true; break }
+    token: CancellationToken,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = token.cancelled() => return,
+            next = feed.recv() => next,
+        };
+        let first = match next {
+            Ok(c) => c,
+            Err(RecvError::Lagged(n)) => {
+                lagged(&metrics, n);
+                snapshots.invalidate_all();
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let mut batches: HashMap<EventId, Batch> = HashMap::new();
+        let mut taken = 1u64;
+        batches
+            .entry(first.event_id.clone())
+            .or_default()
+            .add(&first);
+        let deadline = Instant::now() + window;
+        let mut closed = false;
+        while !window.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => break,
+                next = feed.recv() => match next {
+                    Ok(c) => {
+                        taken += 1;
+                        batches.entry(c.event_id.clone()).or_default().add(&c);
                     }
-                }
-            }
-            Metrics::add(&metrics.changes_in, taken);
-            let batches: Vec<(EventId, Arc<Batch>)> = batches
-                .into_iter()
-                .map(|(event_id, batch)| (event_id, Arc::new(batch)))
-                .collect();
-            for (event_id, batch) in &batches {
-                snapshots.apply(event_id.as_str(), batch);
-            }
-            // Relay first, so other instances' caches have the changes before their sockets
-            // get the pushes. When Redis refuses the relay, it is down: the room messages
-            // would fail too, only later (the connection's reconnect attempts), so they go
-            // straight to this instance's sockets. A slow relay lets the adapter try anyway.
-            // Other instances' caches catch up on their reconnect (which reloads them).
-            let mut cross_instance = true;
-            if let Some(relay) = &relay {
-                // In a task of its own: a slow relay still completes after the wait.
-                let (relay, relayed) = (relay.clone(), batches.clone());
-                let publish = tokio::spawn(async move { relay.publish(&relayed).await });
-                match tokio::time::timeout(RELAY_WAIT, publish).await {
-                    Ok(Ok(Ok(()))) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "relay task failed"),
-                    Ok(Ok(Err(e))) => {
-                        cross_instance = false;
-                        tracing::warn!(error = %e, "could not relay changes to other instances; delivering locally");
+                    Err(RecvError::Lagged(n)) => {
+                        lagged(&metrics, n);
+                        snapshots.invalidate_all();
                     }
-                    Err(_) => {
-                        tracing::warn!(
-                            "relaying changes to other instances is slow; pushing anyway"
-                        )
-                    }
+                    Err(RecvError::Closed) => { closed = true; break }
                 }
-            }
-            for (event_id, batch) in batches {
-                let room = event_room(&event_id);
-                let messages = batch.messages(&event_id);
-                // All kinds at once, not one after another: each socket's writer then usually
-                // finds them queued together and sends them in one write (a loopback write
-                // costs about as much as everything else a push does).
-                futures::future::join_all(messages.iter().map(|(name, payload)| {
-                    emit(&io, room.clone(), name, payload, &metrics, cross_instance)
-                }))
-                .await;
-            }
-            if closed {
-                return;
             }
         }
-    })
+        Metrics::add(&metrics.changes_in, taken);
+        let batches: Vec<(EventId, Arc<Batch>)> = batches
+            .into_iter()
+            .map(|(event_id, batch)| (event_id, Arc::new(batch)))
+            .collect();
+        for (event_id, batch) in &batches {
+            snapshots.apply(event_id.as_str(), batch);
+        }
+        // Relay first, so other instances' caches have the changes before their sockets
+        // get the pushes. When Redis refuses the relay, it is down: the room messages
+        // would fail too, only later (the connection's reconnect attempts), so they go
+        // straight to this instance's sockets. A slow relay lets the adapter try anyway.
+        // Other instances' caches catch up on their reconnect (which reloads them).
+        let mut cross_instance = true;
+        if let Some(relay) = &relay {
+            // In a task of its own: a slow relay still completes after the wait.
+            let (relay, relayed) = (relay.clone(), batches.clone());
+            let publish = tokio::spawn(async move { relay.publish(&relayed).await });
+            match tokio::time::timeout(RELAY_WAIT, publish).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "relay task failed"),
+                Ok(Ok(Err(e))) => {
+                    cross_instance = false;
+                    tracing::warn!(error = %e, "could not relay changes to other instances; delivering locally");
+                }
+                Err(_) => {
+                    tracing::warn!("relaying changes to other instances is slow; pushing anyway")
+                }
+            }
+        }
+        for (event_id, batch) in batches {
+            let room = event_room(&event_id);
+            let messages = batch.messages(&event_id);
+            // All kinds at once, not one after another: each socket's writer then usually
+            // finds them queued together and sends them in one write (a loopback write
+            // costs about as much as everything else a push does).
+            futures::future::join_all(messages.iter().map(|(name, payload)| {
+                emit(&io, room.clone(), name, payload, &metrics, cross_instance)
+            }))
+            .await;
+        }
+        if closed {
+            return;
+        }
+    }
 }
 
 /// Sends a room message to every instance. If the cross-instance step fails (Redis is down
@@ -274,68 +278,73 @@ fn lagged(metrics: &Metrics, n: u64) {
 
 /// Waiting-room events to sockets: `queue:progress` to the line's room (one message for
 /// everyone waiting, each tick), `queue:admitted` to the admitted user's own sockets only.
-pub fn spawn_queue<A: Adapter>(
+/// Stops between events when `token` is cancelled.
+pub async fn run_queue<A: Adapter>(
     io: SocketIo<A>,
     mut feed: Receiver<Arc<QueueEvent>>,
     metrics: Arc<Metrics>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let event = match feed.recv().await {
-                Ok(e) => e,
-                Err(RecvError::Lagged(n)) => {
-                    lagged(&metrics, n);
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
-            match &*event {
-                QueueEvent::Progress {
-                    event_id,
-                    serving_number,
-                    total_waiting,
-                    admit_rate_per_sec,
-                    recovering,
-                } => {
-                    let payload = json!({
-                        "eventId": event_id,
-                        "servingNumber": serving_number,
-                        "totalWaiting": total_waiting,
-                        "admitRatePerSec": admit_rate_per_sec,
-                        "recovering": recovering,
-                    });
-                    emit(
-                        &io,
-                        queue_room(event_id),
-                        "queue:progress",
-                        &payload,
-                        &metrics,
-                        true,
-                    )
-                    .await
-                }
-                QueueEvent::Admitted {
-                    event_id,
-                    user_id,
-                    admission_token,
-                    expires_at,
-                } => {
-                    let payload = json!({
-                        "eventId": event_id,
-                        "admissionToken": admission_token,
-                        "expiresAt": crate::clock::to_rfc3339(*expires_at),
-                    });
-                    emit(
-                        &io,
-                        user_room(user_id),
-                        "queue:admitted",
-                        &payload,
-                        &metrics,
-                        true,
-                    )
-                    .await
-                }
+    token: CancellationToken,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = token.cancelled() => return,
+            next = feed.recv() => next,
+        };
+        let event = match next {
+            Ok(e) => e,
+            Err(RecvError::Lagged(n)) => {
+                lagged(&metrics, n);
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        match &*event {
+            QueueEvent::Progress {
+                event_id,
+                serving_number,
+                total_waiting,
+                admit_rate_per_sec,
+                recovering,
+            } => {
+                let payload = json!({
+                    "eventId": event_id,
+                    "servingNumber": serving_number,
+                    "totalWaiting": total_waiting,
+                    "admitRatePerSec": admit_rate_per_sec,
+                    "recovering": recovering,
+                });
+                emit(
+                    &io,
+                    queue_room(event_id),
+                    "queue:progress",
+                    &payload,
+                    &metrics,
+                    true,
+                )
+                .await
+            }
+            QueueEvent::Admitted {
+                event_id,
+                user_id,
+                admission_token,
+                expires_at,
+            } => {
+                let payload = json!({
+                    "eventId": event_id,
+                    "admissionToken": admission_token,
+                    "expiresAt": crate::clock::to_rfc3339(*expires_at),
+                });
+                emit(
+                    &io,
+                    user_room(user_id),
+                    "queue:admitted",
+                    &payload,
+                    &metrics,
+                    true,
+                )
+                .await
             }
         }
-    })
+    }
 }

@@ -36,7 +36,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
-use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::auth::{AuthUser, Jwt};
 use crate::coord::{Coord, Session};
@@ -456,29 +456,28 @@ async fn join_queue<A: Adapter>(
 
 /// Renews the connection slots of this instance's sockets every third of a lease, so they
 /// outlive it while the instance runs and lapse within one lease once it is gone.
-pub fn spawn_socket_heartbeat<A: Adapter>(io: SocketIo<A>, rt: Rt) -> Option<JoinHandle<()>> {
-    if rt.max_sockets_per_user == 0 {
-        return None;
-    }
+pub async fn run_socket_heartbeat<A: Adapter>(io: SocketIo<A>, rt: Rt, token: CancellationToken) {
     let lease = rt.socket_lease;
-    Some(tokio::spawn(async move {
-        let mut every = tokio::time::interval(lease / 3);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            // `of("/")`, not `sockets()`: the namespace is gone once shutdown began.
-            let Some(ns) = io.of("/") else { return };
-            let live: Vec<(UserId, String)> = ns
-                .sockets()
-                .into_iter()
-                .filter_map(|s| {
-                    let user = s.extensions.get::<AuthUser>()?;
-                    Some((user.id, s.id.to_string()))
-                })
-                .collect();
-            if let Err(e) = rt.coord.renew_sockets(&live, lease).await {
-                tracing::warn!(error = %e, "could not renew connection slots");
-            }
+    let mut every = tokio::time::interval(lease / 3);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            _ = token.cancelled() => return,
+            _ = every.tick() => {}
         }
-    }))
+        // `of("/")`, not `sockets()`: the namespace is gone once shutdown began.
+        let Some(ns) = io.of("/") else { return };
+        let live: Vec<(UserId, String)> = ns
+            .sockets()
+            .into_iter()
+            .filter_map(|s| {
+                let user = s.extensions.get::<AuthUser>()?;
+                Some((user.id, s.id.to_string()))
+            })
+            .collect();
+        if let Err(e) = rt.coord.renew_sockets(&live, lease).await {
+            tracing::warn!(error = %e, "could not renew connection slots");
+        }
+    }
 }

@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 use crate::admission::{Admission, Admitted, QueuePosition, QueueSummary};
 use crate::auth::Jwt;
@@ -45,6 +44,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, UserId};
 use crate::inventory::{ChangeCause, Event, Inventory, InventoryChange};
 use crate::metrics::Metrics;
+use crate::tasks::Supervisor;
 use checkpoint::{Checkpoint, Checkpoints};
 use line::{At, Claim, Line, LineSettings, Place, Recovery, Tick};
 use receipt::Receipts;
@@ -680,36 +680,40 @@ impl WaitingRoom {
         }
     }
 
-    /// Starts the ticker (unless `ticker` is false: tests tick by hand), the slot-release
-    /// listener, and a one-off check of the lines the database says were live; all stop
-    /// when aborted.
-    pub fn spawn(self: &Arc<Self>, ticker: bool) -> Vec<JoinHandle<()>> {
-        let mut tasks = Vec::new();
+    /// Registers the waiting room's background work: a one-off check of the lines the
+    /// database says were live, the ticker (unless `ticker` is false: tests tick by hand),
+    /// and the slot releaser that follows the inventory's changes.
+    pub fn supervise(self: &Arc<Self>, tasks: &mut Supervisor, ticker: bool) {
         let room = self.clone();
-        tasks.push(tokio::spawn(async move {
+        tasks.once("line check at start-up", async move {
             if let Err(e) = room.recover_on_start().await {
                 tracing::warn!(error = %e, "could not check the lines left from before start-up");
             }
-        }));
+        });
         if ticker {
             let room = self.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_millis(room.tick_ms as u64));
-                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    every.tick().await;
+            let every = Duration::from_millis(room.tick_ms as u64);
+            tasks.every("waiting-room ticker", every, move || {
+                let room = room.clone();
+                async move {
                     if let Err(e) = room.tick_all().await {
                         tracing::warn!(error = %e, "waiting-room tick failed; will retry");
                     }
                 }
-            }));
+            });
         }
-        let releaser = {
-            let room = self.clone();
+        let room = self.clone();
+        tasks.keep("slot releaser", move |token| {
+            let room = room.clone();
             let mut changes = room.inventory.feed().subscribe();
-            tokio::spawn(async move {
+            async move {
                 loop {
-                    match changes.recv().await {
+                    let next = tokio::select! {
+                        biased;
+                        _ = token.cancelled() => return,
+                        next = changes.recv() => next,
+                    };
+                    match next {
                         Ok(c) => {
                             if let Err(e) = room.on_inventory_change(&c).await {
                                 tracing::warn!(error = %e, "could not release a shopper's slot");
@@ -721,10 +725,8 @@ impl WaitingRoom {
                         Err(broadcast::error::RecvError::Closed) => return,
                     }
                 }
-            })
-        };
-        tasks.push(releaser);
-        tasks
+            }
+        });
     }
 }
 
