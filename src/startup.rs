@@ -74,38 +74,18 @@ impl Application {
         Self::build_on(config, clock).await
     }
 
+    /// Assembles the application in order: storage, services, background work, the socket
+    /// layer, and last the listening port. Background tasks are only registered here; they
+    /// start in [`Application::run_until`], so a step that fails leaves nothing running.
     async fn build_on(config: Config, clock: Clock) -> anyhow::Result<Application> {
         if config.jwt_secret.is_none() || config.database_url.starts_with("sqlite:") {
             // Embedded mode keeps its secret and (by default) its database here: owner only.
             secure_data_dir(&config.data_dir);
         }
         let secret = jwt_secret(&config)?;
-        let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?;
         let db = Db::connect(&config.database_url, config.database_max_connections)
             .await
             .with_context(|| format!("cannot open database {}", redact(&config.database_url)))?;
-
-        let inventory = Inventory::new(
-            db.clone(),
-            clock.clone(),
-            ChangeFeed::new(FEED_CAPACITY),
-            config.max_tickets_per_order,
-        );
-        let metrics = Arc::new(Metrics::default());
-        let users = Users::new(db.clone(), jwt, clock.clone()).with_passwords(
-            Passwords::new(
-                config.password_hash_concurrency,
-                Duration::from_millis(config.password_hash_wait_ms),
-            )
-            .with_refusal_counter(metrics.auth_busy.clone()),
-        );
-        if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
-            users.ensure_admin(email, password).await?;
-            tracing::info!(%email, "administrator account ready");
-        }
-        if config.seed_demo {
-            crate::demo::seed_if_empty(&inventory).await?;
-        }
         let redis = match config.effective_redis_url() {
             Some(url) => Some(
                 redis::Client::open(with_resp3(&url))
@@ -113,72 +93,11 @@ impl Application {
             ),
             None => None,
         };
-        // Redis or in-process: chosen once, here.
-        let mut bot_check_redis = None;
-        let (coord, line): (Arc<dyn Coord>, Arc<dyn Line>) = match &redis {
-            Some(client) => {
-                let coord = RedisCoord::connect(client, &config.redis_prefix)
-                    .await
-                    .context("cannot reach Redis")?;
-                let line = RedisLine::new(coord.connection(), &config.redis_prefix);
-                bot_check_redis = Some(coord.connection());
-                (Arc::new(coord), Arc::new(line))
-            }
-            None => (Arc::new(MemoryCoord::new()), Arc::new(MemoryLine::new())),
-        };
-        let waiting_room = Arc::new(WaitingRoom::new(crate::waiting_room::Parts {
-            line,
-            inventory: inventory.clone(),
-            db: db.clone(),
-            clock: clock.clone(),
-            metrics: metrics.clone(),
-            secret: secret.as_bytes().to_vec(),
-            tick_ms: config.queue_tick_ms,
-            recovery_seconds: config.line_recovery_seconds,
-        }));
-        let bot_check_ledger: Arc<dyn SolutionLedger> = match bot_check_redis {
-            Some(conn) => Arc::new(RedisLedger::new(conn, &config.redis_prefix, clock.clone())),
-            None => Arc::new(MemoryLedger::new(clock.clone(), MEMORY_LEDGER_CAPACITY)),
-        };
-        let bot_check = Arc::new(BotCheck::new(
-            secret.as_bytes(),
-            crate::botcheck::Settings {
-                mode: config.bot_check,
-                max_number: config.bot_check_max_number,
-                ttl_seconds: config.bot_check_ttl_seconds,
-            },
-            clock.clone(),
-            bot_check_ledger,
-            inventory.clone(),
-            metrics.clone(),
-        ));
-        let state = AppState::new(Services {
-            shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
-            inventory,
-            users: Arc::new(users),
-            waiting_room: waiting_room.clone(),
-            idempotency: IdempotencyStore::new(db.clone(), clock),
-            coord,
-            metrics: metrics.clone(),
-            bot_check,
-            limits: Arc::new(Limits {
-                identity: Buckets::new(config.auth_rate_per_ip, config.auth_rate_per_ip * 4.0),
-                shopping: Buckets::new(config.shop_rate_per_user, config.shop_rate_per_user * 4.0),
-                trusted: config.trusted_proxies.clone(),
-            }),
-            settings: Arc::new(Settings {
-                allow_guests: config.allow_guests,
-                max_body_bytes: config.max_body_bytes,
-                web_dir: config.web_dir.clone(),
-                frontend_url: config.frontend_url.clone(),
-                backend: db.backend,
-            }),
-        });
-
-        // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
-        let http = crate::http::app(state.clone());
+        let state = services(&config, &secret, db, redis.as_ref(), clock).await?;
         let mut tasks = Supervisor::new();
-        waiting_room.supervise(&mut tasks, config.queue_ticker());
+        state
+            .waiting_room
+            .supervise(&mut tasks, config.queue_ticker());
         if config.sweep_interval_ms > 0 {
             let every = Duration::from_millis(config.sweep_interval_ms);
             supervise_sweeper(state.inventory.clone(), every, &mut tasks);
@@ -188,78 +107,11 @@ impl Application {
                 .clone()
                 .supervise_sweeper(IDEMPOTENCY_SWEEP_EVERY, &mut tasks);
         }
-        let feed = state.inventory.feed().clone();
-        let window = Duration::from_millis(config.push_batch_ms);
-        let rt = Arc::new(realtime::Realtime {
-            stock: state.inventory.view(),
-            queue: waiting_room.view(),
-            sessions: state.users.jwt().clone(),
-            coord: state.coord.clone(),
-            metrics: metrics.clone(),
-            snapshots: Arc::new(realtime::snapshots::SnapshotCache::new(metrics.clone())),
-            events_per_sec: config.socket_events_per_sec,
-            event_burst: config.socket_event_burst,
-            max_sockets_per_user: config.max_sockets_per_user,
-            socket_lease: Duration::from_secs(config.socket_lease_seconds),
-        });
-        let (router, close_sockets) = match redis {
-            None => {
-                let (layer, io) = engine_config(SocketIo::builder())
-                    .with_state(rt.clone())
-                    .build_layer();
-                io.ns(
-                    "/",
-                    realtime::on_connect::<LocalAdapter>
-                        .with(realtime::authenticate::<LocalAdapter>),
-                );
-                let realtime_tasks = RealtimeTasks {
-                    feed,
-                    waiting_room: waiting_room.clone(),
-                    window,
-                    relay: None,
-                };
-                realtime_tasks.supervise(&io, &metrics, rt, &mut tasks);
-                (http.layer(layer), closer(io))
-            }
-            Some(client) => {
-                let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
-                    .await
-                    .context("cannot open the Redis pub/sub connection (Redis 7+ with RESP3 is required)")?;
-                let relay = realtime::relay::Relay::start(
-                    driver.clone(),
-                    &config.redis_prefix,
-                    rt.snapshots.clone(),
-                )
-                .await
-                .context("cannot subscribe to other instances' inventory changes")?;
-                let adapter = RedisAdapterCtr::new_with_driver(
-                    driver,
-                    RedisAdapterConfig::new()
-                        .with_prefix(format!("{}:socket.io", config.redis_prefix))
-                        .with_stream_buffer(config.redis_stream_buffer.max(1)),
-                );
-                type Redis = CustomRedisAdapter<socketioxide::adapter::Emitter, CountingDriver>;
-                let (layer, io) = engine_config(SocketIo::builder().with_adapter::<Redis>(adapter))
-                    .with_state(rt.clone())
-                    .build_layer();
-                io.ns(
-                    "/",
-                    realtime::on_connect::<Redis>.with(realtime::authenticate::<Redis>),
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
-                let relay = Some(Arc::new(relay));
-                let realtime_tasks = RealtimeTasks {
-                    feed,
-                    waiting_room: waiting_room.clone(),
-                    window,
-                    relay,
-                };
-                realtime_tasks.supervise(&io, &metrics, rt, &mut tasks);
-                (http.layer(layer), closer(io))
-            }
-        };
 
+        // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
+        let http = crate::http::app(state.clone());
+        let (router, close_sockets) =
+            socket_layer(http, &config, &state, redis, &mut tasks).await?;
         // Outermost, so Socket.IO requests reach engineioxide with heads of their own.
         let router = router.layer(axum::middleware::map_request(
             realtime::request_head::own_request_head,
@@ -313,6 +165,168 @@ impl Application {
         self.tasks.shutdown(TASK_GRACE).await;
         served.context("server failed")
     }
+}
+
+/// The domain and its services over the opened stores: users (and the administrator),
+/// the demo event, inventory, the line and coordination (Redis or in-process, chosen once,
+/// here), the bot check, the shopping service, and the limits.
+async fn services(
+    config: &Config,
+    secret: &str,
+    db: Db,
+    redis: Option<&redis::Client>,
+    clock: Clock,
+) -> anyhow::Result<AppState> {
+    let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?;
+    let inventory = Inventory::new(
+        db.clone(),
+        clock.clone(),
+        ChangeFeed::new(FEED_CAPACITY),
+        config.max_tickets_per_order,
+    );
+    let metrics = Arc::new(Metrics::default());
+    let users = Users::new(db.clone(), jwt, clock.clone()).with_passwords(
+        Passwords::new(
+            config.password_hash_concurrency,
+            Duration::from_millis(config.password_hash_wait_ms),
+        )
+        .with_refusal_counter(metrics.auth_busy.clone()),
+    );
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        users.ensure_admin(email, password).await?;
+        tracing::info!(%email, "administrator account ready");
+    }
+    if config.seed_demo {
+        crate::demo::seed_if_empty(&inventory).await?;
+    }
+    let (coord, line, ledger): (Arc<dyn Coord>, Arc<dyn Line>, Arc<dyn SolutionLedger>) =
+        match redis {
+            Some(client) => {
+                let coord = RedisCoord::connect(client, &config.redis_prefix)
+                    .await
+                    .context("cannot reach Redis")?;
+                let line = RedisLine::new(coord.connection(), &config.redis_prefix);
+                let ledger =
+                    RedisLedger::new(coord.connection(), &config.redis_prefix, clock.clone());
+                (Arc::new(coord), Arc::new(line), Arc::new(ledger))
+            }
+            None => (
+                Arc::new(MemoryCoord::new()),
+                Arc::new(MemoryLine::new()),
+                Arc::new(MemoryLedger::new(clock.clone(), MEMORY_LEDGER_CAPACITY)),
+            ),
+        };
+    let waiting_room = Arc::new(WaitingRoom::new(crate::waiting_room::Parts {
+        line,
+        inventory: inventory.clone(),
+        db: db.clone(),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        secret: secret.as_bytes().to_vec(),
+        tick_ms: config.queue_tick_ms,
+        recovery_seconds: config.line_recovery_seconds,
+    }));
+    let bot_check = Arc::new(BotCheck::new(
+        secret.as_bytes(),
+        crate::botcheck::Settings {
+            mode: config.bot_check,
+            max_number: config.bot_check_max_number,
+            ttl_seconds: config.bot_check_ttl_seconds,
+        },
+        clock.clone(),
+        ledger,
+        inventory.clone(),
+        metrics.clone(),
+    ));
+    Ok(AppState::new(Services {
+        shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
+        inventory,
+        users: Arc::new(users),
+        waiting_room,
+        idempotency: IdempotencyStore::new(db.clone(), clock),
+        coord,
+        metrics,
+        bot_check,
+        limits: Arc::new(Limits {
+            identity: Buckets::new(config.auth_rate_per_ip, config.auth_rate_per_ip * 4.0),
+            shopping: Buckets::new(config.shop_rate_per_user, config.shop_rate_per_user * 4.0),
+            trusted: config.trusted_proxies.clone(),
+        }),
+        settings: Arc::new(Settings {
+            allow_guests: config.allow_guests,
+            max_body_bytes: config.max_body_bytes,
+            web_dir: config.web_dir.clone(),
+            frontend_url: config.frontend_url.clone(),
+            backend: db.backend,
+        }),
+    }))
+}
+
+/// Socket.IO on the same router: the in-process adapter, or the Redis adapter with the
+/// relay of changes between instances. Registers the real-time background tasks.
+async fn socket_layer(
+    http: Router,
+    config: &Config,
+    state: &AppState,
+    redis: Option<redis::Client>,
+    tasks: &mut Supervisor,
+) -> anyhow::Result<(Router, CloseSockets)> {
+    let metrics = state.metrics.clone();
+    let rt = Arc::new(realtime::Realtime {
+        stock: state.inventory.view(),
+        queue: state.waiting_room.view(),
+        sessions: state.users.jwt().clone(),
+        coord: state.coord.clone(),
+        metrics: metrics.clone(),
+        snapshots: Arc::new(realtime::snapshots::SnapshotCache::new(metrics.clone())),
+        events_per_sec: config.socket_events_per_sec,
+        event_burst: config.socket_event_burst,
+        max_sockets_per_user: config.max_sockets_per_user,
+        socket_lease: Duration::from_secs(config.socket_lease_seconds),
+    });
+    let mut realtime_tasks = RealtimeTasks {
+        feed: state.inventory.feed().clone(),
+        waiting_room: state.waiting_room.clone(),
+        window: Duration::from_millis(config.push_batch_ms),
+        relay: None,
+    };
+    let Some(client) = redis else {
+        let (layer, io) = engine_config(SocketIo::builder())
+            .with_state(rt.clone())
+            .build_layer();
+        io.ns(
+            "/",
+            realtime::on_connect::<LocalAdapter>.with(realtime::authenticate::<LocalAdapter>),
+        );
+        realtime_tasks.supervise(&io, &metrics, rt, tasks);
+        return Ok((http.layer(layer), closer(io)));
+    };
+    let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
+        .await
+        .context("cannot open the Redis pub/sub connection (Redis 7+ with RESP3 is required)")?;
+    let relay =
+        realtime::relay::Relay::start(driver.clone(), &config.redis_prefix, rt.snapshots.clone())
+            .await
+            .context("cannot subscribe to other instances' inventory changes")?;
+    let adapter = RedisAdapterCtr::new_with_driver(
+        driver,
+        RedisAdapterConfig::new()
+            .with_prefix(format!("{}:socket.io", config.redis_prefix))
+            .with_stream_buffer(config.redis_stream_buffer.max(1)),
+    );
+    type Redis = CustomRedisAdapter<socketioxide::adapter::Emitter, CountingDriver>;
+    let (layer, io) = engine_config(SocketIo::builder().with_adapter::<Redis>(adapter))
+        .with_state(rt.clone())
+        .build_layer();
+    io.ns(
+        "/",
+        realtime::on_connect::<Redis>.with(realtime::authenticate::<Redis>),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
+    realtime_tasks.relay = Some(Arc::new(relay));
+    realtime_tasks.supervise(&io, &metrics, rt, tasks);
+    Ok((http.layer(layer), closer(io)))
 }
 
 /// Largest Socket.IO packet a client may send (WebSocket message or frame, polling body,
