@@ -43,6 +43,23 @@ fn hold_expired() -> Error {
     )
 }
 
+/// Which reservations [`Inventory::load_reservations`] reads: a closed set of queries, never a
+/// spliced SQL fragment.
+enum Which<'a> {
+    One(&'a ReservationId),
+    /// A user's newest 1,000 reservations.
+    OfUser(&'a UserId),
+}
+
+/// The columns of a reservation and its items, joined.
+macro_rules! reservation_rows {
+    () => {
+        "SELECT r.id, r.event_id, r.status, r.total, r.created_at, r.expires_at, \
+                i.ticket_type_id, i.seat_id, i.quantity, i.price \
+         FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id"
+    };
+}
+
 impl Inventory {
     /// Holds the given seats for the admitted user, all or none.
     #[tracing::instrument(skip(self, seats), fields(seats = seats.ids().len()))]
@@ -380,17 +397,14 @@ impl Inventory {
 
     /// One reservation with its items (no ownership check: callers check).
     pub async fn reservation(&self, reservation_id: &ReservationId) -> Result<Reservation> {
-        let mut list = self
-            .load_reservations("r.id = $1", reservation_id.as_str())
-            .await?;
+        let mut list = self.load_reservations(Which::One(reservation_id)).await?;
         list.pop().ok_or_else(reservation_not_found)
     }
 
     /// The caller's reservations, newest first.
     #[tracing::instrument(skip(self))]
     pub async fn reservations_of(&self, user_id: &UserId) -> Result<Vec<Reservation>> {
-        self.load_reservations("r.user_id = $1", user_id.as_str())
-            .await
+        self.load_reservations(Which::OfUser(user_id)).await
     }
 
     /// The caller's pending (unexpired) holds: what a reconnecting client gets back.
@@ -403,17 +417,24 @@ impl Inventory {
             .collect())
     }
 
-    async fn load_reservations(&self, filter: &str, arg: &str) -> Result<Vec<Reservation>> {
+    async fn load_reservations(&self, which: Which<'_>) -> Result<Vec<Reservation>> {
         let now = self.clock.now_ms();
-        let rows = sqlx::query(&format!(
-            "SELECT r.id, r.event_id, r.status, r.total, r.created_at, r.expires_at, \
-                    i.ticket_type_id, i.seat_id, i.quantity, i.price \
-             FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id \
-             WHERE {filter} ORDER BY r.created_at DESC, r.id DESC, i.position LIMIT 2000"
-        ))
-        .bind(arg)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let query = match which {
+            Which::One(id) => sqlx::query(concat!(
+                reservation_rows!(),
+                " WHERE r.id = $1 ORDER BY r.created_at DESC, r.id DESC, i.position"
+            ))
+            .bind(id.as_str()),
+            // The limit counts reservations, not joined item rows: none is cut short.
+            Which::OfUser(user) => sqlx::query(concat!(
+                reservation_rows!(),
+                " WHERE r.id IN (SELECT id FROM reservations WHERE user_id = $1 \
+                   ORDER BY created_at DESC, id DESC LIMIT 1000) \
+                 ORDER BY r.created_at DESC, r.id DESC, i.position"
+            ))
+            .bind(user.as_str()),
+        };
+        let rows = query.fetch_all(&self.db.pool).await?;
         let mut out: Vec<Reservation> = Vec::new();
         for r in &rows {
             let id: ReservationId = r.try_get("id")?;

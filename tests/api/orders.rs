@@ -433,7 +433,38 @@ async fn change_feed(backend: Backend) {
     assert_eq!(reservation_seats(&held["reservation"]).len(), 2);
 }
 
+/// A list of reservations is never cut inside a reservation: 205 holds of 10 seats each are
+/// 2,050 joined item rows, past the old row limit of 2,000; every one comes back whole.
+async fn long_lists_keep_every_item(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.shop_rate_per_user = 0.0).await;
+    let ev = app
+        .create_event(json!({
+            "name": "Big order history",
+            "startsAt": "2027-06-01T19:00:00Z",
+            "capacity": 10,
+            "maxTicketsPerCustomer": 5000,
+            "ticketTypes": [{"name": "Seat", "price": 100}],
+            "seatMap": {"sections": [{"name": "A", "rows": 21, "seatsPerRow": 100, "ticketTypeIndex": 0}]}
+        }))
+        .await;
+    let e = id(&ev);
+    let seats = seat_ids(&app.seats(&e).await);
+    let token = app.token("collector");
+    for chunk in seats.chunks(10).take(205) {
+        let (s, b) = app.hold(&token, &e, chunk).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (s, list) = app.get("/api/reservations", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    let list = list.as_array().expect("a list");
+    assert_eq!(list.len(), 205);
+    assert!(list
+        .iter()
+        .all(|r| r["items"].as_array().unwrap().len() == 10));
+}
+
 on_both_databases!(
+    long_lists_keep_every_item,
     pay_cancel_refund_cycle,
     idempotency_key_replays_first_answer,
     per_order_limit,
