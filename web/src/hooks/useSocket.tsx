@@ -2,7 +2,7 @@
 // per hook). It reconnects for ever, with exponential backoff and jitter, and tells every
 // subscriber when it is back so they can re-read their snapshot.
 
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { io, type Socket } from "socket.io-client";
 
 export type ConnectionState = "connected" | "reconnecting" | "offline";
@@ -19,7 +19,6 @@ const SocketContext = createContext<SocketContextValue>({ socket: null, state: "
 export function SocketProvider({ token, children }: { token: string | null; children: ReactNode }) {
   const [state, setState] = useState<ConnectionState>("offline");
   const [generation, setGeneration] = useState(0);
-  const socketRef = useRef<Socket | null>(null);
   const [socket, setSocket] = useState<Socket | null>(null);
 
   useEffect(() => {
@@ -33,7 +32,6 @@ export function SocketProvider({ token, children }: { token: string | null; chil
       randomizationFactor: 0.5,
       ackTimeout: 10_000,
     });
-    socketRef.current = s;
     setSocket(s);
     const up = () => {
       setState("connected");
@@ -55,7 +53,6 @@ export function SocketProvider({ token, children }: { token: string | null; chil
       window.removeEventListener("offline", offline);
       window.removeEventListener("online", online);
       s.close();
-      socketRef.current = null;
       setSocket(null);
       setState("offline");
     };
