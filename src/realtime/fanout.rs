@@ -168,49 +168,61 @@ pub async fn run<A: Adapter>(
             }
         }
         Metrics::add(&metrics.changes_in, taken);
-        let batches: Vec<(EventId, Arc<Batch>)> = batches
-            .into_iter()
-            .map(|(event_id, batch)| (event_id, Arc::new(batch)))
-            .collect();
-        for (event_id, batch) in &batches {
-            snapshots.apply(event_id.as_str(), batch);
-        }
-        // Relay first, so other instances' caches have the changes before their sockets
-        // get the pushes. When Redis refuses the relay, it is down: the room messages
-        // would fail too, only later (the connection's reconnect attempts), so they go
-        // straight to this instance's sockets. A slow relay lets the adapter try anyway.
-        // Other instances' caches catch up on their reconnect (which reloads them).
-        let mut cross_instance = true;
-        if let Some(relay) = &relay {
-            // In a task of its own: a slow relay still completes after the wait.
-            let (relay, relayed) = (relay.clone(), batches.clone());
-            let publish = tokio::spawn(async move { relay.publish(&relayed).await });
-            match tokio::time::timeout(RELAY_WAIT, publish).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "relay task failed"),
-                Ok(Ok(Err(e))) => {
-                    cross_instance = false;
-                    tracing::warn!(error = %e, "could not relay changes to other instances; delivering locally");
-                }
-                Err(_) => {
-                    tracing::warn!("relaying changes to other instances is slow; pushing anyway")
-                }
-            }
-        }
-        for (event_id, batch) in batches {
-            let room = event_room(&event_id);
-            let messages = batch.messages(&event_id);
-            // All kinds at once, not one after another: each socket's writer then usually
-            // finds them queued together and sends them in one write (a loopback write
-            // costs about as much as everything else a push does).
-            futures::future::join_all(messages.iter().map(|(name, payload)| {
-                emit(&io, room.clone(), name, payload, &metrics, cross_instance)
-            }))
-            .await;
-        }
+        push(&io, batches, &metrics, &snapshots, relay.as_ref()).await;
         if closed {
             return;
         }
+    }
+}
+
+/// One window's batches: into the snapshot cache, relayed to the other instances, then
+/// emitted to the event rooms.
+async fn push<A: Adapter>(
+    io: &SocketIo<A>,
+    batches: HashMap<EventId, Batch>,
+    metrics: &Metrics,
+    snapshots: &SnapshotCache,
+    relay: Option<&Arc<Relay>>,
+) {
+    let batches: Vec<(EventId, Arc<Batch>)> = batches
+        .into_iter()
+        .map(|(event_id, batch)| (event_id, Arc::new(batch)))
+        .collect();
+    for (event_id, batch) in &batches {
+        snapshots.apply(event_id.as_str(), batch);
+    }
+    // Relay first, so other instances' caches have the changes before their sockets
+    // get the pushes. When Redis refuses the relay, it is down: the room messages
+    // would fail too, only later (the connection's reconnect attempts), so they go
+    // straight to this instance's sockets. A slow relay lets the adapter try anyway.
+    // Other instances' caches catch up on their reconnect (which reloads them).
+    let mut cross_instance = true;
+    if let Some(relay) = relay {
+        // In a task of its own: a slow relay still completes after the wait.
+        let (relay, relayed) = (Arc::clone(relay), batches.clone());
+        let publish = tokio::spawn(async move { relay.publish(&relayed).await });
+        match tokio::time::timeout(RELAY_WAIT, publish).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "relay task failed"),
+            Ok(Ok(Err(e))) => {
+                cross_instance = false;
+                tracing::warn!(error = %e, "could not relay changes to other instances; delivering locally");
+            }
+            Err(_) => {
+                tracing::warn!("relaying changes to other instances is slow; pushing anyway")
+            }
+        }
+    }
+    for (event_id, batch) in batches {
+        let room = event_room(&event_id);
+        let messages = batch.messages(&event_id);
+        // All kinds at once, not one after another: each socket's writer then usually
+        // finds them queued together and sends them in one write (a loopback write
+        // costs about as much as everything else a push does).
+        futures::future::join_all(messages.iter().map(|(name, payload)| {
+            emit(io, room.clone(), name, payload, metrics, cross_instance)
+        }))
+        .await;
     }
 }
 
