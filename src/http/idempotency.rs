@@ -18,6 +18,10 @@ use crate::idempotency::{holds_credential, request_hash, Claim};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
+/// The `Idempotency-Key` middleware: claim the key, replay a stored answer, or run the
+/// request and store its answer. Over 80 lines on purpose: it is one sequence (not a POST or
+/// no key, anonymous or credential route, body too large, claim or replay, run, store or
+/// release), and each early return is one of those cases in that order.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {
         return next.run(req).await;

@@ -72,6 +72,9 @@ impl Inventory {
         self.create_event_seeded(new, Some(seed)).await
     }
 
+    // Over 80 lines on purpose: one transaction writes the event, its ticket types and
+    // every seat, in the order the foreign keys need; split up, the steps would have to pass
+    // the transaction and the generated ids around without making any of them clearer.
     async fn create_event_seeded(
         &self,
         new: NewEvent,
