@@ -219,9 +219,11 @@ async fn push<A: Adapter>(
         // All kinds at once, not one after another: each socket's writer then usually
         // finds them queued together and sends them in one write (a loopback write
         // costs about as much as everything else a push does).
-        futures::future::join_all(messages.iter().map(|(name, payload)| {
-            emit(io, room.clone(), name, payload, metrics, cross_instance)
-        }))
+        futures::future::join_all(
+            messages.iter().map(|(name, payload)| {
+                emit(io, room.clone(), name, payload, metrics, cross_instance)
+            }),
+        )
         .await;
     }
 }
