@@ -143,6 +143,16 @@ say "cargo test (SQLite and PostgreSQL)"
 cargo test --all-targets -- --test-threads=4 "${cargo_args[@]}"
 
 # ---------------------------------------------------------------------------------------
+# The OpenAPI document, and API fuzzing from it (scripts/fuzz.sh)
+# ---------------------------------------------------------------------------------------
+say "OpenAPI document (web/openapi.json) is current"
+cargo build --quiet --bin boxoffice
+"$ROOT/target/debug/boxoffice" --print-openapi | cmp -s - web/openapi.json \
+  || die "web/openapi.json is not the server's document: run \`cargo run --bin boxoffice -- --print-openapi > web/openapi.json\` and \`npm run api:gen\` in web/ (DEVELOPERS.md)"
+say "API fuzzing (schemathesis against real servers, SQLite and PostgreSQL)"
+BOXOFFICE_BIN="$ROOT/target/debug/boxoffice" ./scripts/fuzz.sh
+
+# ---------------------------------------------------------------------------------------
 # Socket.IO clients against real server processes
 # ---------------------------------------------------------------------------------------
 say "Socket.IO tests (official socket.io-client, real server processes)"
@@ -156,7 +166,7 @@ export BOXOFFICE_BIN="$ROOT/target/debug/boxoffice"
 # ---------------------------------------------------------------------------------------
 if [ -f web/package.json ]; then
   say "web app: unit tests"
-  (cd web && npm ci --no-audit --no-fund --loglevel=error && npm test)
+  (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run api:check && npm test)
   if [ -d web/e2e ]; then
     if [ ! -x /usr/bin/chromium ]; then
       say "installing Chromium with apt (browser tests)"

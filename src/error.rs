@@ -23,7 +23,7 @@ macro_rules! error_codes {
         /// and in Socket.IO acks (`{ok: false, error}`). The wire contract documents each
         /// one (`shared/PROTOCOL.md`, `docs/PROTOCOL-ADDITIONS.md`); a test holds the two
         /// lists together.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $($(#[doc = $doc])* $variant,)*

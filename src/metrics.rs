@@ -60,7 +60,7 @@ pub struct Metrics {
     pub line_losses: AtomicU64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricsSnapshot {
     pub changes_in: u64,

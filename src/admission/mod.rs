@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::ids::{EventId, UserId};
 
 /// The line's state as `GET /api/events/:id` shows it.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueSummary {
     /// True while joiners have to wait (a surge).
@@ -31,29 +31,35 @@ pub struct QueueSummary {
 }
 
 /// One user's place in an event's line, as `queue:position` and the queue REST calls show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueuePosition {
     pub event_id: EventId,
     /// 1-based place in line; `None` once admitted (or when there is no line).
+    #[schema(required = true)]
     pub position: Option<i64>,
     pub total_waiting: i64,
     /// Seconds.
     pub estimated_wait_time: i64,
     /// The user's ticket number in line; place = number - servingNumber.
+    #[schema(required = true)]
     pub number: Option<i64>,
     pub admitted: bool,
+    /// While admitted: the token for `X-Admission-Token`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub admission_token: Option<String>,
     /// While admitted: when the shopper's turn ends, whatever they do meanwhile.
     #[serde(
         skip_serializing_if = "Option::is_none",
         with = "crate::clock::serde_rfc3339_opt"
     )]
+    #[schema(value_type = Option<String>, format = DateTime, nullable = false)]
     pub turn_ends_at: Option<crate::clock::Millis>,
     /// A signed proof of the user's place (number, or joined before the sale opened): sent
     /// back with a join, it restores the place if the line's state was lost. `null` when the
     /// user has no place to keep (admitted, not in line).
+    #[schema(required = true)]
     pub receipt: Option<String>,
     /// The line is being rebuilt after its state was lost (a recovery window is open).
     pub recovering: bool,

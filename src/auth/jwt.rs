@@ -23,7 +23,7 @@ use crate::clock::Millis;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, UserId};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     #[default]

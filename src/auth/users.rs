@@ -9,26 +9,37 @@ use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::UserId;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: UserId,
+    /// Absent for guests.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     pub name: String,
     pub role: Role,
     pub is_guest: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// 1 to 100 characters (surrounding blanks are dropped).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub email: String,
@@ -52,7 +63,7 @@ fn parse_email(email: &str) -> Result<String> {
                 !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
             })
             .unwrap_or(false)
-        && !e.chars().any(char::is_whitespace);
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
         return Err(Error::invalid(
             ErrorCode::InvalidEmail,
@@ -75,10 +86,11 @@ fn parse_password(p: &str) -> Result<()> {
 
 fn parse_name(n: &str) -> Result<String> {
     let n = n.trim();
-    if n.is_empty() || n.chars().count() > 100 {
+    // Control characters have no place in a name, and PostgreSQL's text refuses NUL.
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
         return Err(Error::invalid(
             ErrorCode::InvalidName,
-            "name must be 1-100 characters",
+            "name must be 1-100 characters, without control characters",
         ));
     }
     Ok(n.to_string())
@@ -245,5 +257,16 @@ mod tests {
         assert!(parse_email("a@b").is_err());
         assert!(parse_email("a b@c.d").is_err());
         assert!(parse_email(&format!("{}@x.io", "a".repeat(260))).is_err());
+        // PostgreSQL refuses NUL in text: found by scripts/fuzz.sh as a 500.
+        assert!(parse_email("a\0@b.io").is_err());
+    }
+
+    #[test]
+    fn names_without_control_characters() {
+        assert_eq!(parse_name("  Ann ").unwrap(), "Ann");
+        assert!(parse_name(" ").is_err());
+        assert!(parse_name("An\0n").is_err());
+        assert!(parse_name("An\nn").is_err());
+        assert_eq!(parse_name("Zoë").unwrap(), "Zoë");
     }
 }

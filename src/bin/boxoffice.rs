@@ -1,5 +1,9 @@
 //! The box office server. Everything lives in the library; this only reads configuration,
 //! sets up logging and turns Ctrl-C / SIGTERM into a graceful shutdown.
+//!
+//! `boxoffice --print-openapi` prints the REST API's OpenAPI document (the one served at
+//! `/api/openapi.json`) and exits, without configuration or a database: it is how
+//! `web/openapi.json` is written (DEVELOPERS.md).
 
 use clap::Parser;
 
@@ -15,6 +19,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("--print-openapi") {
+        print!("{}", boxoffice::http::openapi::json());
+        return Ok(());
+    }
     let logs = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "boxoffice=info,tower_http=warn".into());
     tracing_subscriber::registry()

@@ -30,7 +30,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 1024;
 const NONCE_BYTES: usize = 12;
 
 /// What `GET /api/botcheck/challenge` answers: ALTCHA's v1 challenge.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Challenge {
     pub algorithm: String,
     pub challenge: String,

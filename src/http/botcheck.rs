@@ -10,17 +10,24 @@ use axum::extract::State;
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::botcheck::MAX_PAYLOAD_BYTES;
+use crate::botcheck::{Challenge, MAX_PAYLOAD_BYTES};
 use crate::error::Error;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/botcheck/challenge", get(challenge))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(challenge))
 }
 
+/// A new ALTCHA challenge (v1). Solve it and send the payload as `X-Bot-Check`.
+#[utoipa::path(get, path = "/botcheck/challenge", tag = "botcheck", operation_id = "botCheckChallenge",
+    responses(
+        (status = 200, description = "A fresh challenge (never cached)", body = Challenge,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+    ))]
 async fn challenge(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "no-store")],

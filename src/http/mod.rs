@@ -11,6 +11,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod idempotency;
+pub mod openapi;
 mod queue;
 pub mod rate_limit;
 mod reservations;
@@ -19,28 +20,40 @@ pub mod security;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method};
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
 use tower_http::cors::{AllowHeaders, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{Error, ErrorCode};
+use crate::metrics::MetricsSnapshot;
 use crate::state::AppState;
 use extract::AdminUser;
 
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
-    let api = Router::new()
+/// Every route under `/api` (without the prefix), each with its OpenAPI operation: a route
+/// is added with `routes!(handler)`, which takes its method and path from the handler's
+/// `#[utoipa::path]`, so none is served undocumented ([`openapi::document`]).
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(auth::router())
         .merge(events::router())
         .merge(admin::router())
         .merge(reservations::router())
         .merge(queue::router())
         .merge(botcheck::router())
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
+        .merge(openapi::router())
+        .routes(routes!(health))
+        .routes(routes!(metrics))
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api, _) = api_routes().split_for_parts();
+    let api = api
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -93,16 +106,37 @@ pub fn app(state: AppState) -> Router {
     router.with_state(state)
 }
 
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    Json(json!({
-        "status": "ok",
-        "database": format!("{:?}", state.settings.backend).to_lowercase(),
-        "coordination": state.coord.kind(),
-    }))
+/// `GET /api/health`: the process serves, and which stores it runs on.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: String,
+    /// `memory` or `redis`.
+    coordination: &'static str,
+}
+
+/// The process serves; which database and coordination it runs on.
+#[utoipa::path(get, path = "/health", tag = "meta", operation_id = "health",
+    responses((status = 200, description = "Serving", body = Health)))]
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        database: format!("{:?}", state.settings.backend).to_lowercase(),
+        coordination: state.coord.kind(),
+    })
 }
 
 /// Administrators only: the counters describe load and abuse, which is nobody else's business.
-async fn metrics(_: AdminUser, State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "meta", operation_id = "metrics",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "This instance's counters", body = MetricsSnapshot),
+        (status = 401, response = openapi::Unauthorized),
+        (status = 403, response = openapi::AdminOnly),
+    ))]
+async fn metrics(_: AdminUser, State(state): State<AppState>) -> Json<MetricsSnapshot> {
     Json(state.metrics.snapshot())
 }
 

@@ -2,13 +2,15 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::botcheck::BotCheckProof;
 use super::extract::{AdmissionToken, ApiJson, CurrentUser};
+use super::openapi::{ApiError, RateLimited, Unauthorized, Unavailable};
 use crate::admission::QueuePosition;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::EventId;
@@ -16,40 +18,69 @@ use crate::state::AppState;
 use crate::waiting_room::line::Claim;
 use crate::waiting_room::receipt::MAX_RECEIPT_LEN;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/queue/join", post(join))
-        .route("/queue/status/{event_id}", get(status))
-        .route("/queue/leave", post(leave))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(join))
+        .routes(routes!(status))
+        .routes(routes!(leave))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EventRef {
+    #[schema(value_type = EventId)]
     event_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct JoinRequest {
+    #[schema(value_type = EventId)]
     event_id: String,
     /// A receipt from an earlier answer: restores the place if the line was lost.
+    #[schema(max_length = 1024)]
     receipt: Option<String>,
 }
 
-fn body(p: QueuePosition) -> Json<Value> {
-    let mut v = json!(p);
-    // The contract's names for "may shop now".
-    v["isActive"] = json!(p.admitted);
-    Json(v)
+/// A queue answer: the user's place, and `isActive` (the contract's name for "may shop now",
+/// the same as `admitted`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct QueueAnswer {
+    #[serde(flatten)]
+    position: QueuePosition,
+    is_active: bool,
 }
 
+fn body(p: QueuePosition) -> Json<QueueAnswer> {
+    Json(QueueAnswer {
+        is_active: p.admitted,
+        position: p,
+    })
+}
+
+/// Joins the event's waiting room (admitted at once while it has room). Joining twice keeps
+/// the first place.
+#[utoipa::path(post, path = "/queue/join", tag = "queue", operation_id = "joinQueue",
+    request_body = JoinRequest,
+    params(("X-Bot-Check" = Option<String>, Header, description = "A solved ALTCHA payload, for events with `botCheck`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user's place or admission", body = QueueAnswer),
+        (status = 400, description = "`malformed_json`, `invalid_body`, `invalid_id`, `invalid_field`", body = ApiError),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`bot_check_required`, `bot_check_failed`", body = ApiError),
+        (status = 404, description = "`event_not_found`", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`", body = ApiError),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
 async fn join(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     proof: BotCheckProof,
     ApiJson(req): ApiJson<JoinRequest>,
-) -> Result<Json<Value>> {
+) -> Result<Json<QueueAnswer>> {
     let event_id = EventId::parse(req.event_id)?;
     if req
         .receipt
@@ -76,12 +107,28 @@ async fn join(
     ))
 }
 
+/// The user's place in the event's line; for an admitted user a fresh admission token (and
+/// activity that keeps the turn).
+#[utoipa::path(get, path = "/queue/status/{event_id}", tag = "queue", operation_id = "queueStatus",
+    params(
+        ("event_id" = EventId, Path),
+        ("X-Admission-Token" = Option<String>, Header, description = "The event's admission token, if the user has one"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user's place or admission", body = QueueAnswer),
+        (status = 400, description = "`invalid_id`", body = ApiError),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "`event_not_found`", body = ApiError),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
 async fn status(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     AdmissionToken(token): AdmissionToken,
     Path(event_id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<QueueAnswer>> {
     let event_id = EventId::parse(event_id)?;
     Ok(body(
         state
@@ -91,6 +138,19 @@ async fn status(
     ))
 }
 
+/// Leaves the event's line (or ends the turn).
+#[utoipa::path(post, path = "/queue/leave", tag = "queue", operation_id = "leaveQueue",
+    request_body = EventRef,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Left"),
+        (status = 400, description = "`malformed_json`, `invalid_body`, `invalid_id`", body = ApiError),
+        (status = 401, response = Unauthorized),
+        (status = 404, description = "`event_not_found`", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`", body = ApiError),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
 async fn leave(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

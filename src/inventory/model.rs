@@ -12,15 +12,17 @@ use crate::clock::{parse_rfc3339, serde_rfc3339, Millis};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: EventId,
     pub name: String,
     pub venue: String,
     #[serde(with = "serde_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub starts_at: Millis,
     #[serde(with = "serde_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub sale_opens_at: Millis,
     pub has_seat_map: bool,
     pub capacity: i64,
@@ -37,7 +39,7 @@ pub struct Event {
     pub ticket_types: Vec<TicketType>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketType {
     pub id: TicketTypeId,
@@ -51,7 +53,7 @@ pub struct TicketType {
     pub version: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SeatStatus {
     Available,
@@ -70,7 +72,7 @@ impl SeatStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Seat {
     pub id: SeatId,
@@ -84,7 +86,7 @@ pub struct Seat {
     pub version: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ReservationStatus {
     Pending,
@@ -116,25 +118,29 @@ impl ReservationStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Reservation {
     pub id: ReservationId,
     pub event_id: EventId,
     pub status: ReservationStatus,
     #[serde(with = "serde_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Millis,
     #[serde(with = "serde_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
     pub items: Vec<ReservationItem>,
     /// Minor units (cents).
     pub total: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReservationItem {
+    /// The seat, for a seated item.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub seat_id: Option<SeatId>,
     pub ticket_type_id: TicketTypeId,
     pub quantity: i64,
@@ -142,7 +148,7 @@ pub struct ReservationItem {
 }
 
 /// A customer's standing against an event's per-customer limit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Allowance {
     pub event_id: EventId,
@@ -228,45 +234,89 @@ impl Quantity {
 }
 
 /// The body of `POST /api/admin/events`, as sent.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventSpec {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub venue: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    /// RFC 3339; default: open now.
+    #[schema(format = DateTime)]
     pub sale_opens_at: Option<String>,
+    /// Shoppers admitted at once; default 1000.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub capacity: Option<i64>,
+    /// Default 10.
+    #[schema(exclusive_minimum = 0, maximum = 100_000)]
     pub admit_rate_per_sec: Option<f64>,
+    /// How long a hold lasts; default 600.
+    #[schema(minimum = 5, maximum = 86_400)]
     pub hold_seconds: Option<i64>,
+    /// How long a turn lasts; default 600.
+    #[schema(minimum = 10, maximum = 86_400)]
     pub admission_ttl_seconds: Option<i64>,
+    /// Default 300.
+    #[schema(minimum = 5, maximum = 86_400)]
     pub idle_timeout_seconds: Option<i64>,
+    /// Default 10.
+    #[schema(minimum = 1, maximum = 10_000)]
     pub max_tickets_per_customer: Option<i64>,
+    /// Joining the line needs a solved bot check; default false.
     pub bot_check: Option<bool>,
+    #[schema(min_items = 1, max_items = 50)]
     pub ticket_types: Vec<TicketTypeSpec>,
     pub seat_map: Option<SeatMapSpec>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TicketTypeSpec {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
+    /// Minor units (cents).
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub price: i64,
+    /// General-admission stock; a seated type's stock is its seats (leave out, or 0).
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub quantity: Option<i64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeatMapSpec {
+    /// Distinct names; at most 50,000 seats in all.
+    #[schema(max_items = 50)]
     pub sections: Vec<SectionSpec>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SectionSpec {
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
+    #[schema(minimum = 1, maximum = 100)]
     pub rows: i64,
+    #[schema(minimum = 1, maximum = 200)]
     pub seats_per_row: i64,
+    /// Index into `ticketTypes` of the type these seats are.
+    #[schema(minimum = 0, maximum = 49)]
     pub ticket_type_index: i64,
 }
 
@@ -320,10 +370,11 @@ const MAX_PRICE: i64 = 100_000_000; // one million in major units
 fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<String> {
     let v = value.trim();
     let n = v.chars().count();
-    if n < min || n > max {
+    // Control characters have no place in a name, and PostgreSQL's text refuses NUL.
+    if n < min || n > max || v.chars().any(char::is_control) {
         return Err(Error::invalid(
             ErrorCode::InvalidField,
-            format!("{field} must be {min}-{max} characters"),
+            format!("{field} must be {min}-{max} characters, without control characters"),
         ));
     }
     Ok(v.to_string())
@@ -541,5 +592,13 @@ mod tests {
         assert!(Quantity::parse(-3, 10).is_err());
         assert!(Quantity::parse(11, 10).is_err());
         assert_eq!(Quantity::parse(10, 10).unwrap().get(), 10);
+    }
+
+    #[test]
+    fn names_refuse_control_characters() {
+        // PostgreSQL refuses NUL in text: found by scripts/fuzz.sh as a 500.
+        assert!(text("name", "Gala\0", 1, 200).is_err());
+        assert!(text("venue", "Hall\u{1b}", 0, 200).is_err());
+        assert_eq!(text("name", " Gala ", 1, 200).unwrap(), "Gala");
     }
 }

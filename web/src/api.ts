@@ -1,104 +1,30 @@
 // A typed client for the REST API (shared/PROTOCOL.md). Every non-2xx answer becomes an
 // ApiError carrying the server's stable code, so screens can say what went wrong.
 
+import type { components } from "./api.gen";
 import { dropReceipt, loadReceipt, noteAnswer, type KeyValueStore } from "./lib/receipts";
 
-export interface User {
-  id: string;
-  name: string;
-  email?: string;
-  role?: string;
-}
+// The shapes the server sends and reads come from its OpenAPI document (GET /api/openapi.json,
+// committed as web/openapi.json): `npm run api:gen` writes them to api.gen.ts. Change them in
+// the server, never here.
+type Schemas = components["schemas"];
 
-export interface TicketType {
-  id: string;
-  name: string;
-  price: number;
-  total: number;
-  remainingQuantity: number;
-  seated: boolean;
-  version: number;
-}
-
-export interface QueueSummary {
-  active: boolean;
-  capacity: number;
-  activeShoppers: number;
-  totalWaiting: number;
-  servingNumber?: number;
-  measuredAdmitRate?: number;
-}
-
-export interface EventInfo {
-  id: string;
-  name: string;
-  venue: string;
-  startsAt: string;
-  saleOpensAt: string;
-  hasSeatMap: boolean;
-  holdSeconds: number;
-  admitRatePerSec: number;
-  /** Seats and tickets one customer may have in pending and paid reservations. */
-  maxTicketsPerCustomer: number;
-  /** Joining this event's waiting room needs a solved bot check. */
-  botCheck: boolean;
-  ticketTypes: TicketType[];
-  queue?: QueueSummary;
-}
-
-export interface Seat {
-  id: string;
-  section: string;
-  row: string;
-  number: number;
-  x: number;
-  y: number;
-  ticketTypeId: string;
-  status: "available" | "held" | "sold";
-  version: number;
-}
-
-export interface ReservationItem {
-  seatId?: string;
-  ticketTypeId: string;
-  quantity: number;
-  price: number;
-}
-
-export interface Reservation {
-  id: string;
-  eventId: string;
-  status: "pending" | "paid" | "cancelled" | "expired";
-  expiresAt: string;
-  createdAt: string;
-  items: ReservationItem[];
-  total: number;
-}
-
+/** A signed-in user: `token` and `user` of register, login and guest. */
+export type User = Schemas["User"];
+export type TicketType = Schemas["TicketType"];
+export type QueueSummary = Schemas["QueueSummary"];
+/** An event as the catalogue lists it; `GET /api/events/:id` adds its waiting line. */
+export type EventInfo = Schemas["Event"] & { queue?: QueueSummary };
+export type Seat = Schemas["Seat"];
+export type ReservationItem = Schemas["ReservationItem"];
+export type Reservation = Schemas["Reservation"];
 /** How many more seats and tickets of an event the signed-in customer may take. */
-export interface Allowance {
-  eventId: string;
-  limit: number;
-  held: number;
-  remaining: number;
-}
-
-export interface QueueAnswer {
-  eventId: string;
-  admitted: boolean;
-  position: number | null;
-  number: number | null;
-  totalWaiting: number;
-  estimatedWaitTime: number;
-  admissionToken?: string;
-  /** While admitted: when this shopper's turn ends (RFC 3339), however active they are. */
-  turnEndsAt?: string;
-  /** A signed note of this user's place in line, to present when joining again (PROTOCOL
-   *  "The line survives losing Redis"); `null` when admitted or not in line. */
-  receipt?: string | null;
-  /** The line is inside its recovery window after the server lost it. */
-  recovering?: boolean;
-}
+export type Allowance = Schemas["Allowance"];
+/** A queue answer (join, status): the user's place, or an admission while `admitted`. */
+export type QueueAnswer = Schemas["QueueAnswer"];
+/** Every code a REST error (or a Socket.IO ack) may carry. */
+export type ErrorCode = Schemas["ErrorCode"];
+type Session = Schemas["Session"];
 
 export class ApiError extends Error {
   constructor(
@@ -198,13 +124,13 @@ function botChecked(payload?: string): Record<string, string> {
 
 export const api = {
   register: (email: string, password: string, name: string) =>
-    call<{ token: string; user: User }>("POST", "/auth/register", { email, password, name }),
-  login: (email: string, password: string) => call<{ token: string; user: User }>("POST", "/auth/login", { email, password }),
+    call<Session>("POST", "/auth/register", { email, password, name }),
+  login: (email: string, password: string) => call<Session>("POST", "/auth/login", { email, password }),
   /** `botCheck`: a solved ALTCHA payload, needed when the server answers `bot_check_required`. */
-  guest: (botCheck?: string) => call<{ token: string; user: User }>("POST", "/auth/guest", undefined, botChecked(botCheck)),
+  guest: (botCheck?: string) => call<Session>("POST", "/auth/guest", undefined, botChecked(botCheck)),
   events: () => call<EventInfo[]>("GET", "/events"),
   event: (id: string) => call<EventInfo>("GET", `/events/${id}`),
-  seats: (id: string) => call<{ eventId: string; seats: Seat[] }>("GET", `/events/${id}/seats`),
+  seats: (id: string) => call<Schemas["SeatMap"]>("GET", `/events/${id}/seats`),
   allowance: (id: string) => call<Allowance>("GET", `/events/${id}/allowance`),
   joinQueue: async (eventId: string, botCheck?: string) => {
     // Admitted in this tab already (back from the waiting room): keep the place with a status
@@ -238,11 +164,11 @@ export const api = {
     return call<null>("POST", "/queue/leave", { eventId });
   },
   holdSeats: (eventId: string, seatIds: string[]) =>
-    call<{ reservation: Reservation }>("POST", "/seats/reserve", { eventId, seatIds }, admitted(eventId)),
+    call<Schemas["ReservationAnswer"]>("POST", "/seats/reserve", { eventId, seatIds }, admitted(eventId)),
   holdTickets: (eventId: string, ticketTypeId: string, quantity: number) =>
-    call<{ reservation: Reservation }>("POST", "/reservations", { eventId, ticketTypeId, quantity }, admitted(eventId)),
-  pay: (id: string) => call<{ reservation: Reservation }>("POST", `/reservations/${id}/pay`, {}),
-  cancel: (id: string) => call<{ reservation: Reservation }>("DELETE", `/reservations/${id}`),
+    call<Schemas["ReservationAnswer"]>("POST", "/reservations", { eventId, ticketTypeId, quantity }, admitted(eventId)),
+  pay: (id: string) => call<Schemas["ReservationAnswer"]>("POST", `/reservations/${id}/pay`, {}),
+  cancel: (id: string) => call<Schemas["ReservationAnswer"]>("DELETE", `/reservations/${id}`),
   reservations: () => call<Reservation[]>("GET", "/reservations"),
 };
 

@@ -1,0 +1,1888 @@
+// Generated from web/openapi.json by web/scripts/gen-api.mjs (openapi-typescript).
+// Do not edit: change the server's types or handlers, then regenerate (DEVELOPERS.md).
+
+export interface paths {
+    "/api/admin/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates an event with its ticket types and seat map. */
+        post: operations["createEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A throwaway identity. Needs a solved bot check when `BOT_CHECK=pow`. */
+        post: operations["guest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Signs in with email and password. */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the bearer token names. */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates an account and signs it in. */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/botcheck/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A new ALTCHA challenge (v1). Solve it and send the payload as `X-Bot-Check`. */
+        get: operations["botCheckChallenge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every event, soonest first. */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event with its waiting line. */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/allowance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many more seats and tickets of the event the caller may take (the per-customer limit). */
+        get: operations["getAllowance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/seats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event's seats and their status (none for an event without a seat map). */
+        get: operations["getSeats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process serves; which database and coordination it runs on. */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Administrators only: the counters describe load and abuse, which is nobody else's business. */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document. Public and cacheable: it changes only with the server's version. */
+        get: operations["openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Joins the event's waiting room (admitted at once while it has room). Joining twice keeps
+         *     the first place.
+         */
+        post: operations["joinQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leaves the event's line (or ends the turn). */
+        post: operations["leaveQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/status/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's place in the event's line; for an admitted user a fresh admission token (and
+         *     activity that keeps the turn).
+         */
+        get: operations["queueStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's reservations, newest first. */
+        get: operations["myReservations"];
+        put?: never;
+        /** Holds general-admission tickets of one type. */
+        post: operations["holdTickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reservations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancels a pending or paid reservation; its seats and stock come back. */
+        delete: operations["cancelReservation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reservations/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pays for a pending reservation (simulated); ends the shopper's turn. */
+        post: operations["payReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/seats/reserve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Holds seats of the event, all or none, for the event's `holdSeconds`. */
+        post: operations["holdSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description A customer's standing against an event's per-customer limit. */
+        Allowance: {
+            eventId: components["schemas"]["EventId"];
+            /**
+             * Format: int64
+             * @description The event's `maxTicketsPerCustomer`.
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description Seats and tickets in the customer's pending and paid reservations of the event.
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description How many more they may hold.
+             */
+            remaining: number;
+        };
+        /** @description The contract's error body: every non-2xx answer is one. */
+        ApiError: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        /** @description What `GET /api/botcheck/challenge` answers: ALTCHA's v1 challenge. */
+        Challenge: {
+            algorithm: string;
+            challenge: string;
+            salt: string;
+            signature: string;
+            /** Format: int64 */
+            maxnumber: number;
+        };
+        Credentials: {
+            email: string;
+            password: string;
+        };
+        /**
+         * @description Every error code the server sends: in REST error bodies (`{"error": {"code"}}`)
+         *     and in Socket.IO acks (`{ok: false, error}`). The wire contract documents each
+         *     one (`shared/PROTOCOL.md`, `docs/PROTOCOL-ADDITIONS.md`); a test holds the two
+         *     lists together.
+         * @enum {string}
+         */
+        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable";
+        /**
+         * @description What went wrong: a stable `code` to match on, a human `message`, and for some codes
+         *     details beside them.
+         */
+        ErrorDetail: {
+            code: components["schemas"]["ErrorCode"];
+            message: string;
+            /**
+             * @description `seat_unavailable`: the seats someone else holds or bought; `seat_not_found`: the
+             *     seats that are not the event's.
+             */
+            seatIds?: string[];
+            /**
+             * Format: int64
+             * @description `customer_limit`: the event's per-customer limit.
+             */
+            limit?: number;
+            /**
+             * Format: int64
+             * @description `customer_limit`: how many more the caller may take.
+             */
+            remaining?: number;
+        };
+        Event: {
+            id: components["schemas"]["EventId"];
+            name: string;
+            venue: string;
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            saleOpensAt: string;
+            hasSeatMap: boolean;
+            /** Format: int64 */
+            capacity: number;
+            /** Format: double */
+            admitRatePerSec: number;
+            /** Format: int64 */
+            holdSeconds: number;
+            /**
+             * Format: int64
+             * @description How long an admission from the waiting room lasts (renewed while the shopper is active).
+             */
+            admissionTtlSeconds: number;
+            /**
+             * Format: int64
+             * @description How long an admitted shopper may idle before the slot goes to the next in line.
+             */
+            idleTimeoutSeconds: number;
+            /**
+             * Format: int64
+             * @description Seats and tickets one user may have in pending and paid reservations of this event.
+             */
+            maxTicketsPerCustomer: number;
+            /** @description Joining this event's waiting room needs a solved proof-of-work bot check. */
+            botCheck: boolean;
+            ticketTypes: components["schemas"]["TicketType"][];
+        };
+        /** @description An event's id. */
+        EventId: string;
+        EventRef: {
+            eventId: components["schemas"]["EventId"];
+        };
+        /** @description The body of `POST /api/admin/events`, as sent. */
+        EventSpec: {
+            name: string;
+            venue?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
+            startsAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; default: open now.
+             */
+            saleOpensAt?: string | null;
+            /**
+             * Format: int64
+             * @description Shoppers admitted at once; default 1000.
+             */
+            capacity?: number | null;
+            /**
+             * Format: double
+             * @description Default 10.
+             */
+            admitRatePerSec?: number | null;
+            /**
+             * Format: int64
+             * @description How long a hold lasts; default 600.
+             */
+            holdSeconds?: number | null;
+            /**
+             * Format: int64
+             * @description How long a turn lasts; default 600.
+             */
+            admissionTtlSeconds?: number | null;
+            /**
+             * Format: int64
+             * @description Default 300.
+             */
+            idleTimeoutSeconds?: number | null;
+            /**
+             * Format: int64
+             * @description Default 10.
+             */
+            maxTicketsPerCustomer?: number | null;
+            /** @description Joining the line needs a solved bot check; default false. */
+            botCheck?: boolean | null;
+            ticketTypes: components["schemas"]["TicketTypeSpec"][];
+            seatMap?: null | components["schemas"]["SeatMapSpec"];
+        };
+        /** @description An event as `GET /api/events/:id` returns it: the event plus its waiting line. */
+        EventWithQueue: components["schemas"]["Event"] & {
+            queue: components["schemas"]["QueueSummary"];
+        };
+        /** @description `GET /api/health`: the process serves, and which stores it runs on. */
+        Health: {
+            /** @description Always `ok`. */
+            status: string;
+            /** @description `sqlite` or `postgres`. */
+            database: string;
+            /** @description `memory` or `redis`. */
+            coordination: string;
+        };
+        JoinRequest: {
+            eventId: components["schemas"]["EventId"];
+            /** @description A receipt from an earlier answer: restores the place if the line was lost. */
+            receipt?: string | null;
+        };
+        /** @description `GET /api/auth/me`: who the bearer token names. */
+        Me: {
+            user: components["schemas"]["TokenUser"];
+        };
+        MetricsSnapshot: {
+            /** Format: int64 */
+            changesIn: number;
+            /** Format: int64 */
+            pushesOut: number;
+            /** Format: int64 */
+            feedLagged: number;
+            /** Format: int64 */
+            redisDropped: number;
+            /** Format: int64 */
+            clusterPushFailures: number;
+            /** Format: int64 */
+            socketQueueFull: number;
+            /** Format: int64 */
+            socketsConnected: number;
+            /** Format: int64 */
+            socketsRefused: number;
+            /** Format: int64 */
+            socketsTooMany: number;
+            /** Format: int64 */
+            socketCountUnavailable: number;
+            /** Format: int64 */
+            socketEventsLimited: number;
+            /** Format: int64 */
+            socketsDisconnectedForAbuse: number;
+            /** Format: int64 */
+            snapshotCacheHits: number;
+            /** Format: int64 */
+            snapshotCacheLoads: number;
+            /** Format: int64 */
+            botCheckPassed: number;
+            /** Format: int64 */
+            botCheckRequired: number;
+            /** Format: int64 */
+            botCheckFailed: number;
+            /** Format: int64 */
+            authBusy: number;
+            /** Format: int64 */
+            rateLimited: number;
+            /** Format: int64 */
+            payloadTooLarge: number;
+            /** Format: int64 */
+            customerLimit: number;
+            /** Format: int64 */
+            headersTooLarge: number;
+            /** Format: int64 */
+            lineLosses: number;
+        };
+        NewUser: {
+            /** Format: email */
+            email: string;
+            /** @description 8 to 128 characters. */
+            password: string;
+            /** @description 1 to 100 characters (surrounding blanks are dropped). */
+            name: string;
+        };
+        /**
+         * @description A queue answer: the user's place, and `isActive` (the contract's name for "may shop now",
+         *     the same as `admitted`).
+         */
+        QueueAnswer: components["schemas"]["QueuePosition"] & {
+            isActive: boolean;
+        };
+        /** @description One user's place in an event's line, as `queue:position` and the queue REST calls show it. */
+        QueuePosition: {
+            eventId: components["schemas"]["EventId"];
+            /**
+             * Format: int64
+             * @description 1-based place in line; `None` once admitted (or when there is no line).
+             */
+            position: number | null;
+            /** Format: int64 */
+            totalWaiting: number;
+            /**
+             * Format: int64
+             * @description Seconds.
+             */
+            estimatedWaitTime: number;
+            /**
+             * Format: int64
+             * @description The user's ticket number in line; place = number - servingNumber.
+             */
+            number: number | null;
+            admitted: boolean;
+            /** @description While admitted: the token for `X-Admission-Token`. */
+            admissionToken?: string;
+            /**
+             * Format: date-time
+             * @description While admitted: when the shopper's turn ends, whatever they do meanwhile.
+             */
+            turnEndsAt?: string;
+            /**
+             * @description A signed proof of the user's place (number, or joined before the sale opened): sent
+             *     back with a join, it restores the place if the line's state was lost. `null` when the
+             *     user has no place to keep (admitted, not in line).
+             */
+            receipt: string | null;
+            /** @description The line is being rebuilt after its state was lost (a recovery window is open). */
+            recovering: boolean;
+        };
+        /** @description The line's state as `GET /api/events/:id` shows it. */
+        QueueSummary: {
+            /** @description True while joiners have to wait (a surge). */
+            active: boolean;
+            /** Format: int64 */
+            capacity: number;
+            /** Format: int64 */
+            activeShoppers: number;
+            /** Format: int64 */
+            totalWaiting: number;
+            /** Format: double */
+            admitRatePerSec: number;
+            /**
+             * Format: int64
+             * @description The last number let in; a waiting user's place is their number minus this.
+             */
+            servingNumber: number;
+            /**
+             * Format: double
+             * @description Admissions per second actually seen (moving average).
+             */
+            measuredAdmitRate: number;
+            /** Format: int64 */
+            admissionTtlSeconds: number;
+            /** Format: int64 */
+            idleTimeoutSeconds: number;
+        };
+        Reservation: {
+            id: components["schemas"]["ReservationId"];
+            eventId: components["schemas"]["EventId"];
+            status: components["schemas"]["ReservationStatus"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            items: components["schemas"]["ReservationItem"][];
+            /**
+             * Format: int64
+             * @description Minor units (cents).
+             */
+            total: number;
+        };
+        /** @description One reservation, as holds, payments and cancellations answer. */
+        ReservationAnswer: {
+            reservation: components["schemas"]["Reservation"];
+        };
+        /** @description A reservation's id (a hold, an order). */
+        ReservationId: string;
+        ReservationItem: {
+            /** @description The seat, for a seated item. */
+            seatId?: components["schemas"]["SeatId"];
+            ticketTypeId: components["schemas"]["TicketTypeId"];
+            /** Format: int64 */
+            quantity: number;
+            /** Format: int64 */
+            price: number;
+        };
+        /** @enum {string} */
+        ReservationStatus: "pending" | "paid" | "cancelled" | "expired";
+        ReserveSeats: {
+            eventId: components["schemas"]["EventId"];
+            /** @description Distinct seats of the event, at most `MAX_TICKETS_PER_ORDER` (default 10). */
+            seatIds: components["schemas"]["SeatId"][];
+        };
+        ReserveTickets: {
+            eventId: components["schemas"]["EventId"];
+            ticketTypeId: components["schemas"]["TicketTypeId"];
+            /**
+             * Format: int64
+             * @description 1 to `MAX_TICKETS_PER_ORDER` (default 10).
+             */
+            quantity: number;
+        };
+        /** @enum {string} */
+        Role: "user" | "admin";
+        Seat: {
+            id: components["schemas"]["SeatId"];
+            section: string;
+            row: string;
+            /** Format: int64 */
+            number: number;
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+            ticketTypeId: components["schemas"]["TicketTypeId"];
+            status: components["schemas"]["SeatStatus"];
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description A seat's id (seats belong to one event). */
+        SeatId: string;
+        /** @description An event's seat map. */
+        SeatMap: {
+            eventId: components["schemas"]["EventId"];
+            seats: components["schemas"]["Seat"][];
+        };
+        SeatMapSpec: {
+            /** @description Distinct names; at most 50,000 seats in all. */
+            sections: components["schemas"]["SectionSpec"][];
+        };
+        /** @enum {string} */
+        SeatStatus: "available" | "held" | "sold";
+        SectionSpec: {
+            name: string;
+            /** Format: int64 */
+            rows: number;
+            /** Format: int64 */
+            seatsPerRow: number;
+            /**
+             * Format: int64
+             * @description Index into `ticketTypes` of the type these seats are.
+             */
+            ticketTypeIndex: number;
+        };
+        /** @description A signed-in session: the bearer token and its user. */
+        Session: {
+            token: string;
+            user: components["schemas"]["User"];
+        };
+        TicketType: {
+            id: components["schemas"]["TicketTypeId"];
+            name: string;
+            /**
+             * Format: int64
+             * @description Minor units (cents).
+             */
+            price: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            remainingQuantity: number;
+            /** @description True when the stock is the seats of a seat map (hold seats, not quantities). */
+            seated: boolean;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description A ticket type's id (ticket types belong to one event). */
+        TicketTypeId: string;
+        TicketTypeSpec: {
+            name: string;
+            /**
+             * Format: int64
+             * @description Minor units (cents).
+             */
+            price: number;
+            /**
+             * Format: int64
+             * @description General-admission stock; a seated type's stock is its seats (leave out, or 0).
+             */
+            quantity?: number | null;
+        };
+        /** @description The user a token names, as the token says. */
+        TokenUser: {
+            id: components["schemas"]["UserId"];
+            name: string | null;
+            role: components["schemas"]["Role"];
+        };
+        User: {
+            id: components["schemas"]["UserId"];
+            /** @description Absent for guests. */
+            email?: string;
+            name: string;
+            role: components["schemas"]["Role"];
+            isGuest: boolean;
+        };
+        /** @description A user's id: a session's subject. */
+        UserId: string;
+    };
+    responses: {
+        /** @description `admin_only`: the token is not an administrator's */
+        AdminOnly: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `headers_too_large`: the request line and headers are over 32 KiB */
+        HeadersTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `internal`: an unexpected failure (logged, never detailed) */
+        Internal: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `payload_too_large`: the body is over MAX_BODY_BYTES */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `rate_limited`: too many requests from this client or user */
+        RateLimited: {
+            headers: {
+                /** @description Seconds until a request may succeed */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `auth_required` (no bearer token), `invalid_token`, `token_expired` */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `service_unavailable`, `auth_busy` (with Retry-After), `line_recovering`: a backing service is down or saturated; retry */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+    };
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    createEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventSpec"];
+            };
+        };
+        responses: {
+            /** @description The event, as `GET /api/events/{event_id}` shows it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventWithQueue"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_field`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminOnly"];
+            /** @description `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    guest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A solved ALTCHA payload (base64) */
+                "X-Bot-Check"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A guest session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description `guests_disabled`, `bot_check_required`, `bot_check_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Credentials"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `invalid_credentials` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token's user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUser"];
+            };
+        };
+        responses: {
+            /** @description Registered and signed in */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_email`, `invalid_password`, `invalid_name` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `email_taken`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    botCheckChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A fresh challenge (never cached) */
+            200: {
+                headers: {
+                    /** @description `no-store` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"][];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event and its line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventWithQueue"];
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAllowance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's allowance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Allowance"];
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seat map */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatMap"];
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Serving */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This instance's counters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminOnly"];
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    openapi: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unchanged since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    joinQueue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A solved ALTCHA payload, for events with `botCheck` */
+                "X-Bot-Check"?: string | null;
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequest"];
+            };
+        };
+        responses: {
+            /** @description The user's place or admission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueAnswer"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_id`, `invalid_field`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `bot_check_required`, `bot_check_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    leaveQueue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventRef"];
+            };
+        };
+        responses: {
+            /** @description Left */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_id`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    queueStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The event's admission token, if the user has one */
+                "X-Admission-Token"?: string | null;
+            };
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's place or admission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueAnswer"];
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    myReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's reservations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reservation"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    holdTickets: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The event's admission token from the waiting room */
+                "X-Admission-Token"?: string | null;
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReserveTickets"];
+            };
+        };
+        responses: {
+            /** @description Held */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationAnswer"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_id`, `invalid_quantity`, `too_many_tickets`, `seated_ticket_type`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `not_admitted` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found`, `ticket_type_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `sold_out`, `customer_limit` (with `limit`, `remaining`); `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ReservationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationAnswer"];
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `not_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `reservation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `reservation_cancelled`, `hold_expired`, `reservation_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    payReservation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: components["schemas"]["ReservationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paid */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationAnswer"];
+                };
+            };
+            /** @description `invalid_id`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `not_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `reservation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `hold_expired`, `already_paid`, `reservation_cancelled`, `reservation_changed`; `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    holdSeats: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The event's admission token from the waiting room */
+                "X-Admission-Token"?: string | null;
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReserveSeats"];
+            };
+        };
+        responses: {
+            /** @description Held */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationAnswer"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_id`, `invalid_seat_ids`, `duplicate_seat_ids`, `too_many_tickets`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `not_admitted` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found`, `seat_not_found` (with `seatIds`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `seat_unavailable` (with `seatIds`), `customer_limit` (with `limit`, `remaining`); `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+}
