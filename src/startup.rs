@@ -392,8 +392,9 @@ impl RealtimeTasks {
         });
         if rt.max_sockets_per_user > 0 {
             let io = io.clone();
-            tasks.keep("socket-lease heartbeat", move |token| {
-                realtime::run_socket_heartbeat(io.clone(), rt.clone(), token)
+            tasks.every("socket-lease heartbeat", rt.socket_lease / 3, move || {
+                let (io, rt) = (io.clone(), rt.clone());
+                async move { realtime::renew_socket_leases(&io, &rt).await }
             });
         }
     }

@@ -129,10 +129,8 @@ pub async fn run<A: Adapter>(
     token: CancellationToken,
 ) {
     loop {
-        let next = tokio::select! {
-            biased;
-            _ = token.cancelled() => return,
-            next = feed.recv() => next,
+        let Some(next) = next_or_stop(&mut feed, &token).await else {
+            return;
         };
         let first = match next {
             Ok(c) => c,
@@ -228,6 +226,19 @@ async fn push<A: Adapter>(
     }
 }
 
+/// The feed's next message, or `None` once `token` is cancelled (checked first, so a
+/// stopping server does not start another batch).
+async fn next_or_stop<T: Clone>(
+    feed: &mut Receiver<T>,
+    token: &CancellationToken,
+) -> Option<Result<T, RecvError>> {
+    tokio::select! {
+        biased;
+        _ = token.cancelled() => None,
+        next = feed.recv() => Some(next),
+    }
+}
+
 /// Sends a room message to every instance. If the cross-instance step fails (Redis is down
 /// or restarting), the adapter skips the local sockets too; deliver to this instance's own
 /// sockets anyway, so a Redis outage costs cross-instance pushes only, and count it. A socket
@@ -300,10 +311,8 @@ pub async fn run_queue<A: Adapter>(
     token: CancellationToken,
 ) {
     loop {
-        let next = tokio::select! {
-            biased;
-            _ = token.cancelled() => return,
-            next = feed.recv() => next,
+        let Some(next) = next_or_stop(&mut feed, &token).await else {
+            return;
         };
         let event = match next {
             Ok(e) => e,

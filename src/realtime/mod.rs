@@ -36,7 +36,6 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
-use tokio_util::sync::CancellationToken;
 
 use crate::auth::{AuthUser, Jwt};
 use crate::coord::{Coord, Session};
@@ -454,30 +453,20 @@ async fn join_queue<A: Adapter>(
     }
 }
 
-/// Renews the connection slots of this instance's sockets every third of a lease, so they
-/// outlive it while the instance runs and lapse within one lease once it is gone.
-pub async fn run_socket_heartbeat<A: Adapter>(io: SocketIo<A>, rt: Rt, token: CancellationToken) {
-    let lease = rt.socket_lease;
-    let mut every = tokio::time::interval(lease / 3);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            biased;
-            _ = token.cancelled() => return,
-            _ = every.tick() => {}
-        }
-        // `of("/")`, not `sockets()`: the namespace is gone once shutdown began.
-        let Some(ns) = io.of("/") else { return };
-        let live: Vec<(UserId, String)> = ns
-            .sockets()
-            .into_iter()
-            .filter_map(|s| {
-                let user = s.extensions.get::<AuthUser>()?;
-                Some((user.id, s.id.to_string()))
-            })
-            .collect();
-        if let Err(e) = rt.coord.renew_sockets(&live, lease).await {
-            tracing::warn!(error = %e, "could not renew connection slots");
-        }
+/// Renews the connection slots of this instance's sockets; run every third of a lease, so
+/// they outlive it while the instance runs and lapse within one lease once it is gone.
+pub async fn renew_socket_leases<A: Adapter>(io: &SocketIo<A>, rt: &Rt) {
+    // `of("/")`, not `sockets()`: the namespace is gone once shutdown began.
+    let Some(ns) = io.of("/") else { return };
+    let live: Vec<(UserId, String)> = ns
+        .sockets()
+        .into_iter()
+        .filter_map(|s| {
+            let user = s.extensions.get::<AuthUser>()?;
+            Some((user.id, s.id.to_string()))
+        })
+        .collect();
+    if let Err(e) = rt.coord.renew_sockets(&live, rt.socket_lease).await {
+        tracing::warn!(error = %e, "could not renew connection slots");
     }
 }
