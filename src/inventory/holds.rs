@@ -394,6 +394,7 @@ impl Inventory {
             limit,
             held,
             remaining: (limit - held).max(0),
+            per_order: i64::from(self.max_tickets_per_order),
         })
     }
 

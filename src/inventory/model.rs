@@ -158,6 +158,8 @@ pub struct Allowance {
     pub held: i64,
     /// How many more they may hold.
     pub remaining: i64,
+    /// The most seats or tickets one reservation may hold (`MAX_TICKETS_PER_ORDER`).
+    pub per_order: i64,
 }
 
 // ---------------------------------------------------------------------------------------------

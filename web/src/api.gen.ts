@@ -371,6 +371,11 @@ export interface components {
              * @description How many more they may hold.
              */
             remaining: number;
+            /**
+             * Format: int64
+             * @description The most seats or tickets one reservation may hold (`MAX_TICKETS_PER_ORDER`).
+             */
+            perOrder: number;
         };
         /** @description The contract's error body: every non-2xx answer is one. */
         ApiError: {

@@ -171,7 +171,7 @@ export function EventPage({ eventId }: { eventId: string }) {
                       <form className="buy" onSubmit={(e) => { e.preventDefault(); hold(() => api.holdTickets(eventId, t.id, quantity[t.id] ?? 1)); }}>
                         <label className="sr-only" htmlFor={`q-${t.id}`}>Quantity of {t.name}</label>
                         <select id={`q-${t.id}`} value={quantity[t.id] ?? 1} onChange={(e) => setQuantity({ ...quantity, [t.id]: Number(e.target.value) })}>
-                          {Array.from({ length: Math.min(10, Math.max(1, left), Math.max(1, allowance?.remaining ?? 10)) }, (_, i) => i + 1).map((n) => <option key={n}>{n}</option>)}
+                          {Array.from({ length: Math.min(allowance?.perOrder ?? 10, Math.max(1, left), Math.max(1, allowance?.remaining ?? 10)) }, (_, i) => i + 1).map((n) => <option key={n}>{n}</option>)}
                         </select>
                         <button type="submit" className="primary" disabled={busy || left === 0 || !admitted || allowance?.remaining === 0}>{left === 0 ? "Sold out" : "Buy"}</button>
                       </form>
