@@ -314,32 +314,25 @@ elseif op == 'tick' then
   if num('pause_until') > now then free = 0 end
   local serving, waiting, next_number = num('serving'), num('waiting'), num('next')
   local admitted = {}
+  local function let_in(u, n)
+    redis.call('HDEL', u2n, u)
+    redis.call('HDEL', n2u, n)
+    redis.call('ZREM', late, u)
+    admit(u)
+    waiting = waiting - 1
+    admitted[#admitted + 1] = u
+  end
   -- Restored users whose numbers the line passed while they were away go first, in order.
   while #admitted + 1 <= tokens and #admitted < free do
     local first = redis.call('ZRANGE', late, 0, 0)
     if #first == 0 then break end
-    local u = first[1]
-    redis.call('ZREM', late, u)
-    local n = redis.call('HGET', u2n, u)
-    if n then
-      redis.call('HDEL', u2n, u)
-      redis.call('HDEL', n2u, n)
-      admit(u)
-      waiting = waiting - 1
-      admitted[#admitted + 1] = u
-    end
+    local n = redis.call('HGET', u2n, first[1])
+    if n then let_in(first[1], n) else redis.call('ZREM', late, first[1]) end
   end
   while #admitted + 1 <= tokens and #admitted < free and waiting > 0 and serving < next_number do
     serving = serving + 1
     local u = redis.call('HGET', n2u, serving)
-    if u then
-      redis.call('HDEL', n2u, serving)
-      redis.call('HDEL', u2n, u)
-      redis.call('ZREM', late, u)
-      admit(u)
-      waiting = waiting - 1
-      admitted[#admitted + 1] = u
-    end
+    if u then let_in(u, serving) end
   end
   tokens = tokens - #admitted
   local alpha = 1 - math.exp(-dt / 5000)
