@@ -189,6 +189,19 @@ local function place(u)
   return {'absent', 0, num('serving'), total_waiting(), tostring(num('ewma'))}
 end
 
+-- Takes a user out of the line, wherever they wait (numbered, late, newcomer, pre-sale).
+local function out_of_line(u)
+  local n = redis.call('HGET', u2n, u)
+  if n then
+    redis.call('HDEL', u2n, u)
+    redis.call('HDEL', n2u, n)
+    redis.call('HINCRBY', meta, 'waiting', -1)
+  end
+  redis.call('ZREM', late, u)
+  redis.call('ZREM', fresh, u)
+  redis.call('SREM', pre, u)
+end
+
 open_sale()
 
 if op == 'join' then
@@ -249,15 +262,7 @@ elseif op == 'reinstate' then
   end
   local turn_ends = tonumber(ARGV[11]) or 0
   if num('reserved_until') <= now or turn_ends <= now then return 0 end
-  local n = redis.call('HGET', u2n, user)
-  if n then
-    redis.call('HDEL', u2n, user)
-    redis.call('HDEL', n2u, n)
-    redis.call('HINCRBY', meta, 'waiting', -1)
-  end
-  redis.call('ZREM', late, user)
-  redis.call('ZREM', fresh, user)
-  redis.call('SREM', pre, user)
+  out_of_line(user)
   redis.call('ZADD', active, now, user)
   redis.call('ZADD', ends, turn_ends, user)
   if num('reserved') > 0 then redis.call('HINCRBY', meta, 'reserved', -1) end
@@ -265,16 +270,8 @@ elseif op == 'reinstate' then
   return 1
 
 elseif op == 'leave' then
-  local n = redis.call('HGET', u2n, user)
-  if n then
-    -- Leaves a hole: the tick skips it, and places never go up.
-    redis.call('HDEL', u2n, user)
-    redis.call('HDEL', n2u, n)
-    redis.call('HINCRBY', meta, 'waiting', -1)
-  end
-  redis.call('ZREM', late, user)
-  redis.call('ZREM', fresh, user)
-  redis.call('SREM', pre, user)
+  -- Leaves a hole: the tick skips it, and places never go up.
+  out_of_line(user)
   redis.call('ZREM', active, user)
   redis.call('ZREM', ends, user)
   return 1

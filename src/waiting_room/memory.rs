@@ -134,6 +134,13 @@ impl EventLine {
         }
     }
 
+    /// Takes a user out of the line, wherever they wait (numbered, late, newcomer, pre-sale).
+    fn out_of_line(&mut self, user: &str) {
+        self.unnumber(user);
+        self.remove_fresh(user);
+        self.pre.remove(user);
+    }
+
     fn number(&mut self, user: &str, n: i64) {
         self.u2n.insert(user.to_string(), n);
         self.n2u.insert(n, user.to_string());
@@ -308,9 +315,7 @@ impl Line for MemoryLine {
 
     async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()> {
         self.with(at, |l| {
-            l.unnumber(user_id);
-            l.remove_fresh(user_id);
-            l.pre.remove(user_id);
+            l.out_of_line(user_id);
             l.active.remove(user_id);
             l.ends.remove(user_id);
         })
@@ -343,9 +348,7 @@ impl Line for MemoryLine {
             if l.reserved_until <= now || turn_ends_at <= now {
                 return false;
             }
-            l.unnumber(user_id);
-            l.remove_fresh(user_id);
-            l.pre.remove(user_id);
+            l.out_of_line(user_id);
             l.admit(user_id, now, s);
             l.ends.insert(user_id.to_string(), turn_ends_at);
             l.next_expiry = l.next_expiry.min(EventLine::deadline(now, turn_ends_at, s));

@@ -305,12 +305,13 @@ impl WaitingRoom {
                 );
             }
             Place::Pending { position, waiting } => {
-                // No number until the recovery window closes; the wait is at least that long.
-                let window_left = self.recovery_ms / 1000;
+                // No number until the recovery window closes: promise no less than the window
+                // (or the idle timeout, if shorter), whatever the rate says.
+                let window = self.recovery_ms / 1000;
                 p.position = Some(position);
                 p.total_waiting = waiting;
                 p.estimated_wait_time = estimate(position, s.expected_rate(0.0, s.line.capacity))
-                    .max(window_left.min(s.line.idle_ms / 1000));
+                    .max(window.min(s.line.idle_ms / 1000));
                 p.recovering = true;
             }
             Place::Presale { waiting } => {
