@@ -155,6 +155,11 @@ BOXOFFICE_BIN="$ROOT/target/debug/boxoffice" ./scripts/fuzz.sh
 # ---------------------------------------------------------------------------------------
 # Socket.IO clients against real server processes
 # ---------------------------------------------------------------------------------------
+# The fault tests put a real nginx (deploy/nginx.conf.template) in front of the instances.
+if [ -z "${NGINX_BIN:-}" ] && ! have nginx && [ ! -x /usr/sbin/nginx ]; then
+  say "installing nginx with apt (fault tests behind a load balancer)"
+  apt_install nginx || die "the fault tests need nginx: apt-get install nginx (or set NGINX_BIN)"
+fi
 say "Socket.IO tests (official socket.io-client, real server processes)"
 cargo build --quiet --bin boxoffice
 (cd tests/realtime && npm ci --no-audit --no-fund --loglevel=error)

@@ -8,7 +8,8 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -40,14 +41,14 @@ export const adminToken = () => jwt({ sub: "admin", role: "admin" });
 // ---------------------------------------------------------------------------------------
 // Databases and servers
 // ---------------------------------------------------------------------------------------
-export function freshPostgres() {
+export function freshPostgres(pgUrl = PG_URL) {
   const name = `bo_test_${randomUUID().replaceAll("-", "")}`;
   try {
-    execFileSync("psql", [PG_URL, "-q", "-c", `CREATE DATABASE ${name}`], { stdio: "pipe" });
+    execFileSync("psql", [pgUrl, "-q", "-c", `CREATE DATABASE ${name}`], { stdio: "pipe" });
   } catch (e) {
-    throw new Error(`PostgreSQL is required at ${PG_URL} (run ./scripts/test.sh): ${e.stderr ?? e}`);
+    throw new Error(`PostgreSQL is required at ${pgUrl} (run ./scripts/test.sh): ${e.stderr ?? e}`);
   }
-  const base = PG_URL.split("?")[0];
+  const base = pgUrl.split("?")[0];
   return base.slice(0, base.lastIndexOf("/")) + "/" + name;
 }
 
@@ -69,7 +70,8 @@ export async function freePort() {
 
 const started = new Set();
 const killAll = () => {
-  for (const s of started) s.proc.kill("SIGKILL");
+  // nginx gets SIGTERM: its master then stops its workers (a SIGKILLed master leaves them).
+  for (const s of started) s.proc.kill(s.killSignal ?? "SIGKILL");
 };
 // Never leave server processes behind, however this process ends.
 process.on("exit", killAll);
@@ -136,9 +138,11 @@ export async function startServer({ databaseUrl, redis, redisUrl = REDIS_URL, pr
   return server;
 }
 
-/** Several instances over one PostgreSQL database and one Redis, with a private prefix. */
-export async function startCluster(n, env = {}, redisUrl = REDIS_URL) {
-  const databaseUrl = freshPostgres();
+/** Several instances over one PostgreSQL database and one Redis, with a private prefix.
+ *  `pgUrl`: the PostgreSQL server to create that database on (a private one from
+ *  `startPostgres` for tests that stop it). */
+export async function startCluster(n, env = {}, redisUrl = REDIS_URL, { pgUrl = PG_URL } = {}) {
+  const databaseUrl = freshPostgres(pgUrl);
   const prefix = `bo-test-${randomUUID().slice(0, 8)}`;
   const servers = [];
   for (let i = 0; i < n; i++) {
@@ -178,6 +182,179 @@ export async function startRedis(port) {
   return redis;
 }
 
+/** A real nginx in front of `instances` (servers or ports), configured from
+ *  deploy/nginx.conf.template exactly as scripts/cluster.sh does, on a free port with its
+ *  own run directory. Resolves once it proxies `/api/health`.
+ *
+ *  The template balances with ip_hash (first three octets of IPv4): every request from
+ *  127.0.0.1 reaches the same instance. `lb.from(i)` is a client view whose requests (REST
+ *  through `api`, sockets through `connect`) come from 127.0.i.1, so tests can spread
+ *  clients over the instances the way different networks would be. */
+export async function startNginx(instances) {
+  const bin = process.env.NGINX_BIN ?? ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find(existsSync) ?? "nginx";
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bo-nginx-"));
+  chmodSync(dir, 0o755); // nginx's workers may run as another user (root starts them as nobody)
+  const addrs = instances.map((s) => `127.0.0.1:${typeof s === "number" ? s : s.port}`);
+  const template = readFileSync(path.resolve(here, "../../deploy/nginx.conf.template"), "utf8");
+  const conf = template
+    .split("\n")
+    .flatMap((line) => (line.includes("__UPSTREAMS__") ? addrs.map((a) => line.replaceAll("__UPSTREAMS__", a)) : [line]))
+    .join("\n")
+    .replaceAll("__RUN_DIR__", dir)
+    .replaceAll("__LISTEN__", `127.0.0.1:${port}`);
+  writeFileSync(path.join(dir, "nginx.conf"), conf);
+  const args = ["-e", path.join(dir, "nginx-error.log"), "-c", path.join(dir, "nginx.conf"), "-p", dir];
+  const proc = spawn(bin, args, { stdio: ["ignore", "inherit", "inherit"] });
+  const spawned = new Promise((resolve, reject) => {
+    proc.once("spawn", resolve);
+    proc.once("error", (e) => reject(new Error(`nginx (${bin}) did not start: ${e.message}; install it (apt-get install nginx)`)));
+  });
+  await spawned;
+  const url = `http://127.0.0.1:${port}`;
+  const views = new Map();
+  const lb = {
+    port,
+    url,
+    proc,
+    dir,
+    killSignal: "SIGTERM",
+    /** The error log: which instances nginx found dead or refusing, and when. */
+    errorLog: () => readFileSync(path.join(dir, "nginx-error.log"), "utf8"),
+    from(i) {
+      if (!views.has(i)) {
+        const agent = new http.Agent({ keepAlive: true, localAddress: `127.0.${i}.1` });
+        views.set(i, { port, url, agent, localAddress: `127.0.${i}.1` });
+      }
+      return views.get(i);
+    },
+    async stop() {
+      for (const v of views.values()) v.agent.destroy();
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGTERM");
+        await exited;
+      }
+      started.delete(lb);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  started.add(lb);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null) {
+      let log = "";
+      try {
+        log = lb.errorLog();
+      } catch {}
+      throw new Error(`nginx exited with ${proc.exitCode} during start: ${log}`);
+    }
+    try {
+      const r = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error("nginx did not proxy /api/health within 15 s");
+    await sleep(50);
+  }
+  return lb;
+}
+
+/** One HTTP request through `agent` (so from its local address); resolves like fetch's
+ *  essentials: {status, text}. */
+function requestVia(agent, url, { method, headers, body, timeoutMs }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent, timeout: timeoutMs }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("The operation was aborted due to timeout")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A private PostgreSQL server (for tests that stop and restart it): initdb into a temporary
+ *  directory, run as the `postgres` user when this process is root (initdb refuses root), on
+ *  a free port, fsync off. Never the shared server. `stop(mode)` is `pg_ctl stop -m mode`
+ *  (fast: what a service restart does), `start()` brings it back on the same port and data. */
+export async function startPostgres() {
+  const initdb = process.env.PG_BIN
+    ? path.join(process.env.PG_BIN, "initdb")
+    : execFileSync("sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1"]).toString().trim();
+  if (!initdb || !existsSync(initdb)) throw new Error("no initdb found under /usr/lib/postgresql/*/bin (apt-get install postgresql)");
+  const bin = path.dirname(initdb);
+  const asPg = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--"] : [];
+  const run = (cmd, args) => {
+    const [exe, ...rest] = [...asPg, path.join(bin, cmd), ...args];
+    return execFileSync(exe, rest, { stdio: "pipe" });
+  };
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bo-pg-"));
+  if (asPg.length) execFileSync("chown", ["postgres", dir]);
+  const data = path.join(dir, "data");
+  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  let running = false;
+  const pg = {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dir,
+    start() {
+      run("pg_ctl", ["-D", data, "-l", path.join(dir, "pg.log"), "-w", "-o", options, "start"]);
+      running = true;
+    },
+    stop(mode = "fast") {
+      if (!running) return;
+      run("pg_ctl", ["-D", data, "-m", mode, "-w", "stop"]);
+      running = false;
+    },
+    // The exit handler's kill: pg_ctl runs the server as a daemon, not as our child.
+    proc: {
+      kill() {
+        try {
+          pg.stop("immediate");
+        } catch {}
+        rmSync(dir, { recursive: true, force: true });
+      },
+    },
+  };
+  started.add(pg);
+  pg.start();
+  return pg;
+}
+
+/** Runs every statement of scripts/fuzz/invariants.sql against a PostgreSQL database;
+ *  resolves to the violated ones as [{sql, count}] (empty when all hold). */
+export function invariantViolations(databaseUrl) {
+  const text = readFileSync(path.resolve(here, "../../scripts/fuzz/invariants.sql"), "utf8");
+  const statements = text
+    .split("\n")
+    .filter((l) => !l.trim().startsWith("--"))
+    .join("\n")
+    .split(";")
+    .map((st) => st.trim())
+    .filter(Boolean);
+  const violated = [];
+  for (const sql of statements) {
+    const count = Number(execFileSync("psql", [databaseUrl, "-Atqc", sql]).toString().trim());
+    if (count !== 0) violated.push({ sql, count });
+  }
+  return violated;
+}
+
+/** The instance nginx's ip_hash sends 127.0.X.1 to while all are up, as an index into the
+ *  upstream list (ngx_http_upstream_ip_hash_module: a hash of the first three octets, equal
+ *  weights). Tests use it to spread clients over instances. */
+export function ipHashIndex(x, n) {
+  let hash = 89;
+  for (const octet of [127, 0, x]) hash = (hash * 113 + octet) % 6271;
+  return hash % n;
+}
+
 // ---------------------------------------------------------------------------------------
 // REST
 // ---------------------------------------------------------------------------------------
@@ -186,17 +363,23 @@ export async function api(server, method, route, { token, body, headers: extra =
   if (!token && route === "/metrics") token = adminToken(); // /api/metrics is admin-only
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const r = await fetch(`${server.url}/api${route}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    // A hung request is a failure with a name, not a test that never ends.
-    signal: AbortSignal.timeout(30_000),
-  }).catch((e) => {
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  // A hung request is a failure with a name, not a test that never ends.
+  const r = await (server.agent
+    ? requestVia(server.agent, `${server.url}/api${route}`, { ...init, timeoutMs: 30_000 })
+    : fetch(`${server.url}/api${route}`, { ...init, signal: AbortSignal.timeout(30_000) }).then(async (res) => ({ status: res.status, text: await res.text() }))
+  ).catch((e) => {
     throw new Error(`${method} ${route} on :${server.port}: ${e.message}`);
   });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
+  const text = r.text;
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: a load balancer's own error page (nginx's 502), kept for the message.
+    parsed = { nonJson: text.slice(0, 200) };
+  }
+  return { status: r.status, body: parsed };
 }
 
 export async function createEvent(server, { rows = 4, perRow = 10, ga = 100, holdSeconds = 60, ...extra } = {}) {
@@ -241,7 +424,9 @@ export async function hold(server, token, eventId, seatIds) {
  *  a promise of the first such message. */
 export function connect(server, token, opts = {}, early = []) {
   return new Promise((resolve, reject) => {
-    const s = io(server.url, { auth: token === undefined ? {} : { token }, reconnection: false, ackTimeout: 15_000, ...opts });
+    // A view from `startNginx(...).from(i)` carries the agent its requests go through.
+    const via = server.agent ? { agent: server.agent } : {};
+    const s = io(server.url, { auth: token === undefined ? {} : { token }, reconnection: false, ackTimeout: 15_000, ...via, ...opts });
     s.early = Object.fromEntries(early.map((name) => [name, once(s, name, 10_000)]));
     const timer = setTimeout(() => reject(new Error("connect timeout")), 15_000);
     s.once("connect", () => {
