@@ -151,6 +151,12 @@ pub struct Config {
     #[arg(long, env = "SOCKET_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..))]
     pub socket_lease_seconds: u64,
 
+    /// On SIGTERM, how long the instance takes to move its sockets to other instances, in
+    /// seconds: each gets `server:draining` and is disconnected in its slot of this window
+    /// (`shared/PROTOCOL.md`, Operating). Set a load balancer's deregistration delay to match.
+    #[arg(long, env = "DRAIN_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub drain_seconds: u64,
+
     /// `pow`: guest sign-in needs a solved proof-of-work bot check (ALTCHA). Events with
     /// `botCheck: true` need one to join their line whatever this says.
     #[arg(long, env = "BOT_CHECK", value_enum, default_value_t = crate::botcheck::Mode::Off)]
@@ -240,6 +246,7 @@ impl Config {
             socket_event_burst: 40,
             max_sockets_per_user: 20,
             socket_lease_seconds: 30,
+            drain_seconds: 0,
             bot_check: crate::botcheck::Mode::Off,
             bot_check_max_number: 1_000,
             bot_check_ttl_seconds: 300,

@@ -2,8 +2,9 @@
 //!
 //! [`Application::build`] connects to the database, migrates, seeds, binds the port and
 //! assembles the state; [`Application::run_until`] serves until the given shutdown future
-//! completes (Ctrl-C / SIGTERM in `main`, a test's own signal in tests). Tests bind port 0
-//! and read the real one with [`Application::port`].
+//! completes (Ctrl-C / SIGTERM in `main`, a test's own signal in tests), then drains
+//! ([`crate::drain`]) and stops. Tests bind port 0 and read the real one with
+//! [`Application::port`].
 
 use std::future::Future;
 use std::path::Path;
@@ -27,6 +28,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::coord::{Coord, MemoryCoord, RedisCoord};
 use crate::db::Db;
+use crate::drain::Drain;
+use crate::health::Readiness;
 use crate::http::rate_limit::{Buckets, Limits};
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::{supervise_sweeper, ChangeFeed, Inventory};
@@ -48,18 +51,21 @@ const IDEMPOTENCY_SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// How long background tasks get at shutdown to finish the tick they are in.
 const TASK_GRACE: Duration = Duration::from_secs(10);
 
-type CloseSockets = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+/// Moves the sockets away over the given spread, then closes Socket.IO
+/// ([`realtime::drain::move_sockets`]).
+type MoveSockets =
+    Box<dyn FnOnce(Drain, Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 pub struct Application {
     listener: TcpListener,
-    /// Read only by tests (`test-util`): in production the router and tasks hold the state.
-    #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
     state: AppState,
     router: Router,
     /// Every background task, registered here and started by `run_until` once nothing can
     /// fail any more; stopped on shutdown after finishing its current tick.
     tasks: Supervisor,
-    close_sockets: CloseSockets,
+    move_sockets: MoveSockets,
+    /// `DRAIN_SECONDS`: the window over which a drain moves the sockets away.
+    drain_spread: Duration,
 }
 
 impl Application {
@@ -110,8 +116,12 @@ impl Application {
 
         // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
         let http = crate::http::app(state.clone());
-        let (router, close_sockets) =
-            socket_layer(http, &config, &state, redis, &mut tasks).await?;
+        let (router, move_sockets) = socket_layer(http, &config, &state, redis, &mut tasks).await?;
+        // While draining, new Socket.IO handshakes get 503 (the load balancer tries another).
+        let router = router.layer(axum::middleware::from_fn_with_state(
+            state.drain.clone(),
+            realtime::drain::gate,
+        ));
         // Outermost, so Socket.IO requests reach engineioxide with heads of their own.
         let router = router.layer(axum::middleware::map_request(
             realtime::request_head::own_request_head,
@@ -127,7 +137,8 @@ impl Application {
             state,
             router,
             tasks,
-            close_sockets,
+            move_sockets,
+            drain_spread: Duration::from_secs(config.drain_seconds),
         })
     }
 
@@ -141,19 +152,35 @@ impl Application {
         &self.state
     }
 
-    /// Starts the background tasks, serves until `shutdown` completes, then finishes
-    /// in-flight requests and stops the background tasks, each after its current tick.
+    /// The instance's drain handle: [`Drain::begin`] stops the server as `shutdown` does;
+    /// [`Drain::hurry`] moves the sockets at once instead of over `DRAIN_SECONDS`.
+    pub fn drain(&self) -> Drain {
+        self.state.drain.clone()
+    }
+
+    /// Starts the background tasks and serves until `shutdown` completes (or the drain is
+    /// begun otherwise), then drains ([`crate::drain`]): readiness and new Socket.IO
+    /// handshakes answer 503 at once, the sockets are moved away over `DRAIN_SECONDS` while
+    /// REST is still served, then the listener closes, in-flight requests finish and the
+    /// background tasks stop, each after its current tick.
     pub async fn run_until(
         mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         self.tasks.start();
         tracing::info!(addr = %self.listener.local_addr()?, "boxoffice listening");
-        let close_sockets = self.close_sockets;
-        // Open sockets would keep a graceful shutdown waiting for ever: close them first.
+        let (move_sockets, drain, spread) = (
+            self.move_sockets,
+            self.state.drain.clone(),
+            self.drain_spread,
+        );
+        // Open sockets would keep a graceful shutdown waiting for ever: move them first.
         let shutdown = async move {
-            shutdown.await;
-            close_sockets().await;
+            tokio::select! {
+                _ = shutdown => drain.begin(),
+                _ = drain.begun() => {}
+            }
+            move_sockets(drain, spread).await;
         };
         let served = axum::serve(
             self.listener,
@@ -162,7 +189,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        tracing::info!("listener closed, in-flight requests answered");
         self.tasks.shutdown(TASK_GRACE).await;
+        tracing::info!("background tasks stopped");
         served.context("server failed")
     }
 }
@@ -238,6 +267,8 @@ async fn services(
         inventory.clone(),
         metrics.clone(),
     ));
+    let drain = Drain::new();
+    let readiness = Arc::new(Readiness::new(db.clone(), coord.clone(), drain.clone()));
     Ok(AppState::new(Services {
         shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
         inventory,
@@ -259,6 +290,8 @@ async fn services(
             frontend_url: config.frontend_url.clone(),
             backend: db.backend,
         }),
+        drain,
+        readiness,
     }))
 }
 
@@ -270,7 +303,7 @@ async fn socket_layer(
     state: &AppState,
     redis: Option<redis::Client>,
     tasks: &mut Supervisor,
-) -> anyhow::Result<(Router, CloseSockets)> {
+) -> anyhow::Result<(Router, MoveSockets)> {
     let metrics = state.metrics.clone();
     let rt = Arc::new(realtime::Realtime {
         stock: state.inventory.view(),
@@ -299,7 +332,7 @@ async fn socket_layer(
             realtime::on_connect::<LocalAdapter>.with(realtime::authenticate::<LocalAdapter>),
         );
         realtime_tasks.supervise(&io, &metrics, rt, tasks);
-        return Ok((http.layer(layer), closer(io)));
+        return Ok((http.layer(layer), mover(io)));
     };
     let driver = CountingDriver::new(&client, metrics.redis_dropped.clone())
         .await
@@ -326,7 +359,7 @@ async fn socket_layer(
     .map_err(|e| anyhow::anyhow!("cannot start the Redis adapter: {e}"))?;
     realtime_tasks.relay = Some(Arc::new(relay));
     realtime_tasks.supervise(&io, &metrics, rt, tasks);
-    Ok((http.layer(layer), closer(io)))
+    Ok((http.layer(layer), mover(io)))
 }
 
 /// Largest Socket.IO packet a client may send (WebSocket message or frame, polling body,
@@ -400,8 +433,8 @@ impl RealtimeTasks {
     }
 }
 
-fn closer<A: Adapter>(io: SocketIo<A>) -> CloseSockets {
-    Box::new(move || Box::pin(async move { io.close().await }))
+fn mover<A: Adapter>(io: SocketIo<A>) -> MoveSockets {
+    Box::new(move |drain, spread| Box::pin(realtime::drain::move_sockets(io, drain, spread)))
 }
 
 /// socketioxide-redis receives room messages as RESP3 pushes.

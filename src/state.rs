@@ -12,6 +12,8 @@ use crate::auth::Users;
 use crate::botcheck::BotCheck;
 use crate::coord::Coord;
 use crate::db::Backend;
+use crate::drain::Drain;
+use crate::health::Readiness;
 use crate::http::rate_limit::Limits;
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::Inventory;
@@ -56,6 +58,10 @@ pub struct Services {
     /// The proof-of-work bot check (guest sign-in, lines of events with `botCheck`).
     pub bot_check: Arc<BotCheck>,
     pub settings: Arc<Settings>,
+    /// Whether this instance is leaving (SIGTERM): read by readiness and the Socket.IO gate.
+    pub drain: Drain,
+    /// `/readyz`: the stores answer and the instance is not draining (probes cached).
+    pub readiness: Arc<Readiness>,
 }
 
 /// Start-up choices the edge needs to know.

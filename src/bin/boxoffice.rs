@@ -1,5 +1,5 @@
 //! The box office server. Everything lives in the library; this only reads configuration,
-//! sets up logging and turns Ctrl-C / SIGTERM into a graceful shutdown.
+//! sets up logging and turns Ctrl-C / SIGTERM into a drain (`boxoffice::drain`).
 //!
 //! `boxoffice --print-openapi` prints the REST API's OpenAPI document (the one served at
 //! `/api/openapi.json`) and exits, without configuration or a database: it is how
@@ -31,10 +31,36 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = Config::parse();
     let app = Application::build(config).await?;
-    app.run_until(shutdown_signal()).await
+    let drain = app.drain();
+    app.run_until(shutdown_signal(drain)).await
 }
 
-async fn shutdown_signal() {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+/// The first SIGTERM drains over `DRAIN_SECONDS` (a deploy, a scale-in); Ctrl-C drains at
+/// once (someone at a terminal wants it stopped, and the sockets still get `server:draining`
+/// and reconnect); any second signal during a drain hurries it the same way.
+async fn shutdown_signal(drain: boxoffice::drain::Drain) {
+    let first = next_signal().await;
+    match first {
+        Signal::Terminate => tracing::info!("SIGTERM: draining"),
+        Signal::Interrupt => {
+            tracing::info!("Ctrl-C: draining at once");
+            drain.hurry();
+        }
+    }
+    tokio::spawn(async move {
+        next_signal().await;
+        tracing::info!("second signal: moving every socket now");
+        drain.hurry();
+    });
+}
+
+async fn next_signal() -> Signal {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -50,8 +76,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        _ = ctrl_c => Signal::Interrupt,
+        _ = terminate => Signal::Terminate,
     }
-    tracing::info!("shutting down");
 }

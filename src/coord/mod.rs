@@ -85,6 +85,11 @@ pub trait Coord: Send + Sync + 'static {
 
     /// Which implementation this is, for health output.
     fn kind(&self) -> &'static str;
+
+    /// Whether the store answers (readiness, `crate::health`); in memory it always does.
+    async fn ping(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// How long a session outlives its last change: long enough to ride out a reload, a lost

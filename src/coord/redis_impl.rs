@@ -163,4 +163,12 @@ impl Coord for RedisCoord {
     fn kind(&self) -> &'static str {
         "redis"
     }
+
+    async fn ping(&self) -> Result<()> {
+        let _: () = redis::cmd("PING")
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
 }

@@ -12,6 +12,7 @@ mod events;
 pub mod extract;
 mod idempotency;
 pub mod openapi;
+mod ops;
 mod queue;
 pub mod rate_limit;
 mod reservations;
@@ -65,7 +66,8 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
 
-    let mut router = Router::new().nest("/api", api);
+    // `/healthz` and `/readyz` (outside the REST document: see `ops`).
+    let mut router = Router::new().nest("/api", api).merge(ops::router());
     let index = state.settings.web_dir.join("index.html");
     router = if index.exists() {
         // Client-side routes (/events/…, /queue/…) all load the app's index.html.

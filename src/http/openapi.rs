@@ -373,6 +373,12 @@ mod tests {
             if path.ends_with("openapi.rs") {
                 continue; // this test's own words
             }
+            // The one exception: /healthz and /readyz are operational routes outside /api,
+            // fixed by the contract, with bodies that are not the API's; they are not part of
+            // the REST document (see the module docs of ops.rs).
+            if path.ends_with("ops.rs") {
+                continue;
+            }
             let source = std::fs::read_to_string(&path).unwrap();
             for needle in [".route(", ".route_service("] {
                 assert!(

@@ -20,6 +20,7 @@
 //! instances (leases in [`crate::coord`], renewed by [`spawn_socket_heartbeat`]); and
 //! `join:event` answers from a per-event cache ([`snapshots`]), not the database.
 
+pub mod drain;
 pub mod fanout;
 pub mod limits;
 pub mod redis_driver;

@@ -16,6 +16,7 @@ mod bot_check;
 mod expiry;
 mod line_recovery;
 mod never_oversell;
+mod operating;
 mod orders;
 mod waiting_room;
 mod waiting_room_scale;

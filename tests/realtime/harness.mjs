@@ -99,6 +99,8 @@ export async function startServer({ databaseUrl, redis, redisUrl = REDIS_URL, pr
     JWT_SECRET: SECRET,
     SEED_DEMO: "false",
     SWEEP_INTERVAL_MS: "200",
+    // A stop (SIGTERM) drains: keep it short unless a test asks for the drain itself.
+    DRAIN_SECONDS: "1",
     RUST_LOG: process.env.RUST_LOG ?? "boxoffice=warn",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...(redis ? { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } : {}),
@@ -599,4 +601,65 @@ export function rawWebSocket(server) {
         `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// Draining instances
+// ---------------------------------------------------------------------------------------
+/** What the web app does (web/src/lib/serverMoves.ts), for a test client made by `connect`
+ *  (which turns socket.io-client's own reconnection off): after `server:draining
+ *  {reconnectInMs}` come back after that delay (leaving first if still connected), after an
+ *  unannounced server disconnect or a lost connection after 0.5–1.5 s, and retry a refused
+ *  handshake every 250 ms. `socket.moves` records each move: `{drainingAt, reconnectInMs,
+ *  disconnectedAt, reason, connectedAt}` (Date.now() times). Returns a function that stops. */
+export function reconnectOnDrain(socket, { unannouncedMs = 1000, retryMs = 250 } = {}) {
+  socket.moves = [];
+  let move = null;
+  let timer = null;
+  let stopped = false;
+  const current = () => (move ??= {});
+  const schedule = (ms) => {
+    clearTimeout(timer);
+    timer = setTimeout(comeBack, ms);
+  };
+  const comeBack = () => {
+    timer = null;
+    if (stopped) return;
+    if (socket.connected) {
+      Object.assign(current(), { disconnectedAt: Date.now(), reason: "left as asked" });
+      socket.disconnect();
+    }
+    socket.connect();
+  };
+  const onDraining = (m) => {
+    const ms = Math.min(Math.max(Number(m?.reconnectInMs) || 0, 0), 60_000);
+    Object.assign(current(), { drainingAt: Date.now(), reconnectInMs: ms });
+    schedule(ms);
+  };
+  const onDisconnect = (reason) => {
+    if (stopped || reason === "io client disconnect") return; // the test's, or our own leaving
+    Object.assign(current(), { disconnectedAt: Date.now(), reason });
+    if (timer === null) schedule(unannouncedMs * (0.5 + Math.random()));
+  };
+  const onConnectError = () => {
+    if (!stopped && move && timer === null) schedule(retryMs);
+  };
+  const onConnect = () => {
+    if (!move) return;
+    move.connectedAt = Date.now();
+    socket.moves.push(move);
+    move = null;
+  };
+  socket.on("server:draining", onDraining);
+  socket.on("disconnect", onDisconnect);
+  socket.on("connect_error", onConnectError);
+  socket.on("connect", onConnect);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    socket.off("server:draining", onDraining);
+    socket.off("disconnect", onDisconnect);
+    socket.off("connect_error", onConnectError);
+    socket.off("connect", onConnect);
+  };
 }

@@ -1,9 +1,12 @@
 // ONE Socket.IO connection per tab, shared through context (the original design opened one
 // per hook). It reconnects for ever, with exponential backoff and jitter, and tells every
-// subscriber when it is back so they can re-read their snapshot.
+// subscriber when it is back so they can re-read their snapshot. When the server moves it
+// away (a draining instance: `server:draining`, then a server disconnect, which
+// socket.io-client does not recover from by itself), followServerMoves brings it back.
 
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { io, type Socket } from "socket.io-client";
+import { followServerMoves } from "../lib/serverMoves";
 
 export type ConnectionState = "connected" | "reconnecting" | "offline";
 
@@ -42,6 +45,7 @@ export function SocketProvider({ token, children }: { token: string | null; chil
     s.on("disconnect", down);
     s.on("connect_error", down);
     s.io.on("reconnect_attempt", down);
+    const stopFollowing = followServerMoves(s);
     const offline = () => setState("offline");
     const online = () => {
       setState(s.connected ? "connected" : "reconnecting");
@@ -52,6 +56,7 @@ export function SocketProvider({ token, children }: { token: string | null; chil
     return () => {
       window.removeEventListener("offline", offline);
       window.removeEventListener("online", online);
+      stopFollowing();
       s.close();
       setSocket(null);
       setState("offline");
