@@ -143,6 +143,12 @@ say "cargo test (SQLite and PostgreSQL)"
 cargo test --all-targets -- --test-threads=4 "${cargo_args[@]}"
 
 # ---------------------------------------------------------------------------------------
+# Deployment artefacts: cfn-lint on deploy/aws/*.yaml (scripts/lint-deploy.sh)
+# ---------------------------------------------------------------------------------------
+say "deployment templates (cfn-lint)"
+./scripts/lint-deploy.sh
+
+# ---------------------------------------------------------------------------------------
 # The OpenAPI document, and API fuzzing from it (scripts/fuzz.sh)
 # ---------------------------------------------------------------------------------------
 say "OpenAPI document (web/openapi.json) is current"

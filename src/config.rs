@@ -25,13 +25,30 @@ pub struct Config {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://data/boxoffice.db"
+        default_value = "sqlite://data/boxoffice.db",
+        hide_env_values = true
     )]
     pub database_url: String,
 
-    /// Redis URL; unset means a single instance with all coordination in-process.
-    #[arg(long, env = "REDIS_URL")]
+    /// PostgreSQL password, kept apart from DATABASE_URL (a secret store's value); it
+    /// replaces any password in the URL.
+    #[arg(long, env = "DATABASE_PASSWORD", hide_env_values = true)]
+    pub database_password: Option<String>,
+
+    /// Redis URL, `redis://` or `rediss://` (TLS), with or without a password; unset means a
+    /// single instance with all coordination in-process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+
+    /// Redis password (AUTH), kept apart from REDIS_URL (a secret store's value); it replaces
+    /// any password in the URL.
+    #[arg(long, env = "REDIS_PASSWORD", hide_env_values = true)]
+    pub redis_password: Option<String>,
+
+    /// PEM file of the CA that signed the Redis server's certificate (`rediss://` only), for
+    /// a private CA; unset means the public roots compiled in.
+    #[arg(long, env = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
 
     /// Original-design spelling of the Redis address (used when REDIS_URL is unset).
     #[arg(long, env = "REDIS_HOST")]
@@ -176,6 +193,11 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
     pub trusted_proxies: TrustedProxies,
 
+    /// `text` (human-readable) or `json` (one JSON object a line, for CloudWatch and other
+    /// collectors). Both carry each request's `x-request-id`.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Password hashes (argon2id, 19 MiB each) computed at once; 0 means one per core.
     #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
     pub password_hash_concurrency: usize,
@@ -186,7 +208,45 @@ pub struct Config {
     pub password_hash_wait_ms: u64,
 }
 
+/// How log lines are written (`LOG_FORMAT`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
 impl Config {
+    /// DATABASE_URL with DATABASE_PASSWORD put in (percent-encoded), when that is set.
+    pub fn effective_database_url(&self) -> anyhow::Result<String> {
+        let Some(password) = &self.database_password else {
+            return Ok(self.database_url.clone());
+        };
+        anyhow::ensure!(
+            self.database_url.starts_with("postgres:")
+                || self.database_url.starts_with("postgresql:"),
+            "DATABASE_PASSWORD needs a postgres:// DATABASE_URL"
+        );
+        let mut url = url::Url::parse(&self.database_url)
+            .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a URL: {e}"))?;
+        // Every byte but letters and digits percent-encoded, '%' included (the url crate
+        // would leave a '%' as is, and sqlx decodes the password).
+        let encoded: String = password
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        url.set_password(Some(&encoded)).map_err(|()| {
+            anyhow::anyhow!("DATABASE_URL has no host to put DATABASE_PASSWORD on")
+        })?;
+        Ok(url.into())
+    }
+
     /// The Redis URL to use, from REDIS_URL or the REDIS_HOST / REDIS_PORT pair.
     pub fn effective_redis_url(&self) -> Option<String> {
         if let Some(url) = &self.redis_url {
@@ -218,7 +278,11 @@ impl Config {
             host: "127.0.0.1".into(),
             port: 0,
             database_url: database_url.into(),
+            database_password: None,
             redis_url: None,
+            redis_password: None,
+            redis_ca_file: None,
+            log_format: LogFormat::Text,
             redis_host: None,
             redis_port: None,
             jwt_secret: Some(TEST_JWT_SECRET.into()),
@@ -254,5 +318,26 @@ impl Config {
             password_hash_concurrency: 0,
             password_hash_wait_ms: 2000,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn database_password_is_put_in_percent_encoded() {
+        let mut c = Config::for_tests("postgres://boxoffice@db.example:5432/boxoffice");
+        assert_eq!(
+            c.effective_database_url().unwrap(),
+            "postgres://boxoffice@db.example:5432/boxoffice"
+        );
+        c.database_password = Some("p@ss:w/rd%41 x".into());
+        assert_eq!(
+            c.effective_database_url().unwrap(),
+            "postgres://boxoffice:p%40ss%3Aw%2Frd%2541%20x@db.example:5432/boxoffice"
+        );
+        c.database_url = "sqlite://data/x.db".into();
+        assert!(c.effective_database_url().is_err());
     }
 }

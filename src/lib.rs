@@ -28,6 +28,7 @@ pub mod ids;
 pub mod inventory;
 pub mod metrics;
 pub mod realtime;
+pub mod redis_client;
 pub mod shopping;
 pub mod startup;
 pub mod state;

@@ -35,6 +35,7 @@ use crate::idempotency::IdempotencyStore;
 use crate::inventory::{supervise_sweeper, ChangeFeed, Inventory};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
+use crate::redis_client::redact;
 use crate::shopping::Shopping;
 use crate::state::{AppState, Services, Settings};
 use crate::tasks::Supervisor;
@@ -89,16 +90,15 @@ impl Application {
             secure_data_dir(&config.data_dir);
         }
         let secret = jwt_secret(&config)?;
-        let db = Db::connect(&config.database_url, config.database_max_connections)
+        let database_url = config.effective_database_url()?;
+        let db = Db::connect(&database_url, config.database_max_connections)
             .await
-            .with_context(|| format!("cannot open database {}", redact(&config.database_url)))?;
-        let redis = match config.effective_redis_url() {
-            Some(url) => Some(
-                redis::Client::open(with_resp3(&url))
-                    .with_context(|| format!("bad REDIS_URL {}", redact(&url)))?,
-            ),
-            None => None,
-        };
+            .with_context(|| format!("cannot open database {}", redact(&database_url)))?;
+        // One client (TLS, password) for every Redis user; checked once before any of them.
+        let redis = crate::redis_client::client(&config)?;
+        if let Some(client) = &redis {
+            crate::redis_client::probe(client).await?;
+        }
         let state = services(&config, &secret, db, redis.as_ref(), clock).await?;
         let mut tasks = Supervisor::new();
         state
@@ -128,6 +128,8 @@ impl Application {
         ));
         // Every answer, Socket.IO's included, carries the security headers.
         let router = crate::http::security::with_security_headers(router);
+        // Outermost: each request's id, span and `x-request-id` answer header.
+        let router = crate::http::request_id::with_request_id(router);
 
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
@@ -437,17 +439,6 @@ fn mover<A: Adapter>(io: SocketIo<A>) -> MoveSockets {
     Box::new(move |drain, spread| Box::pin(realtime::drain::move_sockets(io, drain, spread)))
 }
 
-/// socketioxide-redis receives room messages as RESP3 pushes.
-fn with_resp3(url: &str) -> String {
-    if url.contains("protocol=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&protocol=resp3")
-    } else {
-        format!("{url}?protocol=resp3")
-    }
-}
-
 /// The signing key: JWT_SECRET, or in embedded mode one generated once and kept under the
 /// data dir so restarts keep sessions. A cluster must share one explicit secret.
 fn jwt_secret(config: &Config) -> anyhow::Result<String> {
@@ -516,12 +507,4 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(contents.as_bytes())?;
     Ok(())
-}
-
-/// A database URL fit for logs: no password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_string(),
-    }
 }

@@ -1,5 +1,6 @@
 //! The box office server. Everything lives in the library; this only reads configuration,
-//! sets up logging and turns Ctrl-C / SIGTERM into a drain (`boxoffice::drain`).
+//! sets up logging (text, or JSON with `LOG_FORMAT=json`) and turns Ctrl-C / SIGTERM into a
+//! drain (`boxoffice::drain`).
 //!
 //! `boxoffice --print-openapi` prints the REST API's OpenAPI document (the one served at
 //! `/api/openapi.json`) and exits, without configuration or a database: it is how
@@ -7,7 +8,7 @@
 
 use clap::Parser;
 
-use boxoffice::config::Config;
+use boxoffice::config::{Config, LogFormat};
 use boxoffice::metrics::RemoteDropCounter;
 use boxoffice::Application;
 use tracing_subscriber::prelude::*;
@@ -23,13 +24,23 @@ async fn main() -> anyhow::Result<()> {
         print!("{}", boxoffice::http::openapi::json());
         return Ok(());
     }
+    let config = Config::parse();
     let logs = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "boxoffice=info,tower_http=warn".into());
+    // Text for people; JSON (one object a line, the request's span and its `request_id`
+    // included) for collectors such as CloudWatch Logs.
+    let format = match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        // `span` is the innermost span, `spans` all of them from the request's outward.
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .boxed(),
+    };
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_filter(logs))
+        .with(format.with_filter(logs))
         .with(RemoteDropCounter.with_filter(RemoteDropCounter::filter()))
         .init();
-    let config = Config::parse();
     let app = Application::build(config).await?;
     let drain = app.drain();
     app.run_until(shutdown_signal(drain)).await

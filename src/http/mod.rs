@@ -15,6 +15,7 @@ pub mod openapi;
 mod ops;
 mod queue;
 pub mod rate_limit;
+pub mod request_id;
 mod reservations;
 pub mod security;
 
@@ -25,7 +26,6 @@ use axum::{Json, Router};
 use serde::Serialize;
 use tower_http::cors::{AllowHeaders, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::trace::TraceLayer;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -80,12 +80,11 @@ pub fn app(state: AppState) -> Router {
 
     // Outside every route: each body is read whole (or refused and drained) before anything
     // can answer without reading it, the web app's routes included.
-    let router = router
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            body_limit::layer,
-        ))
-        .layer(TraceLayer::new_for_http());
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        body_limit::layer,
+    ));
+    // The request's span (with its id) is opened outside, for Socket.IO too: request_id.rs.
     let router = match state
         .settings
         .frontend_url
