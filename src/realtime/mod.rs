@@ -153,25 +153,35 @@ pub async fn authenticate<A: Adapter>(
         }
     }
     socket.extensions.insert(user);
+    listen(&socket, &rt);
     Ok(())
 }
 
-/// A connected, authenticated socket: register its handlers, then restore its session.
+/// Registers the socket's event handlers. Called by [`authenticate`], not [`on_connect`]:
+/// socketioxide sends the CONNECT packet once the middleware returns and only then spawns the
+/// connect handler, so a client that emits at once (every client sends `join:event` on
+/// connect, and a drain reconnects many together) would race handlers registered there, and
+/// an event that arrives first is dropped with its ack.
+fn listen<A: Adapter>(socket: &SocketRef<A>, rt: &Realtime) {
+    if let Some(limiter) = EventLimiter::new(rt.events_per_sec, rt.event_burst) {
+        socket.extensions.insert(Arc::new(limiter));
+    }
+    socket.on("join:event", join_event::<A>);
+    socket.on("leave:event", leave_event::<A>);
+    socket.on("join:queue", join_queue::<A>);
+    socket.on_fallback(unknown_event::<A>);
+    socket.on_disconnect(release_slot::<A>);
+}
+
+/// A connected, authenticated socket (its handlers already registered by [`listen`]): joins
+/// the user's room and restores its session.
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(rt): State<Rt>) {
     let Some(user) = socket.extensions.get::<AuthUser>() else {
         let _ = socket.disconnect();
         return;
     };
     Metrics::add(&rt.metrics.sockets_connected, 1);
-    if let Some(limiter) = EventLimiter::new(rt.events_per_sec, rt.event_burst) {
-        socket.extensions.insert(Arc::new(limiter));
-    }
     socket.join(user_room(&user.id));
-    socket.on("join:event", join_event::<A>);
-    socket.on("leave:event", leave_event::<A>);
-    socket.on("join:queue", join_queue::<A>);
-    socket.on_fallback(unknown_event::<A>);
-    socket.on_disconnect(release_slot::<A>);
 
     match rt.coord.session(&user.id).await {
         Ok(Some(session)) if !session.is_empty() => restore(&socket, &rt, &user, session).await,
