@@ -206,6 +206,11 @@ pub struct Config {
     /// (milliseconds).
     #[arg(long, env = "PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
     pub password_hash_wait_ms: u64,
+
+    /// Bearer token `GET /metrics` requires (`Authorization: Bearer <token>`); unset or
+    /// empty leaves it open, for a network where only Prometheus reaches it.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// How log lines are written (`LOG_FORMAT`).
@@ -317,6 +322,7 @@ impl Config {
             trusted_proxies: TrustedProxies::default(),
             password_hash_concurrency: 0,
             password_hash_wait_ms: 2000,
+            metrics_token: None,
         }
     }
 }

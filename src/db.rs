@@ -24,6 +24,11 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// How long [`Db::begin`] waited for a connection and its `BEGIN` (seconds; shown at
+    /// `GET /metrics`).
+    pub begin_wait: prometheus_client::metrics::histogram::Histogram,
+    /// Transactions [`Db::begin`] could not start: no pooled connection freed up in time.
+    pub acquire_timeouts: prometheus_client::metrics::counter::Counter,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -78,7 +83,29 @@ impl Db {
             .run(&pool)
             .await
             .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            begin_wait: prometheus_client::metrics::histogram::Histogram::new(
+                crate::metrics::prometheus::DB_WAIT_BUCKETS,
+            ),
+            acquire_timeouts: Default::default(),
+        })
+    }
+
+    /// Takes a pooled connection and begins a transaction on it, timing the wait: the
+    /// domain's writes (holds, payments, cancellations, expiry) start here, so the pool's
+    /// queue shows at `GET /metrics` as `boxoffice_db_begin_wait_seconds`.
+    pub async fn begin(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let started = std::time::Instant::now();
+        let tx = self.pool.begin().await;
+        self.begin_wait.observe(started.elapsed().as_secs_f64());
+        if let Err(sqlx::Error::PoolTimedOut) = &tx {
+            self.acquire_timeouts.inc();
+        }
+        tx
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -1,7 +1,11 @@
-//! Counters operators can read at `GET /api/metrics`: what the real-time layer pushed, and
-//! anything it had to drop.
+//! Counters operators can read at `GET /api/metrics` (administrators, JSON): what the
+//! real-time layer pushed, and anything it had to drop. The same atomics, with latencies and
+//! per-event figures besides, are served in the Prometheus format at `GET /metrics`
+//! ([`prometheus`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+pub mod prometheus;
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -58,6 +62,10 @@ pub struct Metrics {
     /// Times this instance noticed that a waiting line's state was lost and had to be
     /// rebuilt (see `docs/operations.md`).
     pub line_losses: AtomicU64,
+    /// Socket.IO connections open now (a gauge: up on connect, down on disconnect).
+    pub sockets_open: AtomicI64,
+    /// What `GET /metrics` shows beyond these counters, recorded as it happens.
+    pub recorded: prometheus::Recorded,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -122,6 +130,46 @@ impl Metrics {
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
+
+    /// Every counter of [`MetricsSnapshot`] as `(Prometheus name without the boxoffice_
+    /// prefix and _total suffix, help, value)`: `GET /metrics` shows them all.
+    pub fn counters(&self) -> Vec<(&'static str, &'static str, u64)> {
+        let s = self.snapshot();
+        vec![
+            ("changes_in", "Inventory changes the real-time layer consumed from this instance's feed", s.changes_in),
+            ("pushes_out", "Socket.IO room messages emitted (after batching)", s.pushes_out),
+            ("feed_lagged", "Changes the real-time layer missed because it fell behind the feed", s.feed_lagged),
+            ("redis_dropped", "Messages from Redis the adapter dropped because its stream buffer was full", s.redis_dropped),
+            ("cluster_push_failures", "Room messages that could not be published to the other instances (delivered locally)", s.cluster_push_failures),
+            ("socket_queue_full", "Pushes a socket missed because its outgoing queue was full", s.socket_queue_full),
+            ("sockets_connected", "Socket.IO connections accepted", s.sockets_connected),
+            ("sockets_refused", "Socket.IO handshakes refused (no or bad token)", s.sockets_refused),
+            ("sockets_too_many", "Socket.IO handshakes refused for MAX_SOCKETS_PER_USER", s.sockets_too_many),
+            ("socket_count_unavailable", "Handshakes let through unchecked because the connection count could not be read", s.socket_count_unavailable),
+            ("socket_events_limited", "Socket.IO events refused by the per-connection rate limit", s.socket_events_limited),
+            ("sockets_disconnected_for_abuse", "Connections closed for sustained event flooding", s.sockets_disconnected_for_abuse),
+            ("snapshot_cache_hits", "join:event snapshots answered from the snapshot cache", s.snapshot_cache_hits),
+            ("snapshot_cache_loads", "join:event snapshots read from the database", s.snapshot_cache_loads),
+            ("bot_check_passed", "Bot checks passed", s.bot_check_passed),
+            ("bot_check_required", "Requests refused with bot_check_required", s.bot_check_required),
+            ("bot_check_failed", "Requests refused with bot_check_failed", s.bot_check_failed),
+            ("auth_busy", "Sign-ins and registrations refused with auth_busy", s.auth_busy),
+            ("rate_limited", "Requests refused with 429 rate_limited", s.rate_limited),
+            ("payload_too_large", "Request bodies refused with 413 payload_too_large", s.payload_too_large),
+            ("headers_too_large", "Requests refused with 431 headers_too_large", s.headers_too_large),
+            ("customer_limit", "Holds refused with customer_limit", s.customer_limit),
+            ("line_losses", "Times this instance found a waiting line's state lost and rebuilt it", s.line_losses),
+        ]
+    }
+}
+
+/// Redis commands that failed, whole process (Redis is shared by everything in it, and
+/// the failures are seen deep in the stores, where no application state is at hand).
+pub static REDIS_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one failed Redis command ([`REDIS_ERRORS`]).
+pub fn redis_error() {
+    REDIS_ERRORS.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Pushes from other instances that one of this process's sockets missed because its queue
@@ -168,6 +216,20 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RemoteDropCounter 
 mod tests {
     use super::*;
     use tracing_subscriber::prelude::*;
+
+    #[test]
+    fn every_json_counter_is_a_prometheus_counter() {
+        let m = Metrics::default();
+        let json = serde_json::to_value(m.snapshot()).unwrap();
+        let names: Vec<String> = m.counters().iter().map(|c| c.0.replace('_', "")).collect();
+        for key in json.as_object().unwrap().keys() {
+            assert!(
+                names.contains(&key.to_lowercase()),
+                "{key} is missing from Metrics::counters"
+            );
+        }
+        assert_eq!(names.len(), json.as_object().unwrap().len());
+    }
 
     #[test]
     fn counts_sockets_socketioxide_could_not_reach() {

@@ -33,6 +33,7 @@ use crate::health::Readiness;
 use crate::http::rate_limit::{Buckets, Limits};
 use crate::idempotency::IdempotencyStore;
 use crate::inventory::{supervise_sweeper, ChangeFeed, Inventory};
+use crate::metrics::prometheus::{self, Exposition};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
 use crate::redis_client::redact;
@@ -209,13 +210,16 @@ async fn services(
     clock: Clock,
 ) -> anyhow::Result<AppState> {
     let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?;
+    let metrics = Arc::new(Metrics::default());
+    let counted = metrics.clone();
     let inventory = Inventory::new(
         db.clone(),
         clock.clone(),
-        ChangeFeed::new(FEED_CAPACITY),
+        ChangeFeed::new(FEED_CAPACITY).observed_by(Arc::new(
+            move |change: &crate::inventory::InventoryChange| counted.recorded.change(change),
+        )),
         config.max_tickets_per_order,
     );
-    let metrics = Arc::new(Metrics::default());
     let users = Users::new(db.clone(), jwt, clock.clone()).with_passwords(
         Passwords::new(
             config.password_hash_concurrency,
@@ -271,8 +275,16 @@ async fn services(
     ));
     let drain = Drain::new();
     let readiness = Arc::new(Readiness::new(db.clone(), coord.clone(), drain.clone()));
+    let exposition = Arc::new(Exposition::new(prometheus::Sources {
+        metrics: metrics.clone(),
+        db: db.clone(),
+        waiting_room: waiting_room.clone(),
+        coordination: coord.kind(),
+        token: config.metrics_token.clone(),
+    }));
     Ok(AppState::new(Services {
         shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
+        exposition,
         inventory,
         users: Arc::new(users),
         waiting_room,

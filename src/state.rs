@@ -54,6 +54,8 @@ pub struct Services {
     /// Sessions (and, later, the line) shared by instances: in memory or in Redis.
     pub coord: Arc<dyn Coord>,
     pub metrics: Arc<Metrics>,
+    /// `GET /metrics`: the Prometheus registry over `metrics` and the rest, and its token.
+    pub exposition: Arc<crate::metrics::prometheus::Exposition>,
     pub limits: Arc<Limits>,
     /// The proof-of-work bot check (guest sign-in, lines of events with `botCheck`).
     pub bot_check: Arc<BotCheck>,

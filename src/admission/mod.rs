@@ -102,4 +102,9 @@ pub trait Admission: Send + Sync + 'static {
         user: &UserId,
         admission_token: Option<&str>,
     ) -> Result<Admitted>;
+
+    /// Whether `event` is known to exist, from memory only (no query): what a refused
+    /// hold's metrics may be labelled with, so an id made up by a client never becomes a
+    /// label.
+    fn is_known_event(&self, event: &EventId) -> bool;
 }

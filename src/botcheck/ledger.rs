@@ -119,7 +119,7 @@ impl SolutionLedger for RedisLedger {
             .arg(ttl)
             .query_async(&mut self.conn.clone())
             .await
-            .map_err(|e| Error::Unavailable(format!("redis: {e}")))?;
+            .map_err(crate::coord::redis_unavailable)?;
         Ok(set.is_some())
     }
 

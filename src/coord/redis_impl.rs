@@ -35,7 +35,7 @@ impl RedisCoord {
     pub async fn connect(client: &redis::Client, prefix: &str) -> Result<Self> {
         let conn = ConnectionManager::new(client.clone())
             .await
-            .map_err(|e| Error::Unavailable(format!("redis: {e}")))?;
+            .map_err(unavailable)?;
         Ok(RedisCoord {
             conn,
             prefix: prefix.to_string(),
@@ -90,6 +90,7 @@ return #KEYS
 const RENEW_CHUNK: usize = 500;
 
 pub fn unavailable(e: redis::RedisError) -> Error {
+    crate::metrics::redis_error();
     Error::Unavailable(format!("redis: {e}"))
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod idempotency;
+mod observe;
 pub mod openapi;
 mod ops;
 mod queue;
@@ -66,8 +67,12 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
 
-    // `/healthz` and `/readyz` (outside the REST document: see `ops`).
-    let mut router = Router::new().nest("/api", api).merge(ops::router());
+    // `/healthz` and `/readyz` (outside the REST document: see `ops`), and `GET /metrics`
+    // (`observe`).
+    let mut router = Router::new()
+        .nest("/api", api)
+        .merge(ops::router())
+        .merge(observe::router());
     let index = state.settings.web_dir.join("index.html");
     router = if index.exists() {
         // Client-side routes (/events/…, /queue/…) all load the app's index.html.
@@ -80,10 +85,16 @@ pub fn app(state: AppState) -> Router {
 
     // Outside every route: each body is read whole (or refused and drained) before anything
     // can answer without reading it, the web app's routes included.
-    let router = router.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        body_limit::layer,
-    ));
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::layer,
+        ))
+        // Per route: counts and times every answer (body-limit refusals included).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::record,
+        ));
     // The request's span (with its id) is opened outside, for Socket.IO too: request_id.rs.
     let router = match state
         .settings

@@ -82,7 +82,7 @@ impl Inventory {
     ) -> Result<Option<Event>> {
         let now = self.clock.now_ms();
         let event_id = EventId::generate();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(seed) = seed {
             let claimed = sqlx::query("INSERT INTO seeds (name, created_at) VALUES ($1, $2)")
                 .bind(seed)

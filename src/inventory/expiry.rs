@@ -43,7 +43,7 @@ impl Inventory {
         } else {
             ""
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let rows = sqlx::query(&format!(
             "SELECT id, event_id, user_id, status, expires_at FROM reservations \
              WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2{lock}"

@@ -6,6 +6,7 @@
 //! each message carries the new state and the new version of everything it touched.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -52,20 +53,41 @@ pub struct InventoryChange {
     pub cause: ChangeCause,
     pub seats: Vec<SeatChange>,
     pub ticket_types: Vec<StockChange>,
+    /// When the change was committed (set by [`ChangeFeed::publish`], right after the
+    /// commit): the real-time layer measures its push latency from here.
+    #[serde(skip)]
+    pub committed_at: Option<Instant>,
 }
+
+/// Called with every change as it is published (the application counts them for
+/// `GET /metrics`); it must be quick.
+pub type Observer = Arc<dyn Fn(&InventoryChange) + Send + Sync>;
 
 /// A broadcast channel of [`InventoryChange`]s. A consumer that falls more than
 /// `capacity` messages behind is told it lagged (tokio's `RecvError::Lagged`) and must
 /// re-read a snapshot; versions let it drop anything older than what it has.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ChangeFeed {
     tx: broadcast::Sender<Arc<InventoryChange>>,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for ChangeFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeFeed").finish_non_exhaustive()
+    }
 }
 
 impl ChangeFeed {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        ChangeFeed { tx }
+        ChangeFeed { tx, observer: None }
+    }
+
+    /// The same feed, with `observer` called on every change it publishes.
+    pub fn observed_by(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<InventoryChange>> {
@@ -73,7 +95,11 @@ impl ChangeFeed {
     }
 
     /// Called only after a commit.
-    pub(crate) fn publish(&self, change: InventoryChange) {
+    pub(crate) fn publish(&self, mut change: InventoryChange) {
+        change.committed_at = Some(Instant::now());
+        if let Some(observe) = &self.observer {
+            observe(&change);
+        }
         tracing::debug!(event_id = %change.event_id, cause = ?change.cause, seats = change.seats.len(), "inventory change");
         // No subscriber is not an error: embedded mode with no browsers open.
         let _ = self.tx.send(Arc::new(change));

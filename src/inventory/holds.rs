@@ -90,7 +90,7 @@ impl Inventory {
     ) -> Result<(Reservation, InventoryChange)> {
         let now = self.clock.now_ms();
         let reservation_id = ReservationId::generate();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         take_allowance(&mut tx, event_id, user_id, seat_ids.len() as i64).await?;
 
         // One conditional UPDATE for the whole selection: a seat changes only if it is
@@ -224,7 +224,7 @@ impl Inventory {
             price,
         };
         let reservation = pending(&reservation_id, event_id, now, hold_ms, vec![item]);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         take_allowance(&mut tx, event_id, user_id, quantity).await?;
         insert_pending(&mut tx, &reservation, user_id).await?;
         // The stock check and the decrement are one conditional UPDATE, last before COMMIT.
@@ -308,6 +308,7 @@ impl Inventory {
             cause: ChangeCause::Paid,
             seats,
             ticket_types: stock,
+            committed_at: None,
         }))
     }
 
@@ -351,7 +352,7 @@ impl Inventory {
     /// told `hold_expired`.
     async fn open(&self, reservation_id: &ReservationId, user_id: &UserId) -> Result<Opened> {
         let now = self.clock.now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let head = self.lock_reservation(&mut tx, reservation_id).await?;
         if head.user_id != *user_id {
             return Err(Error::forbidden(
@@ -565,6 +566,7 @@ pub(super) async fn release(
         },
         seats,
         ticket_types: stock,
+        committed_at: None,
     })
 }
 
@@ -706,6 +708,7 @@ fn held(
         cause: ChangeCause::Held,
         seats,
         ticket_types,
+        committed_at: None,
     }
 }
 

@@ -46,10 +46,16 @@ pub struct Batch {
     pub(super) seats: HashMap<String, (SeatStatus, i64)>,
     /// Ticket type id -> (remaining quantity, version).
     pub(super) stock: HashMap<String, (i64, i64)>,
+    /// When each change of the window was committed (this instance's changes only; the
+    /// relay does not carry it): the push latency is measured from each.
+    pub(super) committed: Vec<std::time::Instant>,
 }
 
 impl Batch {
     pub fn add(&mut self, change: &InventoryChange) {
+        if let Some(at) = change.committed_at {
+            self.committed.push(at);
+        }
         for s in &change.seats {
             let entry = self
                 .seats
@@ -223,6 +229,12 @@ async fn push<A: Adapter>(
             }),
         )
         .await;
+        let emitted = std::time::Instant::now();
+        for at in &batch.committed {
+            metrics
+                .recorded
+                .push_latency(emitted.saturating_duration_since(*at));
+        }
     }
 }
 

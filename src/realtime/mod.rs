@@ -170,6 +170,10 @@ fn listen<A: Adapter>(socket: &SocketRef<A>, rt: &Realtime) {
     socket.on("leave:event", leave_event::<A>);
     socket.on("join:queue", join_queue::<A>);
     socket.on_fallback(unknown_event::<A>);
+    // Open from here until `release_slot`, the disconnect handler, counts it out.
+    rt.metrics
+        .sockets_open
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     socket.on_disconnect(release_slot::<A>);
 }
 
@@ -299,6 +303,9 @@ async fn release_slot<A: Adapter>(
     _reason: DisconnectReason,
     State(rt): State<Rt>,
 ) {
+    rt.metrics
+        .sockets_open
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     if rt.max_sockets_per_user == 0 {
         return;
     }

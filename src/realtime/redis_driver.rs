@@ -52,6 +52,7 @@ impl std::error::Error for DriverError {}
 
 impl From<redis::RedisError> for DriverError {
     fn from(e: redis::RedisError) -> Self {
+        crate::metrics::redis_error();
         DriverError(e)
     }
 }

@@ -381,6 +381,7 @@ mod tests {
                 remaining_quantity: remaining,
                 version: tt_version,
             }],
+            committed_at: None,
         });
         b
     }

@@ -9,9 +9,11 @@
 //!    touches nothing shared).
 //!
 //! The HTTP edge parses the request into typed values and calls this service; it holds no
-//! rule of its own. A refusal for the per-customer limit is counted for operators here.
+//! rule of its own. Every hold attempt (its outcome and how long it took) and every ticket
+//! paid for is counted for operators here (`GET /metrics`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::admission::Admission;
 use crate::error::{Error, Result};
@@ -49,8 +51,12 @@ impl Shopping {
         seats: &SeatSelection,
         admission_token: Option<&str>,
     ) -> Result<Reservation> {
-        let admitted = self.admission.check(event, user, admission_token).await?;
-        self.counted(self.inventory.hold_seats(&admitted, seats).await)
+        let started = Instant::now();
+        let hold = async {
+            let admitted = self.admission.check(event, user, admission_token).await?;
+            self.inventory.hold_seats(&admitted, seats).await
+        };
+        self.counted(event, started, hold.await)
     }
 
     /// Holds `quantity` general-admission tickets of `ticket_type` for `user`, if the user
@@ -63,18 +69,25 @@ impl Shopping {
         quantity: Quantity,
         admission_token: Option<&str>,
     ) -> Result<Reservation> {
-        let admitted = self.admission.check(event, user, admission_token).await?;
-        self.counted(
+        let started = Instant::now();
+        let hold = async {
+            let admitted = self.admission.check(event, user, admission_token).await?;
             self.inventory
                 .hold_tickets(&admitted, ticket_type, quantity)
-                .await,
-        )
+                .await
+        };
+        self.counted(event, started, hold.await)
     }
 
     /// Pays `user`'s pending hold (simulated payment). Needs no admission: a shopper whose
     /// turn ended may still pay for what they hold.
     pub async fn pay(&self, reservation: &ReservationId, user: &UserId) -> Result<Reservation> {
-        self.inventory.pay(reservation, user).await
+        let paid = self.inventory.pay(reservation, user).await?;
+        let tickets: i64 = paid.items.iter().map(|i| i.quantity).sum();
+        self.metrics
+            .recorded
+            .sold(&paid.event_id, tickets.max(0) as u64);
+        Ok(paid)
     }
 
     /// Cancels `user`'s pending hold, or refunds their paid order.
@@ -87,10 +100,25 @@ impl Shopping {
         self.inventory.reservations_of(user).await
     }
 
-    fn counted(&self, hold: Result<Reservation>) -> Result<Reservation> {
+    fn counted(
+        &self,
+        event: &EventId,
+        started: Instant,
+        hold: Result<Reservation>,
+    ) -> Result<Reservation> {
         if let Err(Error::CustomerLimit { .. }) = &hold {
             Metrics::add(&self.metrics.customer_limit, 1);
         }
+        let label = if hold.is_ok() || self.admission.is_known_event(event) {
+            event.as_str()
+        } else {
+            crate::metrics::prometheus::UNKNOWN_EVENT
+        };
+        self.metrics.recorded.hold(
+            label,
+            hold.as_ref().err().map(Error::code),
+            started.elapsed(),
+        );
         hold
     }
 }

@@ -346,6 +346,16 @@ impl WaitingRoom {
                 self.line.join(at, user_id.as_str(), claim)
             })
             .await?;
+        self.metrics.recorded.joined(
+            event_id,
+            match place {
+                Place::Admitted { .. } => "admitted",
+                Place::Waiting { .. } => "waiting",
+                Place::Presale { .. } => "presale",
+                Place::Pending { .. } => "pending",
+                Place::Absent { .. } => "absent",
+            },
+        );
         if let Place::Waiting { number, .. } = place {
             // Numbers given out between ticks count too when a loss must be rebuilt from.
             if let Some(k) = self.known.lock().expect("known lock").get_mut(event_id) {
@@ -564,6 +574,17 @@ impl WaitingRoom {
         }
     }
 
+    /// Every live line as this instance's last tick saw it: event -> (people waiting,
+    /// numbered or pre-sale; active shoppers). Memory only, for `GET /metrics`.
+    pub fn line_figures(&self) -> HashMap<EventId, (i64, i64)> {
+        self.known
+            .lock()
+            .expect("known lock")
+            .iter()
+            .map(|(id, k)| (id.clone(), (k.waiting + k.presale, k.active)))
+            .collect()
+    }
+
     /// Ticks every line once; returns how many users were admitted. Lines this instance saw
     /// live are ticked even when the store no longer lists them: that is how a loss is seen.
     pub async fn tick_all(&self) -> Result<usize> {
@@ -608,6 +629,9 @@ impl WaitingRoom {
         if tick.skipped {
             return Ok(0);
         }
+        self.metrics
+            .recorded
+            .admitted(event_id, tick.admitted.len() as u64);
         for user_id in &tick.admitted {
             let user_id = UserId::from_store(user_id.clone());
             let expires_at = now + s.admission_ttl_ms;
@@ -827,6 +851,15 @@ impl Admission for WaitingRoom {
             ErrorCode::NotAdmitted,
             "your admission has ended (finished, left or idle); join the waiting room again",
         ))
+    }
+
+    /// Known when its line settings are cached: [`Admission::check`] reads them first, so
+    /// every event a hold reached past that point is in the cache.
+    fn is_known_event(&self, event_id: &EventId) -> bool {
+        self.settings
+            .read()
+            .expect("settings lock")
+            .contains_key(event_id)
     }
 }
 

@@ -16,6 +16,7 @@ mod bot_check;
 mod expiry;
 mod line_recovery;
 mod logging;
+mod metrics;
 mod never_oversell;
 mod operating;
 mod orders;
