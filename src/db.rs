@@ -140,11 +140,25 @@ pub fn classify(e: &sqlx::Error) -> Failure {
         {
             Failure::Contention
         }
+        sqlx::Error::Database(db) if db.code().as_deref().is_some_and(connection_lost) => {
+            Failure::Unavailable
+        }
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             Failure::Unavailable
         }
         _ => Failure::Other,
     }
+}
+
+/// PostgreSQL SQLSTATEs that mean the server cut or refused the connection, not that the
+/// statement was wrong: a connection exception (class 08, but not 08P01, a protocol
+/// violation), the server shutting down or starting up (57P01 `admin_shutdown`, as a restart
+/// or `pg_terminate_backend` sends to every session; 57P02 `crash_shutdown`; 57P03
+/// `cannot_connect_now`), or no connection slot left (53300). The transaction was rolled
+/// back; the pool replaces the connection. A restart must answer 503, not 500.
+fn connection_lost(code: &str) -> bool {
+    (code.starts_with("08") && code != "08P01")
+        || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
 }
 
 /// Every `?` on a query lands here: the failure, classified, as the domain's error.
@@ -260,4 +274,22 @@ pub fn placeholders(offset: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connection_lost;
+
+    #[test]
+    fn a_cut_or_refused_connection_is_not_a_failed_statement() {
+        for code in [
+            "57P01", "57P02", "57P03", "53300", "08006", "08003", "08001",
+        ] {
+            assert!(connection_lost(code), "{code}");
+        }
+        // A protocol violation, a syntax error, a unique violation, SQLite busy: not these.
+        for code in ["08P01", "42601", "23505", "5", "517"] {
+            assert!(!connection_lost(code), "{code}");
+        }
+    }
 }
