@@ -121,6 +121,8 @@ export class Server {
         JWT_SECRET: SECRET,
         SEED_DEMO: "false",
         RUST_LOG: "boxoffice=warn",
+        // stop() is SIGTERM, which drains: spread the sockets over one second, not ten.
+        DRAIN_SECONDS: "1",
         ...(this.redis ? { REDIS_URL: this.redis.url, REDIS_PREFIX: this.redisPrefix } : {}),
         ...this.env,
     };
