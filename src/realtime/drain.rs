@@ -28,6 +28,10 @@ use tokio::time::Instant;
 
 use crate::drain::{schedule, Drain};
 
+/// How long the last sockets' `server:draining` and disconnect packets get to be written
+/// before Socket.IO closes every connection (closing drops what is still queued).
+const FLUSH_GRACE: Duration = Duration::from_millis(500);
+
 /// The path engineioxide serves (its default).
 const ENGINE_PATH: &str = "/socket.io";
 
@@ -82,27 +86,47 @@ pub async fn move_sockets<A: Adapter>(io: SocketIo<A>, drain: Drain, spread: Dur
         sockets.into_iter().zip(slots).collect::<Vec<_>>()
     };
     for (socket, slot) in &plan {
-        tell(socket, slot.reconnect_in);
+        // No spread (Ctrl-C): all go now, and come back within a second, not all at once.
+        let reconnect_in = match spread.is_zero() {
+            true => soon(),
+            false => slot.reconnect_in,
+        };
+        tell(socket, reconnect_in);
     }
     let start = Instant::now();
+    let plan_was_empty = plan.is_empty();
     for (socket, slot) in plan {
-        tokio::select! {
-            _ = tokio::time::sleep_until(start + slot.disconnect_at) => {}
-            _ = drain.hurried() => {}
+        if start.elapsed() < slot.disconnect_at {
+            tokio::select! {
+                _ = tokio::time::sleep_until(start + slot.disconnect_at) => {}
+                _ = drain.hurried() => {
+                    // Cut short: come back within a second rather than at the slot first given.
+                    tell(&socket, soon());
+                }
+            }
         }
         disconnect(socket);
     }
     // Handshakes that were completing as the drain began, past the gate already.
     let late = io.of("/").map(|ns| ns.sockets()).unwrap_or_default();
+    let moved_any = !plan_was_empty || !late.is_empty();
     for socket in late {
-        tell(&socket, Duration::from_millis(rand::random::<u64>() % 1000));
+        tell(&socket, soon());
         disconnect(socket);
+    }
+    if moved_any {
+        tokio::time::sleep(FLUSH_GRACE).await;
     }
     io.close().await;
     tracing::info!(
         elapsed_ms = start.elapsed().as_millis() as u64,
         "draining: every socket moved"
     );
+}
+
+/// A reconnect delay for sockets moved without a slot: under a second, spread.
+fn soon() -> Duration {
+    Duration::from_millis(rand::random::<u64>() % 1000)
 }
 
 fn tell<A: Adapter>(socket: &SocketRef<A>, reconnect_in: Duration) {
