@@ -26,5 +26,7 @@ COPY --from=web /web/dist /app/web/dist
 USER boxoffice
 ENV HOST=0.0.0.0 PORT=3001 WEB_DIR=/app/web/dist DATA_DIR=/app/data
 EXPOSE 3001
-HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3001/api/health || exit 1
+# Liveness: /healthz answers while the process serves. Readiness (/readyz: database and Redis
+# answer, not draining) is for whatever routes traffic (docker-compose.yml, the load balancer).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD curl -fsS http://127.0.0.1:3001/healthz || exit 1
 CMD ["boxoffice"]
