@@ -62,6 +62,12 @@ pub struct Config {
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
+    /// Extra keys, comma-separated, each at least 32 bytes, that verify sessions, admission
+    /// tokens, receipts and bot-check challenges but never sign anything: a previous (or the
+    /// next) JWT_SECRET during a rotation. Empty by default.
+    #[arg(long, env = "JWT_ACCEPT_SECRETS", hide_env_values = true)]
+    pub jwt_accept_secrets: Option<String>,
+
     /// CORS origin allowed for browsers; unset means same origin only.
     #[arg(long, env = "FRONTEND_URL")]
     pub frontend_url: Option<String>,
@@ -253,6 +259,32 @@ impl Config {
     }
 
     /// The Redis URL to use, from REDIS_URL or the REDIS_HOST / REDIS_PORT pair.
+    /// `JWT_ACCEPT_SECRETS` as keys: split at commas, blanks around them dropped, empty
+    /// entries ignored; an error (which never shows a key) for any shorter than a signing key.
+    pub fn accepted_secrets(&self) -> anyhow::Result<Vec<Vec<u8>>> {
+        let keys: Vec<Vec<u8>> = self
+            .jwt_accept_secrets
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        if let Some(i) = keys
+            .iter()
+            .position(|k| k.len() < crate::auth::MIN_SECRET_LEN)
+        {
+            anyhow::bail!(
+                "JWT_ACCEPT_SECRETS: key {} of {} is shorter than {} bytes",
+                i + 1,
+                keys.len(),
+                crate::auth::MIN_SECRET_LEN
+            );
+        }
+        Ok(keys)
+    }
+
     pub fn effective_redis_url(&self) -> Option<String> {
         if let Some(url) = &self.redis_url {
             return Some(url.clone());
@@ -291,6 +323,7 @@ impl Config {
             redis_host: None,
             redis_port: None,
             jwt_secret: Some(TEST_JWT_SECRET.into()),
+            jwt_accept_secrets: None,
             frontend_url: None,
             data_dir: std::env::temp_dir(),
             web_dir: PathBuf::from("web/dist"),

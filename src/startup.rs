@@ -91,6 +91,7 @@ impl Application {
             secure_data_dir(&config.data_dir);
         }
         let secret = jwt_secret(&config)?;
+        let accepted = config.accepted_secrets()?;
         let database_url = config.effective_database_url()?;
         let db = Db::connect(&database_url, config.database_max_connections)
             .await
@@ -100,7 +101,7 @@ impl Application {
         if let Some(client) = &redis {
             crate::redis_client::probe(client).await?;
         }
-        let state = services(&config, &secret, db, redis.as_ref(), clock).await?;
+        let state = services(&config, &secret, &accepted, db, redis.as_ref(), clock).await?;
         let mut tasks = Supervisor::new();
         state
             .waiting_room
@@ -205,11 +206,12 @@ impl Application {
 async fn services(
     config: &Config,
     secret: &str,
+    accepted: &[Vec<u8>],
     db: Db,
     redis: Option<&redis::Client>,
     clock: Clock,
 ) -> anyhow::Result<AppState> {
-    let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?;
+    let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?.accepting(accepted)?;
     let metrics = Arc::new(Metrics::default());
     let counted = metrics.clone();
     let inventory = Inventory::new(
@@ -258,11 +260,13 @@ async fn services(
         clock: clock.clone(),
         metrics: metrics.clone(),
         secret: secret.as_bytes().to_vec(),
+        accepted_secrets: accepted.to_vec(),
         tick_ms: config.queue_tick_ms,
         recovery_seconds: config.line_recovery_seconds,
     }));
     let bot_check = Arc::new(BotCheck::new(
         secret.as_bytes(),
+        accepted,
         crate::botcheck::Settings {
             mode: config.bot_check,
             max_number: config.bot_check_max_number,

@@ -9,13 +9,21 @@
 //!
 //! The kinds cannot pass for each other: a session verifies only without a `typ`, and an
 //! admission only with `typ: "admission"` and an `evt` (which no session carries).
+//!
+//! **Rotation.** Tokens are always signed with `JWT_SECRET`; the keys in `JWT_ACCEPT_SECRETS`
+//! are tried after it when verifying, and only then, so a secret can be changed one
+//! instance at a time without signing anyone out (docs/operations.md, "Rotate secrets").
 
 #[cfg(test)]
 use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(test)]
 use std::sync::Arc;
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{
+    decode, encode, Algorithm, DecodingKey, EncodingKey, Header, TokenData, Validation,
+};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::AuthUser;
@@ -74,11 +82,13 @@ struct AdmissionClaims {
 
 const ADMISSION_TYP: &str = "admission";
 
-/// Signs and verifies sessions and admissions with one shared secret.
+/// Signs sessions and admissions with one shared secret, and verifies them under it or under
+/// a key accepted for verification only (a previous or next `JWT_SECRET`).
 #[derive(Clone)]
 pub struct Jwt {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The signing key's, then each accepted key's, in that order.
+    decoding: Vec<DecodingKey>,
     /// Sessions: expiry against the system clock, 5 s of leeway.
     session: Validation,
     /// Admissions: expiry is checked against the domain's clock instead, like every other
@@ -118,13 +128,47 @@ impl Jwt {
         admission.set_required_spec_claims(&["exp"]);
         Ok(Jwt {
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            decoding: vec![DecodingKey::from_secret(secret)],
             session,
             admission,
             ttl_seconds,
             #[cfg(test)]
             verifications: Arc::default(),
         })
+    }
+
+    /// The same codec, also accepting tokens signed with any of `secrets` (`JWT_ACCEPT_SECRETS`)
+    /// when verifying. It never signs with them. Each must be as long as a signing key.
+    pub fn accepting<S: AsRef<[u8]>>(mut self, secrets: &[S]) -> Result<Jwt> {
+        for secret in secrets {
+            let secret = secret.as_ref();
+            if secret.len() < MIN_SECRET_LEN {
+                return Err(anyhow::anyhow!(
+                    "each JWT_ACCEPT_SECRETS key must be at least {MIN_SECRET_LEN} bytes"
+                )
+                .into());
+            }
+            self.decoding.push(DecodingKey::from_secret(secret));
+        }
+        Ok(self)
+    }
+
+    /// Decodes under the signing key, else under the first accepted key whose signature
+    /// matches. Only a signature mismatch moves on to the next key: any other outcome (valid,
+    /// expired, malformed) is the answer, since the signature is checked before the claims.
+    fn decode_any<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> jsonwebtoken::errors::Result<TokenData<T>> {
+        let mut refused = None;
+        for key in &self.decoding {
+            match decode::<T>(token, key, validation) {
+                Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => refused = Some(e),
+                other => return other,
+            }
+        }
+        Err(refused.unwrap_or_else(|| ErrorKind::InvalidSignature.into()))
     }
 
     /// Issues a session for a user, valid for the configured lifetime.
@@ -157,9 +201,10 @@ impl Jwt {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let refused =
             |message: &'static str| Error::unauthenticated(ErrorCode::InvalidToken, message);
-        let data =
-            decode::<Claims>(token, &self.decoding, &self.session).map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+        let data = self
+            .decode_any::<Claims>(token, &self.session)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => {
                     Error::unauthenticated(ErrorCode::TokenExpired, "Invalid token: expired")
                 }
                 _ => refused("Invalid token"),
@@ -216,9 +261,10 @@ impl Jwt {
                 format!("no valid admission for this event: {why}"),
             )
         };
-        let claims = decode::<AdmissionClaims>(token, &self.decoding, &self.admission)
+        let claims = self
+            .decode_any::<AdmissionClaims>(token, &self.admission)
             .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => refused("it has expired"),
+                ErrorKind::ExpiredSignature => refused("it has expired"),
                 _ => refused("the admission token is not valid"),
             })?
             .claims;
@@ -381,5 +427,90 @@ mod tests {
                 "{typ}"
             );
         }
+    }
+
+    const OLD: &[u8] = b"old-secret-old-secret-old-secret";
+    const OTHER: &[u8] = b"another-secret-another-secret-xx";
+
+    #[test]
+    fn accepted_keys_verify_old_tokens_but_never_sign() {
+        let old = Jwt::new(OLD, 60).unwrap();
+        let session = old.issue(&uid("u1"), Role::Admin, Some("Ann")).unwrap();
+        let admission = old
+            .issue_admission(&ev("ev"), &uid("u1"), NOW + 60_000)
+            .unwrap();
+
+        // Not listed: refused, both kinds.
+        let alone = Jwt::new(SECRET, 60).unwrap();
+        assert_eq!(
+            alone.verify(&session).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
+        let e = alone
+            .verify_admission(&admission, &ev("ev"), &uid("u1"), NOW)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotAdmitted);
+
+        // Listed: accepted, with the claims it carries; the other checks still apply.
+        let rotated = Jwt::new(SECRET, 60)
+            .unwrap()
+            .accepting(&[OTHER, OLD])
+            .unwrap();
+        let u = rotated.verify(&session).unwrap();
+        assert_eq!((u.id.as_str(), u.is_admin()), ("u1", true));
+        assert_eq!(
+            rotated
+                .verify_admission(&admission, &ev("ev"), &uid("u1"), NOW)
+                .unwrap(),
+            NOW + 60_000
+        );
+        assert!(rotated
+            .verify_admission(&admission, &ev("ev"), &uid("u2"), NOW)
+            .is_err());
+        let expired = old
+            .sign(&Claims {
+                sub: Some("u1".into()),
+                user_id: None,
+                exp: unix_now() - 120,
+                iat: 0,
+                role: Role::User,
+                name: None,
+                typ: None,
+            })
+            .unwrap();
+        assert_eq!(
+            rotated.verify(&expired).unwrap_err().code(),
+            ErrorCode::TokenExpired
+        );
+
+        // A key listed nowhere is still refused.
+        let stranger = Jwt::new(b"a-third-secret-a-third-secret-xx", 60).unwrap();
+        let t = stranger.issue(&uid("u1"), Role::Admin, None).unwrap();
+        assert_eq!(
+            rotated.verify(&t).unwrap_err().code(),
+            ErrorCode::InvalidToken
+        );
+
+        // New tokens are signed with JWT_SECRET only: a codec without the accepted keys
+        // verifies them, one holding only the old key does not.
+        let fresh = rotated.issue(&uid("u2"), Role::User, None).unwrap();
+        let fresh_admission = rotated
+            .issue_admission(&ev("ev"), &uid("u2"), NOW + 60_000)
+            .unwrap();
+        assert_eq!(alone.verify(&fresh).unwrap().id, "u2");
+        assert!(alone
+            .verify_admission(&fresh_admission, &ev("ev"), &uid("u2"), NOW)
+            .is_ok());
+        assert!(old.verify(&fresh).is_err());
+        assert!(old
+            .verify_admission(&fresh_admission, &ev("ev"), &uid("u2"), NOW)
+            .is_err());
+    }
+
+    #[test]
+    fn accepted_keys_are_as_long_as_a_signing_key() {
+        let jwt = Jwt::new(SECRET, 60).unwrap();
+        assert!(jwt.clone().accepting(&[b"short".as_slice()]).is_err());
+        assert!(jwt.accepting::<&[u8]>(&[]).is_ok());
     }
 }

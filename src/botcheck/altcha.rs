@@ -73,19 +73,49 @@ pub enum Refusal {
 /// The signing key of one deployment: derived from the JWT secret under its own label, so
 /// every instance sharing `JWT_SECRET` shares it and nothing else signs with it. Kept as a
 /// keyed HMAC state, cloned per use (saves hashing the padded key on every verification).
+/// Keys derived the same way from `JWT_ACCEPT_SECRETS` are accepted when verifying, never
+/// used to sign, so a challenge fetched before a rotation can still be solved after it.
 #[derive(Clone)]
-pub struct Key(HmacSha256);
+pub struct Key {
+    signing: HmacSha256,
+    accepted: Vec<HmacSha256>,
+}
+
+fn derive(secret: &[u8]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"boxoffice/botcheck/altcha-v1");
+    let key = mac.finalize().into_bytes();
+    HmacSha256::new_from_slice(&key).expect("HMAC takes any key length")
+}
 
 impl Key {
     pub fn derive(secret: &[u8]) -> Key {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"boxoffice/botcheck/altcha-v1");
-        let key = mac.finalize().into_bytes();
-        Key(HmacSha256::new_from_slice(&key).expect("HMAC takes any key length"))
+        Key {
+            signing: derive(secret),
+            accepted: Vec::new(),
+        }
+    }
+
+    /// Also accept challenges signed under any of `secrets`; never sign with them.
+    pub fn accepting<S: AsRef<[u8]>>(mut self, secrets: &[S]) -> Key {
+        self.accepted
+            .extend(secrets.iter().map(|s| derive(s.as_ref())));
+        self
     }
 
     fn mac(&self) -> HmacSha256 {
-        self.0.clone()
+        self.signing.clone()
+    }
+
+    /// Whether `signature` is `message`'s under the signing key or an accepted one.
+    fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        std::iter::once(&self.signing)
+            .chain(&self.accepted)
+            .any(|key| {
+                let mut mac = key.clone();
+                mac.update(message);
+                mac.verify_slice(signature).is_ok()
+            })
     }
 }
 
@@ -174,10 +204,9 @@ pub fn verify(key: &Key, payload: &str, now_ms: Millis) -> Result<Solved, Refusa
     if sha256_hex(&p.salt, p.number) != claimed {
         return Err(Refusal::WrongNumber);
     }
-    let mut mac = key.mac();
-    mac.update(hex::encode(claimed).as_bytes());
-    mac.verify_slice(&signature)
-        .map_err(|_| Refusal::Signature)?;
+    if !key.verifies(hex::encode(claimed).as_bytes(), &signature) {
+        return Err(Refusal::Signature);
+    }
     Ok(Solved {
         id: claimed,
         expires_ms,
@@ -233,6 +262,17 @@ mod tests {
             verify(&other, &payload(&c, n), NOW),
             Err(Refusal::Signature)
         );
+        // Accepted (rotation): the old key's challenges verify; new ones are signed with the
+        // new key only.
+        let rotated = Key::derive(b"another-secret-another-secret-xx")
+            .accepting(&[b"secret-secret-secret-secret-secret"]);
+        assert!(verify(&rotated, &payload(&c, n), NOW).is_ok());
+        let fresh = create(&rotated, 10, NOW + 60_000);
+        assert_eq!(
+            verify(&key, &payload(&fresh, solve(&fresh)), NOW),
+            Err(Refusal::Signature)
+        );
+        assert!(verify(&other, &payload(&fresh, solve(&fresh)), NOW).is_ok());
     }
 
     #[test]

@@ -61,8 +61,11 @@ impl std::fmt::Debug for BotCheck {
 impl BotCheck {
     /// `secret` is the deployment's JWT secret: the signing key is derived from it under a
     /// label of its own, so every instance agrees without another secret to distribute.
+    /// Challenges signed under a key derived from one of `accepted` (`JWT_ACCEPT_SECRETS`)
+    /// also verify.
     pub fn new(
         secret: &[u8],
+        accepted: &[Vec<u8>],
         settings: Settings,
         clock: Clock,
         ledger: Arc<dyn SolutionLedger>,
@@ -70,7 +73,7 @@ impl BotCheck {
         metrics: Arc<Metrics>,
     ) -> Self {
         BotCheck {
-            key: altcha::Key::derive(secret),
+            key: altcha::Key::derive(secret).accepting(accepted),
             settings,
             clock,
             ledger,

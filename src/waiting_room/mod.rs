@@ -131,6 +131,8 @@ pub struct Parts {
     pub metrics: Arc<Metrics>,
     /// `JWT_SECRET`: admission tokens and receipts are signed under it.
     pub secret: Vec<u8>,
+    /// `JWT_ACCEPT_SECRETS`: admission tokens and receipts under these verify too.
+    pub accepted_secrets: Vec<Vec<u8>>,
     pub tick_ms: u64,
     /// `LINE_RECOVERY_SECONDS`.
     pub recovery_seconds: u64,
@@ -169,11 +171,13 @@ impl WaitingRoom {
             line: p.line,
             inventory: p.inventory,
             clock: p.clock,
-            tokens: Jwt::new(&p.secret, 0).expect("the secret was checked at start-up"),
+            tokens: Jwt::new(&p.secret, 0)
+                .and_then(|jwt| jwt.accepting(&p.accepted_secrets))
+                .expect("the secrets were checked at start-up"),
             tick_ms: p.tick_ms.max(10) as i64,
             feed,
             settings: RwLock::default(),
-            receipts: Receipts::new(&p.secret),
+            receipts: Receipts::new(&p.secret).accepting(&p.accepted_secrets),
             checkpoints: Checkpoints::new(p.db),
             metrics: p.metrics,
             recovery_ms: p.recovery_seconds as i64 * 1000,

@@ -7,6 +7,9 @@
 //! server secret for this purpose only, so no other token can pass for one. A receipt names
 //! one event and one user: it is useless to anyone else, and a forged or foreign one is
 //! simply ignored (the join goes on as a newcomer's).
+//!
+//! Receipts are always signed under `JWT_SECRET`'s key; those of `JWT_ACCEPT_SECRETS` are
+//! also accepted when reading, so a rotation does not cost anyone their number.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -22,17 +25,32 @@ type HmacSha256 = Hmac<Sha256>;
 pub const MAX_RECEIPT_LEN: usize = 1024;
 
 pub struct Receipts {
+    /// Signs, and verifies.
     key: HmacSha256,
+    /// Verify only: derived from each of `JWT_ACCEPT_SECRETS`.
+    accepted: Vec<HmacSha256>,
+}
+
+fn derive(secret: &[u8]) -> HmacSha256 {
+    let mut derive = HmacSha256::new_from_slice(secret).expect("HMAC takes any key size");
+    derive.update(b"boxoffice line receipt v1");
+    let key = derive.finalize().into_bytes();
+    HmacSha256::new_from_slice(&key).expect("HMAC takes any key size")
 }
 
 impl Receipts {
     pub fn new(secret: &[u8]) -> Self {
-        let mut derive = HmacSha256::new_from_slice(secret).expect("HMAC takes any key size");
-        derive.update(b"boxoffice line receipt v1");
-        let key = derive.finalize().into_bytes();
         Receipts {
-            key: HmacSha256::new_from_slice(&key).expect("HMAC takes any key size"),
+            key: derive(secret),
+            accepted: Vec::new(),
         }
+    }
+
+    /// Also accept receipts signed under any of `secrets` when reading; never sign with them.
+    pub fn accepting<S: AsRef<[u8]>>(mut self, secrets: &[S]) -> Self {
+        self.accepted
+            .extend(secrets.iter().map(|s| derive(s.as_ref())));
+        self
     }
 
     /// A receipt for `user_id`'s place in `event_id`'s line.
@@ -60,9 +78,15 @@ impl Receipts {
         }
         let (body, sig) = receipt.split_once('.')?;
         let body = B64.decode(body).ok()?;
-        let mut mac = self.key.clone();
-        mac.update(&body);
-        mac.verify_slice(&B64.decode(sig).ok()?).ok()?;
+        let sig = B64.decode(sig).ok()?;
+        std::iter::once(&self.key)
+            .chain(&self.accepted)
+            .any(|key| {
+                let mut mac = key.clone();
+                mac.update(&body);
+                mac.verify_slice(&sig).is_ok()
+            })
+            .then_some(())?;
         let body = String::from_utf8(body).ok()?;
         let mut parts = body.split('\n');
         let (e, u, n) = (parts.next()?, parts.next()?, parts.next()?);
@@ -121,5 +145,27 @@ mod tests {
             Claim::Number(1),
         );
         assert_eq!(r.read(&smuggled, &e("e1"), &u("u1")), Claim::None);
+    }
+
+    #[test]
+    fn receipts_under_an_accepted_key_still_count() {
+        let old = Receipts::new(b"old secret");
+        let receipt = old.issue(&e("e1"), &u("u1"), Claim::Number(7));
+        assert_eq!(
+            Receipts::new(b"new secret").read(&receipt, &e("e1"), &u("u1")),
+            Claim::None
+        );
+        let rotated = Receipts::new(b"new secret").accepting(&[b"old secret"]);
+        assert_eq!(rotated.read(&receipt, &e("e1"), &u("u1")), Claim::Number(7));
+        assert_eq!(rotated.read(&receipt, &e("e1"), &u("u2")), Claim::None);
+        let stranger = Receipts::new(b"third secret").issue(&e("e1"), &u("u1"), Claim::Number(1));
+        assert_eq!(rotated.read(&stranger, &e("e1"), &u("u1")), Claim::None);
+        // Issued under the new secret only.
+        let fresh = rotated.issue(&e("e1"), &u("u1"), Claim::Number(8));
+        assert_eq!(
+            Receipts::new(b"new secret").read(&fresh, &e("e1"), &u("u1")),
+            Claim::Number(8)
+        );
+        assert_eq!(old.read(&fresh, &e("e1"), &u("u1")), Claim::None);
     }
 }

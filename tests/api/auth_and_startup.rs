@@ -420,3 +420,102 @@ fn bad_trusted_proxies_stop_the_start() {
     let none = Config::try_parse_from(["boxoffice"]).unwrap();
     assert!(none.trusted_proxies.is_empty() || std::env::var("TRUSTED_PROXIES").is_ok());
 }
+
+/// Rotating JWT_SECRET: A signs with the old key; B signs with a new one and accepts the old
+/// (JWT_ACCEPT_SECRETS); C knows only the new one. They share the database and the line, as
+/// the instances of one deployment mid-rotation do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_secrets_keep_people_signed_in_across_a_rotation() {
+    const NEW: &str = "new-secret-new-secret-new-secret-0123";
+    let database_url = crate::helpers::fresh_database(Backend::Postgres).await;
+    let prefix = format!("bo-test-{}", uuid::Uuid::new_v4().simple());
+    let config = |secret: &str, accept: Option<&str>| {
+        let mut c = crate::helpers::test_config(database_url.clone());
+        c.redis_url = Some(crate::helpers::redis_url());
+        c.redis_prefix = prefix.clone();
+        c.jwt_secret = Some(secret.into());
+        c.jwt_accept_secrets = accept.map(str::to_string);
+        c
+    };
+    let old = crate::helpers::SECRET;
+    let a = TestApp::spawn_config(config(old, None)).await;
+    let b = TestApp::spawn_config(config(NEW, Some(&format!(" {old} ,")))).await;
+    let c = TestApp::spawn_config(config(NEW, None)).await;
+
+    let event = a.simple_event(1, 4, 0).await;
+    let event_id = crate::helpers::id(&event);
+    let seats = crate::helpers::seat_ids(&a.seats(&event_id).await);
+    let (s, guest) = a.post("/api/auth/guest", None, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{guest}");
+    let session = guest["token"].as_str().unwrap().to_string();
+    let user_id = guest["user"]["id"].as_str().unwrap().to_string();
+    let admission = a.admission(&session, &event_id).await;
+    let hold = |app: &TestApp, session: &str, seat: &str| {
+        app.client
+            .post(app.url("/api/seats/reserve"))
+            .bearer_auth(session)
+            .header("X-Admission-Token", admission.as_str())
+            .json(&json!({"eventId": event_id, "seatIds": [seat]}))
+    };
+
+    // B accepts A's session and admission.
+    let (s, body) = b.get("/api/reservations", Some(&session)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = b.send(hold(&b, &session, &seats[0])).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+
+    // C refuses both: the session with 401, and the admission even beside a session C
+    // accepts (one signed with the new key for the same user).
+    let (s, body) = c.get("/api/reservations", Some(&session)).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_token"))
+    );
+    let (s, body) = c.send(hold(&c, &session, &seats[1])).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_token"))
+    );
+    let renewed = boxoffice::auth::Jwt::new(NEW.as_bytes(), 600)
+        .unwrap()
+        .issue(
+            &boxoffice::ids::UserId::parse(&user_id).unwrap(),
+            boxoffice::auth::Role::User,
+            None,
+        )
+        .unwrap();
+    let (s, body) = c.send(hold(&c, &renewed, &seats[1])).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_admitted")),
+        "{body}"
+    );
+
+    // B signs with the new key only: C accepts its sessions, A does not.
+    let (s, guest) = b.post("/api/auth/guest", None, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{guest}");
+    let fresh = guest["token"].as_str().unwrap();
+    assert_eq!(
+        c.get("/api/reservations", Some(fresh)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        a.get("/api/reservations", Some(fresh)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    for app in [a, b, c] {
+        app.stop().await;
+    }
+}
+
+#[test]
+fn short_accepted_secrets_stop_the_start() {
+    let mut c = Config::for_tests("sqlite::memory:");
+    c.jwt_accept_secrets = Some(format!("{},tiny-key", "k".repeat(32)));
+    let e = c.accepted_secrets().unwrap_err().to_string();
+    assert!(e.contains("key 2 of 2"), "{e}");
+    assert!(!e.contains("tiny"), "the key is not shown: {e}");
+    c.jwt_accept_secrets = Some(" , ".into());
+    assert!(c.accepted_secrets().unwrap().is_empty());
+}
