@@ -1,12 +1,13 @@
 //! Background work, owned by one [`Supervisor`].
 //!
-//! Boxoffice keeps a handful of loops running beside the server: the waiting-room ticker and
-//! slot releaser, the hold-expiry and idempotency sweeps, the real-time fan-out of changes and
-//! of the line, and the socket-lease heartbeat. They are registered while the application is
-//! assembled but started only by [`Supervisor::start`], after every fallible start-up step
-//! (binding the port, reaching Redis), so a start that fails leaves nothing running. One
-//! cancellation token stops them all: each loop checks it only between ticks, so on shutdown
-//! every task finishes the tick it is in (a sweep commits, a batch is pushed) and then ends.
+//! Boxoffice keeps a handful of loops running beside the server: the waiting-room ticker, the
+//! task that counts cancellations as shoppers' activity, the hold-expiry and idempotency
+//! sweeps, the real-time fan-out of changes and of the line, and the socket-lease heartbeat.
+//! They are registered while the application is assembled but started only by
+//! [`Supervisor::start`], after every fallible start-up step (binding the port, reaching
+//! Redis), so a start that fails leaves nothing running. One cancellation token stops them
+//! all: each loop checks it only between ticks, so on shutdown every task finishes the tick
+//! it is in (a sweep commits, a batch is pushed) and then ends.
 //! A task that panics, or returns while the server still runs, is logged at ERROR and started
 //! again a second later: background work is never silently gone.
 

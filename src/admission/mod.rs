@@ -103,6 +103,11 @@ pub trait Admission: Send + Sync + 'static {
         admission_token: Option<&str>,
     ) -> Result<Admitted>;
 
+    /// `user` paid for `event`: their turn is over and the slot goes to the next in line.
+    /// Called by the payment itself before it answers, so a join sent right after the
+    /// payment starts a new turn that nothing from the old one can end later.
+    async fn turn_over(&self, event: &EventId, user: &UserId) -> Result<()>;
+
     /// Whether `event` is known to exist, from memory only (no query): what a refused
     /// hold's metrics may be labelled with, so an id made up by a client never becomes a
     /// label.

@@ -83,6 +83,11 @@ impl Shopping {
     /// turn ended may still pay for what they hold.
     pub async fn pay(&self, reservation: &ReservationId, user: &UserId) -> Result<Reservation> {
         let paid = self.inventory.pay(reservation, user).await?;
+        // The turn ends before the answer: the shopper's next join is a new turn. The payment
+        // stands if the line cannot be reached; the idle timer frees the slot then.
+        if let Err(e) = self.admission.turn_over(&paid.event_id, user).await {
+            tracing::warn!(error = %e, event = %paid.event_id, "paid, but could not end the shopper's turn");
+        }
         let tickets: i64 = paid.items.iter().map(|i| i.quantity).sum();
         self.metrics
             .recorded

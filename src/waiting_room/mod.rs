@@ -686,32 +686,33 @@ impl WaitingRoom {
         Ok(checked)
     }
 
-    /// What a change to a shopper's reservations means for their turn. Paying ends it: the
-    /// slot goes to the next in line. Cancelling a pending hold is a change of mind, not the
-    /// end: the shopper keeps the turn to pick again, and it counts as activity. A hold that
-    /// lapses keeps the turn too (the idle timer and the turn's end still apply), and a
-    /// refund of an order paid earlier changes nothing in the line.
+    /// What a change to a shopper's reservations means for their turn, besides paying.
+    /// Paying ends it, but the payment says so itself before it answers
+    /// ([`Admission::turn_over`]): were it said here, from the feed, a join sent right after
+    /// the payment could be admitted first and then have its new turn ended by the old
+    /// payment. Cancelling a pending hold is a change of mind, not the end: the shopper keeps
+    /// the turn to pick again, and it counts as activity. A hold that lapses keeps the turn
+    /// too (the idle timer and the turn's end still apply), and a refund of an order paid
+    /// earlier changes nothing in the line.
     pub async fn on_inventory_change(&self, change: &InventoryChange) -> Result<()> {
-        let ends_turn = match change.cause {
-            ChangeCause::Paid => true,
-            ChangeCause::Cancelled => false,
-            ChangeCause::Held | ChangeCause::Expired | ChangeCause::Refunded => return Ok(()),
-        };
+        match change.cause {
+            ChangeCause::Cancelled => {}
+            ChangeCause::Paid
+            | ChangeCause::Held
+            | ChangeCause::Expired
+            | ChangeCause::Refunded => return Ok(()),
+        }
         let s = self.settings(&change.event_id).await?;
         let (event_id, user_id) = (&change.event_id, &change.user_id);
-        if ends_turn {
-            self.on_line(event_id, &s, |at| self.line.release(at, user_id.as_str()))
-                .await
-        } else {
-            self.on_line(event_id, &s, |at| self.line.touch(at, user_id.as_str()))
-                .await
-                .map(|_| ())
-        }
+        self.on_line(event_id, &s, |at| self.line.touch(at, user_id.as_str()))
+            .await
+            .map(|_| ())
     }
 
     /// Registers the waiting room's background work: a one-off check of the lines the
     /// database says were live, the ticker (unless `ticker` is false: tests tick by hand),
-    /// and the slot releaser that follows the inventory's changes.
+    /// and the task that counts a cancelled hold as its shopper's activity (the feed's
+    /// cancellations; a payment ends its turn itself).
     pub fn supervise(self: &Arc<Self>, tasks: &mut Supervisor, ticker: bool) {
         let room = self.clone();
         tasks.once("line check at start-up", async move {
@@ -732,7 +733,7 @@ impl WaitingRoom {
             });
         }
         let room = self.clone();
-        tasks.keep("slot releaser", move |token| {
+        tasks.keep("cancellations as activity", move |token| {
             let room = room.clone();
             let mut changes = room.inventory.feed().subscribe();
             async move {
@@ -745,7 +746,7 @@ impl WaitingRoom {
                     match next {
                         Ok(c) => {
                             if let Err(e) = room.on_inventory_change(&c).await {
-                                tracing::warn!(error = %e, "could not release a shopper's slot");
+                                tracing::warn!(error = %e, "could not count a cancelled hold as its shopper's activity");
                             }
                         }
                         Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -855,6 +856,12 @@ impl Admission for WaitingRoom {
             ErrorCode::NotAdmitted,
             "your admission has ended (finished, left or idle); join the waiting room again",
         ))
+    }
+
+    async fn turn_over(&self, event_id: &EventId, user_id: &UserId) -> Result<()> {
+        let s = self.settings(event_id).await?;
+        self.on_line(event_id, &s, |at| self.line.release(at, user_id.as_str()))
+            .await
     }
 
     /// Known when its line settings are cached: [`Admission::check`] reads them first, so
