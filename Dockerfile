@@ -1,11 +1,14 @@
 # Boxoffice: the server binary plus the built web app, in one small image.
-# Build: docker build -t boxoffice .
+# Build: docker build --build-arg BOXOFFICE_GIT_SHA=$(git rev-parse --short HEAD) -t boxoffice .
 
 FROM rust:1.95-bookworm AS server
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+# Shown as boxoffice_build_info{git_sha} at GET /metrics (read at compile time).
+ARG BOXOFFICE_GIT_SHA=unknown
+ENV BOXOFFICE_GIT_SHA=$BOXOFFICE_GIT_SHA
 RUN cargo build --release --bin boxoffice
 
 FROM node:20-bookworm-slim AS web
