@@ -343,20 +343,24 @@ mod tests {
         );
     }
 
+    /// A session for `u1` that expired two minutes ago, signed by `jwt`.
+    fn expired_session(jwt: &Jwt) -> String {
+        jwt.sign(&Claims {
+            sub: Some("u1".into()),
+            user_id: None,
+            exp: unix_now() - 120,
+            iat: 0,
+            role: Role::User,
+            name: None,
+            typ: None,
+        })
+        .unwrap()
+    }
+
     #[test]
     fn refuses_expired() {
         let jwt = Jwt::new(SECRET, 60).unwrap();
-        let t = jwt
-            .sign(&Claims {
-                sub: Some("u1".into()),
-                user_id: None,
-                exp: unix_now() - 120,
-                iat: 0,
-                role: Role::User,
-                name: None,
-                typ: None,
-            })
-            .unwrap();
+        let t = expired_session(&jwt);
         assert_eq!(jwt.verify(&t).unwrap_err().code(), ErrorCode::TokenExpired);
     }
 
@@ -467,17 +471,7 @@ mod tests {
         assert!(rotated
             .verify_admission(&admission, &ev("ev"), &uid("u2"), NOW)
             .is_err());
-        let expired = old
-            .sign(&Claims {
-                sub: Some("u1".into()),
-                user_id: None,
-                exp: unix_now() - 120,
-                iat: 0,
-                role: Role::User,
-                name: None,
-                typ: None,
-            })
-            .unwrap();
+        let expired = expired_session(&old);
         assert_eq!(
             rotated.verify(&expired).unwrap_err().code(),
             ErrorCode::TokenExpired

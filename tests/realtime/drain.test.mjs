@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, ipHashIndex, mapsEqual, reconnectOnDrain, sleep, startCluster,
+  Mirror, api, connect, createEvent, eventually, spreadClients, mapsEqual, reconnectOnDrain, sleep, startCluster,
   startNginx, startRedis, truth, userToken,
 } from "./harness.mjs";
 
@@ -44,10 +44,7 @@ test("SIGTERM an instance mid-rush behind nginx: its sockets move, nobody sees a
 
   // Clients come from 127.0.X.1; nginx's ip_hash sends each X to one instance. Three
   // addresses per instance.
-  const views = [];
-  for (let x = 1; views.length < 9; x++) {
-    if (views.filter((v) => v.instance === ipHashIndex(x, 3)).length < 3) views.push({ x, instance: ipHashIndex(x, 3), via: lb.from(x) });
-  }
+  const views = spreadClients(lb, 3, 3);
   // Closed first when the test ends, passed or not (after() stops in reverse order).
   const watchers = [];
   stops.push({ stop: async () => watchers.forEach((w) => (w.unfollow(), w.socket.close())) });

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, invariantViolations, ipHashIndex, sleep, startCluster, startNginx, truth,
+  Mirror, api, connect, createEvent, eventually, invariantViolations, spreadClients, sleep, startCluster, startNginx, truth,
   userToken,
 } from "./harness.mjs";
 
@@ -33,10 +33,7 @@ test("kill -9 an instance mid-rush behind nginx: clients move, nothing paid is l
 
   // Clients come from 127.0.X.1; nginx's ip_hash sends each X to one instance. Three
   // addresses per instance.
-  const views = [];
-  for (let x = 1; views.length < 9; x++) {
-    if (views.filter((v) => v.instance === ipHashIndex(x, 3)).length < 3) views.push({ x, instance: ipHashIndex(x, 3), via: lb.from(x) });
-  }
+  const views = spreadClients(lb, 3, 3);
 
   // The rush: a seated event with room for everyone (no line). The line: an event with
   // capacity 1, taken by a shopper who stays, so waiting users keep waiting.

@@ -357,6 +357,17 @@ export function ipHashIndex(x, n) {
   return hash % n;
 }
 
+/** `perInstance` client addresses for each of `n` instances behind `lb`, in address order:
+ *  `{x, instance, via}`, where `via` sends requests from 127.0.X.1 through the balancer. */
+export function spreadClients(lb, n, perInstance) {
+  const views = [];
+  for (let x = 1; views.length < n * perInstance; x++) {
+    const instance = ipHashIndex(x, n);
+    if (views.filter((v) => v.instance === instance).length < perInstance) views.push({ x, instance, via: lb.from(x) });
+  }
+  return views;
+}
+
 // ---------------------------------------------------------------------------------------
 // REST
 // ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, invariantViolations, ipHashIndex, sleep, startCluster, startNginx,
+  Mirror, api, connect, createEvent, eventually, invariantViolations, spreadClients, sleep, startCluster, startNginx,
   startPostgres, truth, userToken,
 } from "./harness.mjs";
 
@@ -36,10 +36,7 @@ test("a PostgreSQL restart mid-rush: 503 with a code while down, nothing half-wr
   const { event, seats } = await createEvent(lb, { rows: 6, perRow: 10, ga: 500, capacity: 1000, maxTicketsPerCustomer: 500, admitRatePerSec: 50 });
   // Twelve shoppers, four per instance (nginx's ip_hash on 127.0.X.1), and a watcher socket
   // on each instance.
-  const views = [];
-  for (let x = 1; views.length < 12; x++) {
-    if (views.filter((v) => v.instance === ipHashIndex(x, 3)).length < 4) views.push({ x, instance: ipHashIndex(x, 3), via: lb.from(x) });
-  }
+  const views = spreadClients(lb, 3, 4);
   const watchers = [];
   for (const v of views.slice(0, 3)) {
     const socket = await connect(v.via, userToken(`watcher-${v.x}`), { reconnection: true, reconnectionDelay: 500 });
