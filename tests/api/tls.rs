@@ -19,9 +19,10 @@ use boxoffice::config::Config;
 use boxoffice::realtime::redis_driver::{CountingDriver, Inline};
 use boxoffice::Application;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::{fresh_database, id, seat_ids, test_config, Backend, TestApp};
+use crate::waiting_room::join;
 
 /// `sslmode=require` against the test PostgreSQL: encrypted when it offers TLS (Debian's
 /// default, snakeoil certificate); when it does not (a bare `initdb`, as scripts/test.sh makes
@@ -200,18 +201,6 @@ fn tls_config(redis: &TlsRedis, database_url: String, redis_url: String, prefix:
 
 fn prefix() -> String {
     format!("bo-tls-{}", uuid::Uuid::new_v4().simple())
-}
-
-async fn join(app: &TestApp, user: &str, event_id: &str) -> Value {
-    let (s, b) = app
-        .post(
-            "/api/queue/join",
-            Some(&app.token(user)),
-            json!({"eventId": event_id}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    b
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

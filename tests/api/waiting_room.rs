@@ -25,7 +25,8 @@ async fn event(app: &TestApp, capacity: i64, extra: Value) -> Value {
     app.create_event(spec).await
 }
 
-async fn join(app: &TestApp, user: &str, event_id: &str) -> Value {
+/// Joins `event_id`'s line as `user`; the answer must be a 200.
+pub(crate) async fn join(app: &TestApp, user: &str, event_id: &str) -> Value {
     let (s, b) = app
         .post(
             "/api/queue/join",
