@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, spreadClients, mapsEqual, reconnectOnDrain, sleep, startCluster,
+  Mirror, api, apiOutcome, outcomeKey, connect, createEvent, eventually, spreadClients, mapsEqual, reconnectOnDrain, sleep, startCluster,
   startNginx, startRedis, truth, userToken,
 } from "./harness.mjs";
 
@@ -82,15 +82,10 @@ test("SIGTERM an instance mid-rush behind nginx: its sockets move, nobody sees a
   const failures = [];
   let stop = false;
   const call = async (op, via, method, route, opts) => {
-    let r;
-    try {
-      r = await api(via, method, route, opts);
-    } catch (e) {
-      r = { status: 0, body: { error: { code: e.message.slice(0, 80) } } };
-    }
-    const key = `${op} ${r.status}${r.body?.error?.code ? ` ${r.body.error.code}` : ""}`;
+    const r = await apiOutcome(via, method, route, opts);
+    const key = outcomeKey(op, r);
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-    if (r.status >= 500 || r.status === 0) failures.push({ op, status: r.status, body: r.body, at: Date.now() });
+    if (r.status >= 500 || r.status === 0) failures.push({ op, status: r.status, body: r.body, at: r.endedAt });
     return r;
   };
   const shopperMirrors = views.map((v) => watchers.find((w) => w.view === v).mirror);

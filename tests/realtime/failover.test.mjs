@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, invariantViolations, spreadClients, sleep, startCluster, startNginx, truth,
+  Mirror, api, apiOutcome, outcomeKey, connect, createEvent, eventually, invariantViolations, spreadClients, sleep, startCluster, startNginx, truth,
   userToken,
 } from "./harness.mjs";
 
@@ -92,20 +92,11 @@ test("kill -9 an instance mid-rush behind nginx: clients move, nothing paid is l
   const failures = []; // {op, status, code, startedAt}
   let victimGoneAt = Infinity;
   let stop = false;
-  const record = (op, r, startedAt) => {
-    const key = `${op} ${r.status}${r.body?.error?.code ? ` ${r.body.error.code}` : ""}`;
-    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-    if (r.status >= 500 || r.status === 0) failures.push({ op, status: r.status, code: r.body?.error?.code, startedAt });
-  };
   const call = async (op, via, method, route, opts) => {
-    const startedAt = Date.now();
-    let r;
-    try {
-      r = await api(via, method, route, opts);
-    } catch (e) {
-      r = { status: 0, body: { error: { code: e.message.slice(0, 60) } } };
-    }
-    record(op, r, startedAt);
+    const r = await apiOutcome(via, method, route, opts);
+    const key = outcomeKey(op, r);
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    if (r.status >= 500 || r.status === 0) failures.push({ op, status: r.status, code: r.body?.error?.code, startedAt: r.startedAt });
     return r;
   };
   const rush = shoppers.map(async (s) => {

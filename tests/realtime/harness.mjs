@@ -371,6 +371,23 @@ export function spreadClients(lb, n, perInstance) {
 // ---------------------------------------------------------------------------------------
 // REST
 // ---------------------------------------------------------------------------------------
+/** As [`api`], for tests that count what clients saw: a request that fails to connect or is
+ *  cut answers `status: 0` with the error's message as its code, instead of throwing; every
+ *  answer carries `startedAt` and `endedAt` (ms since the epoch). */
+export async function apiOutcome(server, method, route, opts) {
+  const startedAt = Date.now();
+  let r;
+  try {
+    r = await api(server, method, route, opts);
+  } catch (e) {
+    r = { status: 0, body: { error: { code: e.message.slice(0, 80) } } };
+  }
+  return { ...r, startedAt, endedAt: Date.now() };
+}
+
+/** "op status code" for counting outcomes by kind. */
+export const outcomeKey = (op, r) => `${op} ${r.status}${r.body?.error?.code ? ` ${r.body.error.code}` : ""}`;
+
 export async function api(server, method, route, { token, body, headers: extra = {} } = {}) {
   const headers = { ...extra };
   if (!token && route === "/metrics") token = adminToken(); // /api/metrics is admin-only

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, test } from "node:test";
 import {
-  Mirror, api, connect, createEvent, eventually, invariantViolations, spreadClients, sleep, startCluster, startNginx,
+  Mirror, apiOutcome, connect, createEvent, eventually, invariantViolations, spreadClients, sleep, startCluster, startNginx,
   startPostgres, truth, userToken,
 } from "./harness.mjs";
 
@@ -51,14 +51,8 @@ test("a PostgreSQL restart mid-rush: 503 with a code while down, nothing half-wr
   const paid = new Set();
   let stop = false;
   const call = async (op, via, method, route, opts) => {
-    const startedAt = Date.now();
-    let r;
-    try {
-      r = await api(via, method, route, opts);
-    } catch (e) {
-      r = { status: 0, body: { error: { code: e.message.slice(0, 80) } } };
-    }
-    log.push({ op, startedAt, endedAt: Date.now(), status: r.status, code: r.body?.error?.code ?? r.body?.nonJson?.slice(0, 40) });
+    const r = await apiOutcome(via, method, route, opts);
+    log.push({ op, startedAt: r.startedAt, endedAt: r.endedAt, status: r.status, code: r.body?.error?.code ?? r.body?.nonJson?.slice(0, 40) });
     return r;
   };
   const rush = views.map(async (v, i) => {
