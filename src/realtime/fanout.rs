@@ -1,12 +1,16 @@
-//! From the inventory's change feed to Socket.IO room messages, batched.
+//! From the inventory's change feed to Socket.IO room messages, batched when it pays.
 //!
-//! Under a burst, many changes for one event arrive within milliseconds. They are collected
-//! for one short window (`PUSH_BATCH_MS`, at most 25 ms) and sent as one message per kind and
-//! event: all seats newly held in one `seat:selected`, all released in one `seat:released`,
-//! all sold in one `seat:sold`, all stock changes in one `ticket:updated`. Within a window
-//! only the newest version of each seat and ticket type is kept, so a seat held and
-//! released in the same window costs one entry, not two. Each message is serialized once
-//! and written to every socket in the room (and published once to Redis in cluster mode).
+//! Batching is adaptive. The first change after a quiet spell is pushed at once: a lone
+//! purchase should not wait for a window it has nobody to share with. Changes that arrive
+//! while a push is under way, or within `PUSH_BATCH_MS` (at most 25 ms) of the previous
+//! push's start, are collected and go out together when that window ends, so under a burst
+//! pushes leave at most once per window and the window stays the upper bound on the wait.
+//! A batch becomes one message per kind and event: all seats newly held in one
+//! `seat:selected`, all released in one `seat:released`, all sold in one `seat:sold`, all
+//! stock changes in one `ticket:updated`. Within a batch only the newest version of each
+//! seat and ticket type is kept, so a seat held and released in the same window costs one
+//! entry, not two. Each message is serialized once and written to every socket in the room
+//! (and published once to Redis in cluster mode).
 //!
 //! Before a batch's pushes go out, it is applied to the snapshot cache (and, in cluster mode,
 //! relayed to the other instances' caches): a socket that joins after a push was sent then
@@ -120,20 +124,54 @@ impl Batch {
     }
 }
 
-/// Consumes the feed until it closes, emitting one batch of messages per event per window.
+/// Consumes the feed until it closes, emitting one batch of messages per event per push.
 /// Each batch goes into the snapshot cache (and, with `relay`, to the other instances)
 /// before its messages are emitted.
 ///
 /// Stops between batches when `token` is cancelled (a batch under way is pushed first).
 pub async fn run<A: Adapter>(
     io: SocketIo<A>,
-    mut feed: Receiver<Arc<InventoryChange>>,
+    feed: Receiver<Arc<InventoryChange>>,
     window: Duration,
     metrics: Arc<Metrics>,
     snapshots: Arc<SnapshotCache>,
     relay: Option<Arc<Relay>>,
     token: CancellationToken,
 ) {
+    let on_lag = {
+        let (metrics, snapshots) = (Arc::clone(&metrics), Arc::clone(&snapshots));
+        move |n| {
+            lagged(&metrics, n);
+            snapshots.invalidate_all();
+        }
+    };
+    batches(feed, window, token, on_lag, |batches, taken| {
+        let (io, metrics, snapshots, relay) = (&io, &metrics, &snapshots, relay.as_ref());
+        async move {
+            Metrics::add(&metrics.changes_in, taken);
+            push(io, batches, metrics, snapshots, relay).await;
+        }
+    })
+    .await
+}
+
+/// The adaptive window (see the module docs): gathers the feed into per-event batches and
+/// hands each to `send` (with how many changes it took), awaiting it before the next. A
+/// change after a quiet spell is sent at once, with whatever is already queued behind it;
+/// otherwise the batch closes `window` after the previous send began. `on_lag` is told how
+/// many changes the feed dropped because this consumer fell behind.
+async fn batches<S, F>(
+    mut feed: Receiver<Arc<InventoryChange>>,
+    window: Duration,
+    token: CancellationToken,
+    on_lag: impl Fn(u64),
+    mut send: S,
+) where
+    S: FnMut(HashMap<EventId, Batch>, u64) -> F,
+    F: std::future::Future<Output = ()>,
+{
+    // When the previous send began: the next batch closes no earlier than `window` later.
+    let mut last_send: Option<Instant> = None;
     loop {
         let Some(next) = next_or_stop(&mut feed, &token).await else {
             return;
@@ -141,8 +179,7 @@ pub async fn run<A: Adapter>(
         let first = match next {
             Ok(c) => c,
             Err(RecvError::Lagged(n)) => {
-                lagged(&metrics, n);
-                snapshots.invalidate_all();
+                on_lag(n);
                 continue;
             }
             Err(RecvError::Closed) => return,
@@ -153,26 +190,42 @@ pub async fn run<A: Adapter>(
             .entry(first.event_id.clone())
             .or_default()
             .add(&first);
-        let deadline = Instant::now() + window;
         let mut closed = false;
-        while !window.is_zero() {
-            tokio::select! {
-                _ = tokio::time::sleep_until(deadline) => break,
-                next = feed.recv() => match next {
-                    Ok(c) => {
-                        taken += 1;
-                        batches.entry(c.event_id.clone()).or_default().add(&c);
+        // Whatever is queued already (it arrived during the previous send) joins this batch.
+        loop {
+            match feed.try_recv() {
+                Ok(c) => {
+                    taken += 1;
+                    batches.entry(c.event_id.clone()).or_default().add(&c);
+                }
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(n)) => on_lag(n),
+                Err(tokio::sync::broadcast::error::TryRecvError::Closed) => {
+                    closed = true;
+                    break;
+                }
+                Err(tokio::sync::broadcast::error::TryRecvError::Empty) => break,
+            }
+        }
+        // Quiet since the last send's window: go now. Otherwise wait out that window,
+        // gathering what arrives meanwhile.
+        let deadline = last_send.map(|at| at + window);
+        if let Some(deadline) = deadline.filter(|d| !closed && *d > Instant::now()) {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => break,
+                    next = feed.recv() => match next {
+                        Ok(c) => {
+                            taken += 1;
+                            batches.entry(c.event_id.clone()).or_default().add(&c);
+                        }
+                        Err(RecvError::Lagged(n)) => on_lag(n),
+                        Err(RecvError::Closed) => { closed = true; break }
                     }
-                    Err(RecvError::Lagged(n)) => {
-                        lagged(&metrics, n);
-                        snapshots.invalidate_all();
-                    }
-                    Err(RecvError::Closed) => { closed = true; break }
                 }
             }
         }
-        Metrics::add(&metrics.changes_in, taken);
-        push(&io, batches, &metrics, &snapshots, relay.as_ref()).await;
+        last_send = Some(Instant::now());
+        send(batches, taken).await;
         if closed {
             return;
         }
@@ -381,5 +434,160 @@ pub async fn run_queue<A: Adapter>(
                 .await
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The adaptive window on tokio's paused clock: virtual time, so these assert when a
+    //! batch leaves without depending on how busy the machine is.
+    use super::*;
+    use crate::ids::{ReservationId, TicketTypeId, UserId};
+    use crate::inventory::{ChangeCause, StockChange};
+    use std::sync::Mutex;
+    use tokio::sync::broadcast;
+
+    fn change(event: &str, version: i64) -> Arc<InventoryChange> {
+        Arc::new(InventoryChange {
+            event_id: EventId::parse(event).unwrap(),
+            reservation_id: ReservationId::parse(format!("r{version}")).unwrap(),
+            user_id: UserId::parse("u1").unwrap(),
+            cause: ChangeCause::Held,
+            seats: vec![],
+            ticket_types: vec![StockChange {
+                ticket_type_id: TicketTypeId::parse("t1").unwrap(),
+                remaining_quantity: 100 - version,
+                version,
+            }],
+            committed_at: None,
+        })
+    }
+
+    /// (when it was sent, changes taken, newest stock version per event) of every send.
+    type Sent = Arc<Mutex<Vec<(Duration, u64, Vec<(String, i64)>)>>>;
+
+    /// Runs the batcher on a fresh feed; each send takes `send_takes` of virtual time.
+    fn start(
+        window: Duration,
+        send_takes: Duration,
+    ) -> (
+        broadcast::Sender<Arc<InventoryChange>>,
+        Sent,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let (tx, rx) = broadcast::channel(64);
+        let sent: Sent = Arc::default();
+        let log = Arc::clone(&sent);
+        let t0 = Instant::now();
+        let task = tokio::spawn(batches(
+            rx,
+            window,
+            CancellationToken::new(),
+            |_| {},
+            move |b: HashMap<EventId, Batch>, taken| {
+                let mut versions: Vec<(String, i64)> = b
+                    .iter()
+                    .map(|(e, b)| (e.to_string(), b.stock["t1"].1))
+                    .collect();
+                versions.sort();
+                log.lock().unwrap().push((t0.elapsed(), taken, versions));
+                tokio::time::sleep(send_takes)
+            },
+        ));
+        (tx, sent, task)
+    }
+
+    async fn settle() {
+        // Lets the batcher run up to its next wait without moving the paused clock.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_change_goes_out_at_once() {
+        let (tx, sent, task) = start(Duration::from_millis(20), Duration::ZERO);
+        tx.send(change("e1", 1)).unwrap();
+        settle().await;
+        assert_eq!(
+            *sent.lock().unwrap(),
+            vec![(Duration::ZERO, 1, vec![("e1".into(), 1)])]
+        );
+        // After a quiet spell longer than the window, the next one goes at once too.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        tx.send(change("e1", 2)).unwrap();
+        settle().await;
+        assert_eq!(sent.lock().unwrap().len(), 2);
+        assert_eq!(sent.lock().unwrap()[1].0, Duration::from_millis(250));
+        drop(tx);
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_close_behind_a_send_wait_for_its_window_and_go_together() {
+        let (tx, sent, task) = start(Duration::from_millis(20), Duration::ZERO);
+        tx.send(change("e1", 1)).unwrap();
+        settle().await;
+        // Three more within the window, for two events: one send when the window ends,
+        // holding only the newest version of each.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        tx.send(change("e1", 2)).unwrap();
+        tx.send(change("e2", 3)).unwrap();
+        settle().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        tx.send(change("e1", 4)).unwrap();
+        settle().await;
+        assert_eq!(
+            sent.lock().unwrap().len(),
+            1,
+            "nothing more before the window ends"
+        );
+        tokio::time::sleep(Duration::from_millis(11)).await;
+        settle().await;
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(
+            sent[1],
+            (
+                Duration::from_millis(20),
+                3,
+                vec![("e1".into(), 4), ("e2".into(), 3)]
+            )
+        );
+        drop(tx);
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_during_a_slow_send_go_together_right_after_it() {
+        // A send that outlasts the window: what queued meanwhile leaves as soon as it ends.
+        let (tx, sent, task) = start(Duration::from_millis(20), Duration::from_millis(50));
+        tx.send(change("e1", 1)).unwrap();
+        settle().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        for v in 2..=6 {
+            tx.send(change("e1", v)).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(45)).await;
+        settle().await;
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(
+            sent[1],
+            (Duration::from_millis(50), 5, vec![("e1".into(), 6)])
+        );
+        drop(tx);
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_window_sends_each_change_as_it_comes() {
+        let (tx, sent, task) = start(Duration::ZERO, Duration::ZERO);
+        for v in 1..=3 {
+            tx.send(change("e1", v)).unwrap();
+            settle().await;
+        }
+        assert_eq!(sent.lock().unwrap().len(), 3);
+        drop(tx);
+        task.await.unwrap();
     }
 }
