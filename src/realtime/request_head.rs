@@ -5,6 +5,13 @@
 //! handshake request's head for the socket's whole life, so each open connection pinned that
 //! whole buffer. Copying the few hundred bytes that matter lets the buffer go: it was about
 //! half of the memory an idle connection cost (measured with heaptrack, see DEVELOPERS.md).
+//!
+//! A WebSocket handshake keeps less still. Nothing reads a socket's stored head after the
+//! handshake (authentication comes in the CONNECT packet, and every edge check has run by
+//! then), and engineioxide itself needs only `Sec-WebSocket-Key` to answer the upgrade. A
+//! browser sends 1–2 KiB of headers (cookies, user agent, languages); copying them all cost
+//! about 1.4 KiB per open connection (heaptrack, 8,000 sockets, 2026-11-27), so only the
+//! upgrade headers are kept. Long-polling requests keep a full copy.
 
 use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
@@ -17,7 +24,22 @@ pub async fn own_request_head(mut req: Request) -> Request {
     req
 }
 
+/// The headers a WebSocket handshake keeps (what the upgrade itself needs).
+const WEBSOCKET_KEEPS: [HeaderName; 4] = [
+    axum::http::header::SEC_WEBSOCKET_KEY,
+    axum::http::header::SEC_WEBSOCKET_VERSION,
+    axum::http::header::UPGRADE,
+    axum::http::header::CONNECTION,
+];
+
+fn is_websocket(req: &Request) -> bool {
+    req.uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "transport=websocket"))
+}
+
 fn detach(req: &mut Request) {
+    let websocket = is_websocket(req);
     if let Ok(uri) = req.uri().to_string().parse::<Uri>() {
         *req.uri_mut() = uri;
     }
@@ -28,8 +50,15 @@ fn detach(req: &mut Request) {
         }
     }
     let shared = std::mem::take(req.headers_mut());
-    let mut owned = HeaderMap::with_capacity(shared.len());
+    let mut owned = HeaderMap::with_capacity(if websocket {
+        WEBSOCKET_KEEPS.len()
+    } else {
+        shared.len()
+    });
     for (name, value) in shared.iter() {
+        if websocket && !WEBSOCKET_KEEPS.contains(name) {
+            continue;
+        }
         // Both constructors copy; standard names are static and cost nothing.
         match (
             HeaderName::from_bytes(name.as_str().as_bytes()),
@@ -60,7 +89,7 @@ mod tests {
         let buffer = Bytes::from(vec![b'a'; 16 * 1024]);
         let value = HeaderValue::from_maybe_shared(buffer.slice(0..10)).unwrap();
         let uri =
-            Uri::from_maybe_shared(Bytes::from_static(b"/socket.io/?EIO=4&transport=websocket"))
+            Uri::from_maybe_shared(Bytes::from_static(b"/socket.io/?EIO=4&transport=polling"))
                 .unwrap();
         let mut req = Request::builder().uri(uri).body(Body::empty()).unwrap();
         req.headers_mut().insert("x-custom-thing", value);
@@ -79,7 +108,46 @@ mod tests {
         );
         let cookies: Vec<_> = req.headers().get_all("cookie").iter().collect();
         assert_eq!(cookies, ["a=b", "c=d"]);
-        assert_eq!(req.uri(), "/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(req.uri(), "/socket.io/?EIO=4&transport=polling");
+    }
+
+    #[tokio::test]
+    async fn a_websocket_handshake_keeps_only_the_upgrade_headers() {
+        let mut req = Request::builder()
+            .uri("/socket.io/?EIO=4&transport=websocket")
+            .body(Body::empty())
+            .unwrap();
+        for (name, value) in [
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("sec-websocket-version", "13"),
+            ("upgrade", "websocket"),
+            ("connection", "Upgrade"),
+            ("cookie", "session=a-long-cookie"),
+            (
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) a long user agent",
+            ),
+            ("accept-language", "ko-KR,ko;q=0.9,en-US;q=0.8"),
+        ] {
+            req.headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
+        let req = own_request_head(req).await;
+        let mut kept: Vec<_> = req.headers().keys().map(|k| k.as_str()).collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [
+                "connection",
+                "sec-websocket-key",
+                "sec-websocket-version",
+                "upgrade"
+            ]
+        );
+        assert_eq!(
+            req.headers()["sec-websocket-key"],
+            "dGhlIHNhbXBsZSBub25jZQ=="
+        );
     }
 
     #[tokio::test]
