@@ -6,6 +6,13 @@
 //! sharing `JWT_SECRET` may), then `--concurrency` buyers each loop: hold 1–4 random seats
 //! from a pool of `--seats`, and (with `--release`, the default) cancel the hold at once so
 //! the pool never drains and contention stays constant.
+//!
+//! `boxoffice-load fanout` measures Socket.IO fan-out (delivery latency, losses, server CPU
+//! per push, memory per connection) with a lean client of its own ([`fanout`]), against
+//! Boxoffice or, with `--peer`, the original design's Node stack.
+
+mod eio;
+mod fanout;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,9 +33,10 @@ use serde_json::{json, Value};
     about = "Load generator for a Boxoffice server"
 )]
 struct Cli {
-    /// Base URL of the server (loopback).
+    /// Base URL of the server (loopback). `fanout` takes it once per instance and spreads its
+    /// sockets over them; the other commands use the first.
     #[arg(long, default_value = "http://127.0.0.1:3001", global = true)]
-    url: String,
+    url: Vec<String>,
     /// The server's JWT_SECRET, to mint admin and buyer tokens.
     #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
     jwt_secret: Option<String>,
@@ -74,18 +82,62 @@ enum Command {
         #[arg(long)]
         bot_check: bool,
     },
+    /// Socket.IO fan-out: N sockets in one event's room, spaced purchases, delivery latency
+    /// of every push, losses, server CPU per push and RSS per connection.
+    Fanout {
+        /// Sockets (bounded: at most 20,000), round-robin over the `--url`s.
+        #[arg(long, default_value_t = 5000)]
+        clients: usize,
+        /// Spaced purchases, each pushed to every socket.
+        #[arg(long, default_value_t = 40)]
+        purchases: usize,
+        /// Milliseconds between two spaced purchases.
+        #[arg(long, default_value_t = 250)]
+        spacing_ms: u64,
+        /// Purchases made as fast as possible after the spaced ones (0: no burst phase).
+        #[arg(long, default_value_t = 0)]
+        burst: usize,
+        /// Buyers making the burst's purchases at the same time.
+        #[arg(long, default_value_t = 32)]
+        burst_concurrency: usize,
+        /// Target the original design's Node stack (shared/peers/node-seed) instead.
+        #[arg(long)]
+        peer: bool,
+        /// Server process ids whose CPU time and RSS are measured (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        server_pids: Vec<u32>,
+        /// Print one JSON line of results instead of the summary.
+        #[arg(long)]
+        json: bool,
+        /// Source addresses 127.0.0.2.. to spread the sockets over (ephemeral ports are
+        /// per source address).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=250))]
+        source_addrs: u8,
+        /// Handshakes under way at once.
+        #[arg(long, default_value_t = 256)]
+        connect_concurrency: usize,
+        /// Pause after connecting and after joining, milliseconds (the peer acks no join).
+        #[arg(long, default_value_t = 2000)]
+        settle_ms: u64,
+        /// Longest wait for the last pushes of a phase, seconds.
+        #[arg(long, default_value_t = 20)]
+        wait_seconds: u64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let host = reqwest::Url::parse(&cli.url)?
-        .host_str()
-        .unwrap_or_default()
-        .to_string();
-    if !(host == "localhost" || host.starts_with("127.") || host == "[::1]" || host == "::1") {
-        bail!("boxoffice-load only targets loopback addresses, not {host}");
+    for url in &cli.url {
+        let host = reqwest::Url::parse(url)?
+            .host_str()
+            .unwrap_or_default()
+            .to_string();
+        if !(host == "localhost" || host.starts_with("127.") || host == "[::1]" || host == "::1") {
+            bail!("boxoffice-load only targets loopback addresses, not {host}");
+        }
     }
+    let url = cli.url[0].clone();
     let secret = cli
         .jwt_secret
         .clone()
@@ -100,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
             release,
         } => {
             holds(
-                &cli.url,
+                &url,
                 &jwt,
                 concurrency,
                 seats,
@@ -117,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
             bot_check,
         } => {
             joins(
-                &cli.url,
+                &url,
                 &jwt,
                 users.min(1_000_000),
                 concurrency,
@@ -125,6 +177,37 @@ async fn main() -> anyhow::Result<()> {
                 bot_check,
             )
             .await
+        }
+        Command::Fanout {
+            clients,
+            purchases,
+            spacing_ms,
+            burst,
+            burst_concurrency,
+            peer,
+            server_pids,
+            json,
+            source_addrs,
+            connect_concurrency,
+            settle_ms,
+            wait_seconds,
+        } => {
+            let opts = fanout::Options {
+                urls: cli.url.clone(),
+                clients,
+                purchases,
+                spacing_ms,
+                burst,
+                burst_concurrency,
+                peer,
+                server_pids,
+                json,
+                source_addrs,
+                connect_concurrency,
+                settle_ms,
+                wait_seconds: wait_seconds.min(300),
+            };
+            fanout::run(&jwt, opts).await
         }
     }
 }
