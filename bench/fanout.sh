@@ -96,15 +96,15 @@ run() { # target clients round
   start "$1"
   local extra=() line
   [ "$1" = peer ] && extra=(--peer)
-  if line=$("$load" "${urls[@]}" --jwt-secret "$secret" fanout "${extra[@]}" --clients "$2" \
+  if line=$(RUST_BACKTRACE=0 "$load" "${urls[@]}" --jwt-secret "$secret" fanout "${extra[@]}" --clients "$2" \
       --purchases "$purchases" --spacing-ms "$spacing" --burst "$burst" \
       --server-pids "$(IFS=,; echo "${spids[*]}")" --json 2>"$work/load.err" | tail -1); then
     jq -c --arg s "$session" --arg r "$3" --arg c "$(git -C "$here" rev-parse --short HEAD)" \
       --arg b "${PUSH_BATCH_MS:-default}" \
       '. + {session: $s, round: ($r|tonumber), commit: $c, pushBatchMs: $b, at: (now|todate)}' <<<"$line" >>"$results"
-    jq -r '"\(.target) \(.clients) sockets: latency p50 \(.latencyMs.p50) p99 \(.latencyMs.p99) max \(.latencyMs.max) ms; received \(.received)/\(.expected); \(.cpuUsPerPush|.*100|round/100) µs CPU/push; \(.rssKiBPerConnIdle|.*10|round/10) KiB/conn; connect \(.connectMs|round) ms"' <<<"$line"
+    jq -r '"\(.target) \(.clients) sockets: latency p50 \(.latencyMs.p50) p99 \(.latencyMs.p99) max \(.latencyMs.max) ms; received \(.received)/\(.expected) (\(.gaps) gaps), drops \(.serverDrops // "n/a" | tostring); \(.cpuUsPerPush|.*100|round/100) µs CPU/push; \(.rssKiBPerConnIdle|.*10|round/10) KiB/conn; connect \(.connectMs|round) ms"' <<<"$line"
   else
-    echo "$1 $2: the run failed:" >&2; cat "$work/load.err" >&2
+    echo "$1 $2: the run failed:" >&2
   fi
   cat "$work/load.err" >&2
   stop_servers

@@ -39,6 +39,14 @@ use super::eio::{self, Packet};
 /// The most sockets one run opens.
 pub const MAX_CLIENTS: usize = 20_000;
 
+/// Boxoffice's `GET /api/metrics` counters of pushes it dropped.
+const DROP_COUNTERS: [&str; 4] = [
+    "socketQueueFull",
+    "redisDropped",
+    "feedLagged",
+    "clusterPushFailures",
+];
+
 /// File descriptors kept for everything but the sockets (HTTP pool, runtime, stdio).
 const FD_HEADROOM: u64 = 128;
 
@@ -149,6 +157,9 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(opts.burst_concurrency.max(1))
         .timeout(Duration::from_secs(30))
+        // Below Node's 5 s keep-alive: a pooled connection the peer has just closed would
+        // reset the next purchase.
+        .pool_idle_timeout(Duration::from_secs(1))
         .build()?;
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let stock = (opts.purchases + opts.burst + 10) as i64;
@@ -320,9 +331,44 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
     }
 
     cmd_tx.send(Command::Close)?;
+    // Boxoffice counts what it dropped (a full socket queue, the Redis adapter's buffer, the
+    // feed lagging): losses the client sees are then the server's, or not.
+    let mut drops = Value::Null;
+    if !opts.peer {
+        let admin = jwt.issue(&UserId::parse("load-admin")?, Role::Admin, Some("load"))?;
+        let mut sums = [0u64; 4];
+        for url in &opts.urls {
+            let m: Value = client
+                .get(format!("{url}/api/metrics"))
+                .bearer_auth(&admin)
+                .send()
+                .await?
+                .json()
+                .await?;
+            for (sum, key) in sums.iter_mut().zip(DROP_COUNTERS) {
+                *sum += m[key].as_u64().unwrap_or(0);
+            }
+        }
+        drops = Value::Object(
+            DROP_COUNTERS
+                .iter()
+                .zip(sums)
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect(),
+        );
+        say(format!(
+            "server drop counters (all instances, whole run): {drops}"
+        ));
+    }
     let mut latencies: Vec<u32> = Vec::with_capacity(received as usize);
     let (mut lost, mut gaps, mut duplicates, mut pushes) = (0u64, 0u64, 0u64, 0u64);
-    for t in tasks {
+    // Sockets that missed each purchase: one missing everywhere, or on one instance's
+    // sockets, or scattered, point at different causes.
+    let mut lost_by_purchase = vec![0u64; opts.purchases];
+    // Per instance the socket is on: the one that made the change pushes straight to its
+    // sockets, the others get it through Redis first.
+    let mut by_instance: Vec<Vec<u32>> = vec![Vec::new(); servers.len()];
+    for (n, t) in tasks.into_iter().enumerate() {
         let Ok(Ok(Some(tally))) = tokio::time::timeout(Duration::from_secs(10), t).await else {
             continue;
         };
@@ -332,21 +378,37 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
         for (i, &r) in tally.spaced.iter().enumerate() {
             if r == 0 {
                 lost += 1;
+                lost_by_purchase[i] += 1;
                 // A gap: a later purchase's push came, this one's never did.
                 gaps += u64::from(last.is_some_and(|l| l > i));
             } else {
                 latencies.push(r.saturating_sub(sent[i]));
+                by_instance[n % servers.len()].push(r.saturating_sub(sent[i]));
             }
         }
     }
+    let lost_by_purchase: serde_json::Map<String, Value> = lost_by_purchase
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(i, &n)| (i.to_string(), json!(n)))
+        .collect();
+    let by_instance: Vec<Value> = by_instance
+        .iter_mut()
+        .map(|l| {
+            l.sort_unstable();
+            json!({"p50": pct(l, 0.5) as f64 / 1000.0, "p99": pct(l, 0.99) as f64 / 1000.0})
+        })
+        .collect();
     latencies.sort_unstable();
     let ms = |p: f64| pct(&latencies, p) as f64 / 1000.0;
     answered.sort_unstable();
     let cpu_per_push = cpu * 1e6 / received.max(1) as f64;
     say(format!(
-        "spaced: {} purchases, REST answer median {:.2} ms; pushes received {received}/{expected} ({lost} lost, {gaps} of them gaps, {duplicates} duplicates)",
+        "spaced: {} purchases, REST answer median {:.2} ms; pushes received {received}/{expected} ({lost} lost, {gaps} of them gaps, {duplicates} duplicates){}",
         opts.purchases,
-        pct(&answered, 0.5) as f64 / 1000.0
+        pct(&answered, 0.5) as f64 / 1000.0,
+        if lost > 0 { format!("; sockets missing each purchase (by index): {}", Value::Object(lost_by_purchase.clone())) } else { String::new() }
     ));
     say(format!(
         "delivery latency from send: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -354,6 +416,10 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
         ms(0.9),
         ms(0.99),
         latencies.last().copied().unwrap_or(0) as f64 / 1000.0
+    ));
+    say(format!(
+        "by instance (the first url takes the purchases): {}",
+        Value::Array(by_instance.clone())
     ));
     say(format!(
         "server CPU {cpu:.2} s = {cpu_per_push:.2} µs per delivered push (pids {:?}); this client {own_cpu:.2} s",
@@ -369,14 +435,15 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
                 "connectMs": connect_ms, "joinMs": join_ms,
                 "purchases": opts.purchases, "spacingMs": opts.spacing_ms,
                 "restMedianMs": pct(&answered, 0.5) as f64 / 1000.0,
-                "expected": expected, "received": received, "lost": lost, "gaps": gaps,
+                "expected": expected, "received": received, "lost": lost, "gaps": gaps, "lostByPurchase": lost_by_purchase,
                 "duplicates": duplicates, "pushes": pushes,
                 "latencyMs": {"p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99),
                               "max": latencies.last().copied().unwrap_or(0) as f64 / 1000.0},
+                "latencyMsByInstance": by_instance,
                 "serverCpuSeconds": cpu, "cpuUsPerPush": cpu_per_push, "clientCpuSeconds": own_cpu,
                 "rssKiBPerConnIdle": per_conn(&rss_idle), "rssKiBPerConnJoined": per_conn(&rss_joined),
                 "serverPids": opts.server_pids, "nofile": nofile,
-                "burst": burst_report,
+                "burst": burst_report, "serverDrops": drops,
             })
         );
     }
