@@ -258,6 +258,45 @@ impl Error {
         }
     }
 
+    /// The same failure for another caller: a batch of holds that fails as a whole answers
+    /// each of its callers with it. Same variant and code; a wrapped cause is carried as
+    /// its text.
+    pub fn for_another_caller(&self) -> Error {
+        let text = |e: &anyhow::Error| anyhow::anyhow!("{e:#}");
+        match self {
+            Error::Invalid { code, message } => Error::invalid(*code, message.clone()),
+            Error::Unauthenticated { code, message } => {
+                Error::unauthenticated(*code, message.clone())
+            }
+            Error::Forbidden { code, message } => Error::forbidden(*code, message.clone()),
+            Error::NotFound { code, message } => Error::not_found(*code, message.clone()),
+            Error::Conflict { code, message } => Error::conflict(*code, message.clone()),
+            Error::SeatUnavailable { seat_ids } => Error::SeatUnavailable {
+                seat_ids: seat_ids.clone(),
+            },
+            Error::CustomerLimit { limit, remaining } => Error::CustomerLimit {
+                limit: *limit,
+                remaining: *remaining,
+            },
+            Error::UnknownSeats { seat_ids } => Error::UnknownSeats {
+                seat_ids: seat_ids.clone(),
+            },
+            Error::Duplicate => Error::Duplicate,
+            Error::Unavailable(s) => Error::Unavailable(s.clone()),
+            Error::Busy {
+                code,
+                retry_after_secs,
+            } => Error::Busy {
+                code: *code,
+                retry_after_secs: *retry_after_secs,
+            },
+            Error::LineLost => Error::LineLost,
+            Error::Contention(e) => Error::Contention(text(e)),
+            Error::Database(e) => Error::Database(text(e)),
+            Error::Internal(e) => Error::Internal(text(e)),
+        }
+    }
+
     /// True for transient database conflicts that are safe to retry from the start of the
     /// transaction (the store decides which those are: `crate::db::classify`).
     pub fn is_retryable(&self) -> bool {

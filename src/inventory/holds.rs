@@ -13,15 +13,15 @@ use std::collections::BTreeMap;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::events::{event_not_found, EventTerms};
+use super::batch::HoldRequest;
+use super::events::event_not_found;
 use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
 use super::model::*;
 use super::{with_retry, Inventory};
 use crate::admission::Admitted;
 use crate::clock::Millis;
-use crate::db::{self, placeholders};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
+use crate::ids::{EventId, ReservationId, TicketTypeId, UserId};
 
 /// A reservation row as locked inside a transaction.
 pub(super) struct ReservationHead {
@@ -61,7 +61,8 @@ macro_rules! reservation_rows {
 }
 
 impl Inventory {
-    /// Holds the given seats for the admitted user, all or none.
+    /// Holds the given seats for the admitted user, all or none, in the event's next batch
+    /// ([`super::batch`]).
     #[tracing::instrument(skip(self, seats), fields(seats = seats.ids().len()))]
     pub(crate) async fn hold_seats(
         &self,
@@ -70,103 +71,12 @@ impl Inventory {
     ) -> Result<Reservation> {
         let (event_id, user_id) = (admitted.event(), admitted.user());
         let terms = self.terms(event_id).await?;
-        let (reservation, change) =
-            with_retry(|| self.try_hold_seats(event_id, user_id, seats.ids(), &terms)).await?;
-        self.feed.publish(change);
-        Ok(reservation)
-    }
-
-    // Statement order matters for throughput on PostgreSQL: the ticket-type counter rows are
-    // shared by every hold of the event, so they are updated last, just before COMMIT, and
-    // their row locks are held as briefly as possible. That order is why this one
-    // transaction stays in one function, a little over 80 lines: read top to bottom, it is
-    // the order the locks are taken in.
-    async fn try_hold_seats(
-        &self,
-        event_id: &EventId,
-        user_id: &UserId,
-        seat_ids: &[SeatId],
-        terms: &EventTerms,
-    ) -> Result<(Reservation, InventoryChange)> {
-        let now = self.clock.now_ms();
-        let reservation_id = ReservationId::generate();
-        let mut tx = self.db.begin().await?;
-        take_allowance(&mut tx, event_id, user_id, seat_ids.len() as i64).await?;
-
-        // One conditional UPDATE for the whole selection: a seat changes only if it is
-        // still available, and the rows it returns are exactly the seats this hold won.
-        let sql = format!(
-            "UPDATE seats SET status = 'held', reservation_id = $1, version = version + 1 \
-             WHERE event_id = $2 AND status = 'available' AND id IN ({}) \
-             RETURNING id, ticket_type_id, version",
-            placeholders(2, seat_ids.len())
-        );
-        let mut q = sqlx::query(&sql).bind(&reservation_id).bind(event_id);
-        for id in seat_ids {
-            q = q.bind(id);
-        }
-        let won = q.fetch_all(&mut *tx).await?;
-        if won.len() != seat_ids.len() {
-            let mut won_ids = Vec::with_capacity(won.len());
-            for r in &won {
-                won_ids.push(r.try_get::<SeatId, _>("id")?);
-            }
-            let missed: Vec<SeatId> = seat_ids
-                .iter()
-                .filter(|id| !won_ids.contains(id))
-                .cloned()
-                .collect();
-            let unknown = unknown_seats(&mut tx, event_id, &missed).await?;
-            tx.rollback().await?;
-            return Err(if unknown.is_empty() {
-                Error::SeatUnavailable {
-                    seat_ids: missed.into_iter().map(String::from).collect(),
-                }
-            } else {
-                Error::UnknownSeats {
-                    seat_ids: unknown.into_iter().map(String::from).collect(),
-                }
-            });
-        }
-
-        let mut seats = Vec::with_capacity(won.len());
-        let mut items = Vec::with_capacity(won.len());
-        let mut per_type: BTreeMap<TicketTypeId, i64> = BTreeMap::new();
-        for r in &won {
-            let seat_id: SeatId = r.try_get("id")?;
-            let type_id: TicketTypeId = r.try_get("ticket_type_id")?;
-            let price = terms
-                .types
-                .get(&type_id)
-                .ok_or_else(|| anyhow::anyhow!("seat without a ticket type"))?
-                .price;
-            seats.push(SeatChange {
-                seat_id: seat_id.clone(),
-                status: SeatStatus::Held,
-                version: r.try_get("version")?,
-            });
-            *per_type.entry(type_id.clone()).or_default() += 1;
-            items.push(ReservationItem {
-                seat_id: Some(seat_id),
-                ticket_type_id: type_id,
-                quantity: 1,
-                price,
-            });
-        }
-        items.sort_by(|a, b| a.seat_id.cmp(&b.seat_id));
-        let reservation = pending(&reservation_id, event_id, now, terms.hold_ms, items);
-        insert_pending(&mut tx, &reservation, user_id).await?;
-        let mut stock = Vec::with_capacity(per_type.len());
-        for (type_id, n) in &per_type {
-            stock.push(move_stock(&mut tx, type_id, *n, 0).await?);
-        }
-        tx.commit().await?;
-        let change = held(&reservation, user_id, seats, stock);
-        Ok((reservation, change))
+        let request = HoldRequest::Seats(seats.ids().to_vec());
+        self.hold_batched(event_id, user_id, request, terms).await
     }
 
     /// Holds `quantity` general-admission tickets of one type for the admitted user, or
-    /// `409 sold_out`.
+    /// `409 sold_out`, in the event's next batch ([`super::batch`]).
     #[tracing::instrument(skip(self))]
     pub(crate) async fn hold_tickets(
         &self,
@@ -191,67 +101,12 @@ impl Inventory {
             }
             Some(t) => t.price,
         };
-        let (reservation, change) = with_retry(|| {
-            self.try_hold_tickets(
-                event_id,
-                user_id,
-                ticket_type_id,
-                quantity.get(),
-                price,
-                terms.hold_ms,
-            )
-        })
-        .await?;
-        self.feed.publish(change);
-        Ok(reservation)
-    }
-
-    async fn try_hold_tickets(
-        &self,
-        event_id: &EventId,
-        user_id: &UserId,
-        ticket_type_id: &TicketTypeId,
-        quantity: i64,
-        price: i64,
-        hold_ms: i64,
-    ) -> Result<(Reservation, InventoryChange)> {
-        let now = self.clock.now_ms();
-        let reservation_id = ReservationId::generate();
-        let item = ReservationItem {
-            seat_id: None,
+        let request = HoldRequest::Tickets {
             ticket_type_id: ticket_type_id.clone(),
-            quantity,
+            quantity: quantity.get(),
             price,
         };
-        let reservation = pending(&reservation_id, event_id, now, hold_ms, vec![item]);
-        let mut tx = self.db.begin().await?;
-        take_allowance(&mut tx, event_id, user_id, quantity).await?;
-        insert_pending(&mut tx, &reservation, user_id).await?;
-        // The stock check and the decrement are one conditional UPDATE, last before COMMIT.
-        let row = sqlx::query(
-            "UPDATE ticket_types SET held = held + $1, version = version + 1 \
-             WHERE id = $2 AND total - held - sold >= $1 \
-             RETURNING total - held - sold AS remaining, version",
-        )
-        .bind(quantity)
-        .bind(ticket_type_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Err(Error::conflict(
-                ErrorCode::SoldOut,
-                "not enough tickets of this type are left",
-            ));
-        };
-        tx.commit().await?;
-        let stock = StockChange {
-            ticket_type_id: ticket_type_id.clone(),
-            remaining_quantity: row.try_get("remaining")?,
-            version: row.try_get("version")?,
-        };
-        let change = held(&reservation, user_id, Vec::new(), vec![stock]);
-        Ok((reservation, change))
+        self.hold_batched(event_id, user_id, request, terms).await
     }
 
     /// Simulated payment: a pending, unexpired hold of the caller's becomes `paid`, its seats
@@ -570,45 +425,6 @@ pub(super) async fn release(
     })
 }
 
-/// Counts `n` more seats or tickets against the customer's limit for the event
-/// (`maxTicketsPerCustomer`), or refuses with `409 customer_limit`.
-///
-/// One conditional upsert on the customer's own row, read against the event's current limit
-/// inside the transaction: concurrent holds by one user queue on that row (PostgreSQL
-/// re-checks the condition against the committed count; SQLite runs one writer at a time),
-/// so together they can never pass the limit. It runs first in every hold, before any seat or
-/// counter row, so a refused customer touches nothing shared and locks are always taken in
-/// the same order (customer, seats, ticket-type counters).
-async fn take_allowance(
-    tx: &mut Transaction<'static, Any>,
-    event_id: &EventId,
-    user_id: &UserId,
-    n: i64,
-) -> Result<()> {
-    let taken = sqlx::query(
-        "INSERT INTO customer_tickets (event_id, user_id, quantity) \
-         SELECT $1, $2, $3 WHERE $3 <= (SELECT max_tickets_per_customer FROM events WHERE id = $1) \
-         ON CONFLICT (event_id, user_id) DO UPDATE \
-         SET quantity = customer_tickets.quantity + excluded.quantity \
-         WHERE customer_tickets.quantity + excluded.quantity \
-               <= (SELECT max_tickets_per_customer FROM events WHERE id = $1) \
-         RETURNING quantity",
-    )
-    .bind(event_id)
-    .bind(user_id)
-    .bind(n)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if taken.is_some() {
-        return Ok(());
-    }
-    let (limit, held) = allowance_in(&mut **tx, event_id, user_id).await?;
-    Err(Error::CustomerLimit {
-        limit,
-        remaining: (limit - held).max(0),
-    })
-}
-
 /// Gives a released reservation's seats and tickets back to the customer's allowance.
 async fn return_allowance(
     tx: &mut Transaction<'static, Any>,
@@ -676,7 +492,7 @@ async fn set_status(
 }
 
 /// A new pending reservation of `items`, not yet stored.
-fn pending(
+pub(super) fn pending(
     id: &ReservationId,
     event_id: &EventId,
     now: Millis,
@@ -695,7 +511,7 @@ fn pending(
 }
 
 /// The change a new hold publishes.
-fn held(
+pub(super) fn held(
     reservation: &Reservation,
     user_id: &UserId,
     seats: Vec<SeatChange>,
@@ -710,68 +526,6 @@ fn held(
         ticket_types,
         committed_at: None,
     }
-}
-
-/// Stores a pending reservation and its items.
-async fn insert_pending(
-    tx: &mut Transaction<'static, Any>,
-    r: &Reservation,
-    user_id: &UserId,
-) -> Result<()> {
-    insert_reservation(tx, r, user_id).await?;
-    insert_items(tx, &r.id, &r.items).await
-}
-
-async fn insert_reservation(
-    tx: &mut Transaction<'static, Any>,
-    r: &Reservation,
-    user_id: &UserId,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO reservations (id, event_id, user_id, status, total, created_at, expires_at, updated_at) \
-         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $5)",
-    )
-    .bind(&r.id)
-    .bind(&r.event_id)
-    .bind(user_id)
-    .bind(r.total)
-    .bind(r.created_at)
-    .bind(r.expires_at)
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| match db::classify(&e) {
-        // The event vanished after its terms were read.
-        db::Failure::MissingReference => event_not_found(),
-        _ => e.into(),
-    })?;
-    Ok(())
-}
-
-async fn insert_items(
-    tx: &mut Transaction<'static, Any>,
-    reservation_id: &ReservationId,
-    items: &[ReservationItem],
-) -> Result<()> {
-    let values = (0..items.len())
-        .map(|i| format!("({})", placeholders(i * 6, 6)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO reservation_items (reservation_id, position, ticket_type_id, seat_id, quantity, price) \
-         VALUES {values}"
-    );
-    let mut q = sqlx::query(&sql);
-    for (i, item) in items.iter().enumerate() {
-        q = q
-            .bind(reservation_id)
-            .bind(i as i64)
-            .bind(&item.ticket_type_id)
-            .bind(&item.seat_id)
-            .bind(item.quantity)
-            .bind(item.price);
-    }
-    q.execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// Moves a ticket type's counters by the given deltas and returns its new stock. The table's
@@ -816,27 +570,6 @@ async fn item_quantities(
             .or_default() += r.try_get::<i64, _>("quantity")?;
     }
     Ok(out)
-}
-
-async fn unknown_seats(
-    tx: &mut Transaction<'static, Any>,
-    event_id: &EventId,
-    ids: &[SeatId],
-) -> Result<Vec<SeatId>> {
-    let sql = format!(
-        "SELECT id FROM seats WHERE event_id = $1 AND id IN ({})",
-        placeholders(1, ids.len())
-    );
-    let mut q = sqlx::query_scalar::<_, SeatId>(&sql).bind(event_id);
-    for id in ids {
-        q = q.bind(id);
-    }
-    let known = q.fetch_all(&mut **tx).await?;
-    Ok(ids
-        .iter()
-        .filter(|id| !known.contains(id))
-        .cloned()
-        .collect())
 }
 
 fn seat_changes(rows: &[AnyRow], status: SeatStatus) -> Result<Vec<SeatChange>> {

@@ -11,6 +11,7 @@
 //! Every committed change is then published once on the [`ChangeFeed`].
 //! This module knows nothing of HTTP or Socket.IO.
 
+mod batch;
 mod events;
 mod expiry;
 pub mod feed;
@@ -38,6 +39,8 @@ pub struct Inventory {
     max_tickets_per_order: u32,
     /// Immutable per-event facts a hold needs (see [`EventTerms`]), cached per instance.
     terms: Arc<RwLock<HashMap<EventId, Arc<EventTerms>>>>,
+    /// Each event's queue of holds, run in batches ([`batch`]).
+    lanes: Arc<batch::Lanes>,
 }
 
 impl Inventory {
@@ -48,6 +51,7 @@ impl Inventory {
             feed,
             max_tickets_per_order,
             terms: Arc::default(),
+            lanes: Arc::default(),
         }
     }
 

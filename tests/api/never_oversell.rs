@@ -308,7 +308,179 @@ async fn one_customer_cannot_pass_the_limit(backend: Backend) {
     assert_invariants(&app).await;
 }
 
+/// 1,000 buyers, admitted first, then released at once through a barrier so their holds
+/// arrive together (and go in batches): half ask for 1–4 of 200 seats, half for 1–2 of 300
+/// standing tickets. No seat is held twice, no ticket is sold past the stock, every hold is
+/// all or nothing and refused with its own code, and the change feed carries exactly one
+/// change per won hold, each counter version once.
+async fn thousand_buyers_race(backend: Backend) {
+    let app = Arc::new(TestApp::spawn_with(backend, |c| c.shop_rate_per_user = 0.0).await);
+    let event = app
+        .create_event(serde_json::json!({
+            "name": "Race", "startsAt": "2027-06-01T19:00:00Z",
+            "saleOpensAt": "2026-01-01T00:00:00Z", "capacity": 5000, "holdSeconds": 600,
+            "ticketTypes": [
+                {"name": "Seated", "price": 5000},
+                {"name": "Standing", "price": 2000, "quantity": 300}
+            ],
+            "seatMap": {"sections": [{"name": "A", "rows": 10, "seatsPerRow": 20, "ticketTypeIndex": 0}]}
+        }))
+        .await;
+    let event_id = id(&event);
+    let seated = event["ticketTypes"][0]["id"].as_str().unwrap().to_string();
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    let all = seat_ids(&app.seats(&event_id).await);
+    assert_eq!(all.len(), 200);
+    let mut feed = app.state.inventory.feed().subscribe();
+
+    const BUYERS: usize = 1000;
+    let barrier = Arc::new(tokio::sync::Barrier::new(BUYERS));
+    let mut tasks = Vec::new();
+    for buyer in 0..BUYERS {
+        let (app, barrier) = (app.clone(), barrier.clone());
+        let (event_id, ga) = (event_id.clone(), ga.clone());
+        let mut rng = rand::thread_rng();
+        let (path, body, wanted) = if buyer % 2 == 0 {
+            let n = rng.gen_range(1..=4);
+            let wanted: Vec<String> = all.choose_multiple(&mut rng, n).cloned().collect();
+            let body = serde_json::json!({"eventId": event_id, "seatIds": wanted});
+            ("/api/seats/reserve", body, wanted)
+        } else {
+            let q = rng.gen_range(1..=2);
+            let body = serde_json::json!({"eventId": event_id, "ticketTypeId": ga, "quantity": q});
+            ("/api/reservations", body, Vec::new())
+        };
+        tasks.push(tokio::spawn(async move {
+            let token = app.token(&format!("racer-{buyer}"));
+            let admission = app.admission(&token, &event_id).await;
+            barrier.wait().await;
+            let req = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(&token)
+                .header("X-Admission-Token", admission)
+                .json(&body);
+            let (status, answer) = app.send(req).await;
+            (buyer, body, wanted, status, answer)
+        }));
+    }
+    let mut seat_owner: HashMap<String, usize> = HashMap::new();
+    let (mut tickets_sold, mut won, mut sold_out, mut seat_refused) = (0i64, 0usize, 0, 0);
+    let mut won_ids = HashSet::new();
+    for t in tasks {
+        let (buyer, body, wanted, status, answer) = t.await.unwrap();
+        match (status, buyer % 2) {
+            (StatusCode::CREATED, 0) => {
+                let got = reservation_seats(&answer["reservation"]);
+                assert_eq!(
+                    got.iter().collect::<HashSet<_>>(),
+                    wanted.iter().collect::<HashSet<_>>(),
+                    "a hold is all the seats asked for"
+                );
+                for s in got {
+                    if let Some(other) = seat_owner.insert(s.clone(), buyer) {
+                        panic!("seat {s} held by buyers {other} and {buyer}");
+                    }
+                }
+                won += 1;
+                won_ids.insert(id(&answer["reservation"]));
+            }
+            (StatusCode::CREATED, _) => {
+                let items = answer["reservation"]["items"].as_array().unwrap();
+                assert_eq!(items.len(), 1);
+                assert_eq!(items[0]["quantity"], body["quantity"]);
+                tickets_sold += body["quantity"].as_i64().unwrap();
+                won += 1;
+                won_ids.insert(id(&answer["reservation"]));
+            }
+            (StatusCode::CONFLICT, 0) => {
+                assert_eq!(answer["error"]["code"], "seat_unavailable", "{answer}");
+                let taken: Vec<String> =
+                    serde_json::from_value(answer["error"]["seatIds"].clone()).unwrap();
+                assert!(!taken.is_empty() && taken.iter().all(|s| wanted.contains(s)));
+                seat_refused += 1;
+            }
+            (StatusCode::CONFLICT, _) => {
+                assert_eq!(answer["error"]["code"], "sold_out", "{answer}");
+                sold_out += 1;
+            }
+            (other, _) => panic!("unexpected {other}: {answer}"),
+        }
+    }
+    assert!(
+        seat_refused > 0 && sold_out > 0,
+        "the race must be lost too"
+    );
+    assert!(
+        tickets_sold <= 300,
+        "{tickets_sold} standing tickets sold of 300"
+    );
+    assert!(
+        tickets_sold >= 299,
+        "stock is sold until less than any order is left: {tickets_sold}"
+    );
+    assert_eq!(app.remaining(&event_id, 1).await, 300 - tickets_sold);
+    assert_eq!(
+        app.remaining(&event_id, 0).await,
+        200 - seat_owner.len() as i64
+    );
+    let held: HashSet<String> = app
+        .seats(&event_id)
+        .await
+        .iter()
+        .filter(|s| s["status"] == "held")
+        .map(id)
+        .collect();
+    assert_eq!(held, seat_owner.keys().cloned().collect::<HashSet<_>>());
+    assert_invariants(&app).await;
+
+    // One change per won hold, and each counter version handed out once, in order.
+    let mut versions: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+    let mut published = HashSet::new();
+    while published.len() < won {
+        let change = tokio::time::timeout(std::time::Duration::from_secs(10), feed.recv())
+            .await
+            .expect("every won hold is published")
+            .expect("the feed kept up");
+        assert!(
+            published.insert(change.reservation_id.to_string()),
+            "published once"
+        );
+        for s in &change.ticket_types {
+            versions
+                .entry(s.ticket_type_id.to_string())
+                .or_default()
+                .push((s.version, s.remaining_quantity));
+        }
+    }
+    assert_eq!(published, won_ids);
+    assert!(feed.try_recv().is_err(), "nothing else was published");
+    for (type_id, mut seen) in versions {
+        seen.sort();
+        let before = if type_id == seated { 200 } else { 300 };
+        let mut last = (0, before);
+        for (version, remaining) in seen {
+            assert!(
+                version > last.0,
+                "version {version} of {type_id} handed out once"
+            );
+            assert!(remaining < last.1, "stock only falls as versions rise");
+            last = (version, remaining);
+        }
+        let expect = if type_id == seated {
+            200 - seat_owner.len() as i64
+        } else {
+            300 - tickets_sold
+        };
+        assert_eq!(
+            last.1, expect,
+            "the last change of {type_id} shows the final stock"
+        );
+    }
+}
+
 on_both_databases!(
+    thousand_buyers_race,
     one_customer_cannot_pass_the_limit,
     seat_contention,
     ticket_contention,
