@@ -35,10 +35,13 @@ use sqlx::{Any, Row, Transaction};
 use tokio::sync::oneshot;
 
 use super::events::{event_not_found, EventTerms};
-use super::feed::{InventoryChange, SeatChange, StockChange};
-use super::holds::{held, pending};
+use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
+use super::holds::{
+    head_from_row, held, hold_expired, pending, reservation_not_found, ReservationHead,
+};
 use super::model::*;
 use super::{with_retry, Inventory};
+use crate::clock::Millis;
 use crate::db::placeholders;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
@@ -71,11 +74,39 @@ impl HoldRequest {
     }
 }
 
-/// One queued hold and the way back to its caller.
+/// One queued hold or cancellation and the way back to its caller.
 struct Job {
     user_id: UserId,
-    request: HoldRequest,
-    reply: oneshot::Sender<Result<Reservation>>,
+    work: Work,
+}
+
+enum Work {
+    Hold(HoldRequest, oneshot::Sender<Result<Reservation>>),
+    /// Cancel (or refund) this reservation; the answer is read back after commit.
+    Cancel(ReservationId, oneshot::Sender<Result<()>>),
+}
+
+impl Job {
+    /// What the job weighs against [`MAX_BATCH_ITEMS`].
+    fn weight(&self) -> usize {
+        match &self.work {
+            Work::Hold(request, _) => request.count().max(0) as usize,
+            Work::Cancel(..) => 1,
+        }
+    }
+}
+
+/// A cancellation as the batch transaction sees it.
+struct Cancel {
+    reservation_id: ReservationId,
+    user_id: UserId,
+}
+
+/// A cancellation the batch committed: the change it made, and the refusal its caller gets
+/// when the hold had lapsed (released as expired, answered `hold_expired`).
+struct Released {
+    change: InventoryChange,
+    refusal: Option<Error>,
 }
 
 /// A hold as the batch transaction sees it.
@@ -140,13 +171,32 @@ impl Inventory {
         terms: Arc<EventTerms>,
     ) -> Result<Reservation> {
         let (reply, answer) = oneshot::channel();
+        self.enqueue(event_id, user_id, Work::Hold(request, reply), terms);
+        answered(answer.await)
+    }
+
+    /// Queues a cancellation of one of the event's reservations on the event's lane and
+    /// waits for its batch: `Ok` once the release is committed and published.
+    pub(super) async fn cancel_batched(
+        &self,
+        event_id: &EventId,
+        user_id: &UserId,
+        reservation_id: &ReservationId,
+        terms: Arc<EventTerms>,
+    ) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        let work = Work::Cancel(reservation_id.clone(), reply);
+        self.enqueue(event_id, user_id, work, terms);
+        answered(answer.await)
+    }
+
+    fn enqueue(&self, event_id: &EventId, user_id: &UserId, work: Work, terms: Arc<EventTerms>) {
         let lane = self.lanes.lane(event_id);
         let start = {
             let mut s = lane.0.lock().expect("lane lock");
             s.jobs.push_back(Job {
                 user_id: user_id.clone(),
-                request,
-                reply,
+                work,
             });
             !std::mem::replace(&mut s.draining, true)
         };
@@ -154,10 +204,6 @@ impl Inventory {
             let (inventory, event_id) = (self.clone(), event_id.clone());
             tokio::spawn(async move { inventory.drain(event_id, lane, terms).await });
         }
-        answer
-            .await
-            .map_err(|_| anyhow::anyhow!("a hold batch ended without answering").into())
-            .and_then(|r| r)
     }
 
     /// Runs batches until the lane is empty.
@@ -178,35 +224,60 @@ impl Inventory {
     }
 
     /// One batch: one transaction (again from the start on a transient conflict), then the
-    /// feed, then the answers.
+    /// feed (releases first, then holds: the order their counter versions were given out
+    /// in), then the answers.
     async fn run_batch(&self, event_id: &EventId, terms: &EventTerms, jobs: Vec<Job>) {
-        let mut wanted = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
+        let (mut wanted, mut hold_replies) = (Vec::new(), Vec::new());
+        let (mut cancels, mut cancel_replies) = (Vec::new(), Vec::new());
         for job in jobs {
-            wanted.push(Wanted {
-                reservation_id: ReservationId::generate(),
-                user_id: job.user_id,
-                request: job.request,
-            });
-            replies.push(job.reply);
+            match job.work {
+                Work::Hold(request, reply) => {
+                    wanted.push(Wanted {
+                        reservation_id: ReservationId::generate(),
+                        user_id: job.user_id,
+                        request,
+                    });
+                    hold_replies.push(reply);
+                }
+                Work::Cancel(reservation_id, reply) => {
+                    cancels.push(Cancel {
+                        reservation_id,
+                        user_id: job.user_id,
+                    });
+                    cancel_replies.push(reply);
+                }
+            }
         }
-        let size = wanted.len();
-        match with_retry(|| self.try_hold_batch(event_id, terms, &wanted)).await {
-            Ok(outcomes) => {
-                let mut answers = Vec::with_capacity(size);
-                for outcome in outcomes {
-                    answers.push(outcome.map(|(reservation, change)| {
+        let size = wanted.len() + cancels.len();
+        match with_retry(|| self.try_batch(event_id, terms, &cancels, &wanted)).await {
+            Ok((released, held)) => {
+                let mut cancel_answers = Vec::with_capacity(released.len());
+                for r in released {
+                    cancel_answers.push(r.and_then(|Released { change, refusal }| {
+                        self.feed.publish(change);
+                        refusal.map_or(Ok(()), Err)
+                    }));
+                }
+                let mut hold_answers = Vec::with_capacity(held.len());
+                for outcome in held {
+                    hold_answers.push(outcome.map(|(reservation, change)| {
                         self.feed.publish(change);
                         reservation
                     }));
                 }
-                for (reply, answer) in replies.into_iter().zip(answers) {
+                for (reply, answer) in cancel_replies.into_iter().zip(cancel_answers) {
+                    let _ = reply.send(answer);
+                }
+                for (reply, answer) in hold_replies.into_iter().zip(hold_answers) {
                     let _ = reply.send(answer);
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, holds = size, "hold batch failed");
-                for reply in replies {
+                tracing::warn!(error = %e, jobs = size, "hold batch failed");
+                for reply in cancel_replies {
+                    let _ = reply.send(Err(e.for_another_caller()));
+                }
+                for reply in hold_replies {
                     let _ = reply.send(Err(e.for_another_caller()));
                 }
             }
@@ -214,14 +285,16 @@ impl Inventory {
     }
 
     // Over 80 lines on purpose, like `try_hold_seats` was: one transaction, read top to bottom
-    // in the order it takes its locks (customers, seats, general-admission counters), decides,
-    // and writes (seats, reservations, items, customers, counters last).
-    async fn try_hold_batch(
+    // in the order it takes its locks (reservations to release, customers, seats,
+    // general-admission counters), decides, and writes (releases, then holds, then customers,
+    // counters last).
+    async fn try_batch(
         &self,
         event_id: &EventId,
         terms: &EventTerms,
+        cancels: &[Cancel],
         wanted: &[Wanted],
-    ) -> Result<Vec<Result<(Reservation, InventoryChange)>>> {
+    ) -> Result<BatchOutcome> {
         let now = self.clock.now_ms();
         let lock = if self.db.is_postgres() {
             " FOR UPDATE"
@@ -235,10 +308,36 @@ impl Inventory {
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some(limit) = limit else {
-            return Ok(wanted.iter().map(|_| Err(event_not_found())).collect());
+            return Ok((
+                cancels
+                    .iter()
+                    .map(|_| Err(reservation_not_found()))
+                    .collect(),
+                wanted.iter().map(|_| Err(event_not_found())).collect(),
+            ));
         };
-        let users: BTreeSet<&UserId> = wanted.iter().map(|w| &w.user_id).collect();
+
+        // Releases first: what they free, the holds of the same batch may take.
+        let heads = lock_reservations(&mut tx, cancels, lock).await?;
+        let decisions = decide_releases(event_id, cancels, heads, now);
+        let releases: Vec<&Release> = decisions.iter().filter_map(|d| d.as_ref().ok()).collect();
+        let items = active_items(&mut tx, &releases).await?;
+        let freed: HashSet<&ReservationId> = releases.iter().map(|r| &r.head.id).collect();
+
+        let users: BTreeSet<&UserId> = wanted
+            .iter()
+            .map(|w| &w.user_id)
+            .chain(releases.iter().map(|r| &r.head.user_id))
+            .collect();
         let mut counts = lock_customers(&mut tx, event_id, &users, lock).await?;
+        let mut customer_delta: BTreeMap<UserId, i64> = BTreeMap::new();
+        for r in &releases {
+            let n: i64 = items
+                .get(&r.head.id)
+                .map_or(0, |i| i.iter().map(|i| i.1).sum());
+            *counts.entry(r.head.user_id.clone()).or_default() -= n;
+            *customer_delta.entry(r.head.user_id.clone()).or_default() -= n;
+        }
         let seat_ids: BTreeSet<&SeatId> = wanted
             .iter()
             .flat_map(|w| match &w.request {
@@ -246,7 +345,7 @@ impl Inventory {
                 HoldRequest::Tickets { .. } => &[],
             })
             .collect();
-        let seats = lock_seats(&mut tx, event_id, &seat_ids, lock).await?;
+        let seats = lock_seats(&mut tx, event_id, &seat_ids, &freed, lock).await?;
         let ga_types: BTreeSet<&TicketTypeId> = wanted
             .iter()
             .filter_map(|w| match &w.request {
@@ -255,6 +354,11 @@ impl Inventory {
             })
             .collect();
         let mut stock = lock_stock(&mut tx, event_id, &ga_types, lock).await?;
+        for (type_id, quantity, _) in items.values().flatten() {
+            if let Some(left) = stock.get_mut(type_id) {
+                *left += quantity;
+            }
+        }
 
         // Every hold decided in arrival order against the locked state and the batch so far.
         let mut taken: HashSet<&SeatId> = HashSet::new();
@@ -282,11 +386,10 @@ impl Inventory {
             }
             if items.is_ok() {
                 *counts.entry(w.user_id.clone()).or_default() += n;
+                *customer_delta.entry(w.user_id.clone()).or_default() += n;
             }
             decided.push(items);
         }
-
-        // The winners' writes, one statement per table.
         let winners: Vec<(&Wanted, Reservation)> = wanted
             .iter()
             .zip(decided.iter())
@@ -298,14 +401,30 @@ impl Inventory {
                 ))
             })
             .collect();
+
+        // The writes: releases, then holds, one statement per table; counters last.
+        let mut freed_versions = release_all(&mut tx, &releases, now).await?;
         let mut seat_versions = take_seats(&mut tx, event_id, &winners).await?;
         insert_reservations(&mut tx, &winners).await?;
         insert_items(&mut tx, &winners).await?;
-        add_to_customers(&mut tx, event_id, &winners).await?;
-        let mut counters = move_counters(&mut tx, &winners).await?;
+        add_to_customers(&mut tx, event_id, &customer_delta).await?;
+        let mut counters = move_counters(&mut tx, &releases, &items, &winners).await?;
         tx.commit().await?;
 
-        // The answers and changes, in arrival order.
+        // The answers and changes, in the order the counters' versions were given out.
+        let mut released = Vec::with_capacity(cancels.len());
+        for d in decisions {
+            released.push(match d {
+                Err(e) => Err(e),
+                Ok(r) => {
+                    let change = release_change(&r, &items, &mut freed_versions, &mut counters)?;
+                    Ok(Released {
+                        change,
+                        refusal: r.refusal,
+                    })
+                }
+            });
+        }
         let mut won = winners.into_iter();
         let mut out = Vec::with_capacity(wanted.len());
         for d in decided {
@@ -320,8 +439,253 @@ impl Inventory {
                 }
             });
         }
-        Ok(out)
+        Ok((released, out))
     }
+}
+
+/// What a batch answers: each cancellation, then each hold, in the order they were queued.
+type BatchOutcome = (
+    Vec<Result<Released>>,
+    Vec<Result<(Reservation, InventoryChange)>>,
+);
+
+fn answered<T>(answer: std::result::Result<Result<T>, oneshot::error::RecvError>) -> Result<T> {
+    answer.map_err(|_| Error::from(anyhow::anyhow!("a hold batch ended without answering")))?
+}
+
+/// A reservation the batch releases.
+struct Release {
+    head: ReservationHead,
+    to: ReservationStatus,
+    /// `hold_expired` for a lapsed hold: released, but its caller is refused.
+    refusal: Option<Error>,
+}
+
+/// An active item of a released reservation: its type, quantity and seat.
+type FreedItem = (TicketTypeId, i64, Option<SeatId>);
+
+/// Locks the reservations to cancel (in id order) and reads them.
+async fn lock_reservations(
+    tx: &mut Transaction<'static, Any>,
+    cancels: &[Cancel],
+    lock: &str,
+) -> Result<HashMap<ReservationId, ReservationHead>> {
+    let ids: BTreeSet<&ReservationId> = cancels.iter().map(|c| &c.reservation_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, event_id, user_id, status, expires_at FROM reservations WHERE id IN ({}) \
+         ORDER BY id{lock}",
+        placeholders(0, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    let mut out = HashMap::new();
+    for row in q.fetch_all(&mut **tx).await? {
+        let head = head_from_row(&row)?;
+        out.insert(head.id.clone(), head);
+    }
+    Ok(out)
+}
+
+/// Each cancellation decided as a lone cancel was: `404` if there is no such reservation,
+/// `403 not_owner` if it is someone else's, a lapsed hold released as expired and refused
+/// `hold_expired`, a pending or paid one released as cancelled, anything else refused.
+fn decide_releases(
+    event_id: &EventId,
+    cancels: &[Cancel],
+    mut heads: HashMap<ReservationId, ReservationHead>,
+    now: Millis,
+) -> Vec<Result<Release>> {
+    let mut done: HashSet<&ReservationId> = HashSet::new();
+    let mut out = Vec::with_capacity(cancels.len());
+    for c in cancels {
+        let Some(head) = heads
+            .get(&c.reservation_id)
+            .filter(|h| h.event_id == *event_id)
+        else {
+            // Absent, or already released by an earlier cancel of this batch.
+            out.push(Err(if done.contains(&c.reservation_id) {
+                already_cancelled()
+            } else {
+                reservation_not_found()
+            }));
+            continue;
+        };
+        if head.user_id != c.user_id {
+            out.push(Err(Error::forbidden(
+                ErrorCode::NotOwner,
+                "this reservation belongs to someone else",
+            )));
+            continue;
+        }
+        let (to, refusal) = match head.status {
+            ReservationStatus::Pending if head.expires_at <= now => {
+                (ReservationStatus::Expired, Some(hold_expired()))
+            }
+            ReservationStatus::Pending | ReservationStatus::Paid => {
+                (ReservationStatus::Cancelled, None)
+            }
+            ReservationStatus::Expired => {
+                out.push(Err(hold_expired()));
+                continue;
+            }
+            ReservationStatus::Cancelled => {
+                out.push(Err(already_cancelled()));
+                continue;
+            }
+        };
+        let head = heads.remove(&c.reservation_id).expect("read above");
+        done.insert(&c.reservation_id);
+        out.push(Ok(Release { head, to, refusal }));
+    }
+    out
+}
+
+fn already_cancelled() -> Error {
+    Error::conflict(
+        ErrorCode::ReservationCancelled,
+        "this reservation is already cancelled",
+    )
+}
+
+/// The active items of the reservations to release.
+async fn active_items(
+    tx: &mut Transaction<'static, Any>,
+    releases: &[&Release],
+) -> Result<HashMap<ReservationId, Vec<FreedItem>>> {
+    if releases.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT reservation_id, ticket_type_id, quantity, seat_id FROM reservation_items \
+         WHERE active = 1 AND reservation_id IN ({}) ORDER BY reservation_id, position",
+        placeholders(0, releases.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for r in releases {
+        q = q.bind(&r.head.id);
+    }
+    let mut out: HashMap<ReservationId, Vec<FreedItem>> = HashMap::new();
+    for row in q.fetch_all(&mut **tx).await? {
+        out.entry(row.try_get("reservation_id")?)
+            .or_default()
+            .push((
+                row.try_get("ticket_type_id")?,
+                row.try_get("quantity")?,
+                row.try_get("seat_id")?,
+            ));
+    }
+    Ok(out)
+}
+
+/// Marks the released reservations, deactivates their items and frees their seats, one
+/// statement each; returns each freed seat's new version.
+async fn release_all(
+    tx: &mut Transaction<'static, Any>,
+    releases: &[&Release],
+    now: Millis,
+) -> Result<HashMap<SeatId, i64>> {
+    if releases.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let n = releases.len();
+    let cases = (0..n)
+        .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sql = format!(
+        "UPDATE reservations SET status = CASE id {cases} END, updated_at = $1 WHERE id IN ({})",
+        placeholders(1 + 2 * n, n)
+    );
+    let mut q = sqlx::query(&sql).bind(now);
+    for r in releases {
+        q = q.bind(&r.head.id).bind(r.to.as_str());
+    }
+    for r in releases {
+        q = q.bind(&r.head.id);
+    }
+    let done = q.execute(&mut **tx).await?;
+    if done.rows_affected() != n as u64 {
+        return Err(anyhow::anyhow!("a locked reservation vanished inside a batch").into());
+    }
+    let ids = placeholders(0, n);
+    let sql = format!(
+        "UPDATE reservation_items SET active = 0 WHERE active = 1 AND reservation_id IN ({ids})"
+    );
+    let mut q = sqlx::query(&sql);
+    for r in releases {
+        q = q.bind(&r.head.id);
+    }
+    q.execute(&mut **tx).await?;
+    let sql = format!(
+        "UPDATE seats SET status = 'available', reservation_id = NULL, version = version + 1 \
+         WHERE reservation_id IN ({ids}) RETURNING id, version"
+    );
+    let mut q = sqlx::query(&sql);
+    for r in releases {
+        q = q.bind(&r.head.id);
+    }
+    let mut out = HashMap::new();
+    for row in q.fetch_all(&mut **tx).await? {
+        out.insert(row.try_get("id")?, row.try_get("version")?);
+    }
+    Ok(out)
+}
+
+/// The change one release publishes: its seats available again, and each of its types'
+/// counters as they stood right after it.
+fn release_change(
+    r: &Release,
+    items: &HashMap<ReservationId, Vec<FreedItem>>,
+    seat_versions: &mut HashMap<SeatId, i64>,
+    counters: &mut HashMap<TicketTypeId, Counter>,
+) -> Result<InventoryChange> {
+    let mut seats = Vec::new();
+    let mut per_type: BTreeMap<&TicketTypeId, i64> = BTreeMap::new();
+    for (type_id, quantity, seat) in items.get(&r.head.id).map_or(&[][..], Vec::as_slice) {
+        *per_type.entry(type_id).or_default() += quantity;
+        if let Some(seat_id) = seat {
+            seats.push(SeatChange {
+                seat_id: seat_id.clone(),
+                status: SeatStatus::Available,
+                version: seat_versions
+                    .remove(seat_id)
+                    .ok_or_else(|| anyhow::anyhow!("a freed seat without its version"))?,
+            });
+        }
+    }
+    seats.sort_by(|a, b| a.seat_id.cmp(&b.seat_id));
+    let mut stock = Vec::with_capacity(per_type.len());
+    for (type_id, quantity) in per_type {
+        let c = counters
+            .get_mut(type_id)
+            .ok_or_else(|| anyhow::anyhow!("a freed type without its counter"))?;
+        c.remaining += quantity;
+        c.version += 1;
+        stock.push(StockChange {
+            ticket_type_id: type_id.clone(),
+            remaining_quantity: c.remaining,
+            version: c.version,
+        });
+    }
+    let was_paid = r.head.status == ReservationStatus::Paid;
+    Ok(InventoryChange {
+        event_id: r.head.event_id.clone(),
+        reservation_id: r.head.id.clone(),
+        user_id: r.head.user_id.clone(),
+        cause: match (r.to, was_paid) {
+            (ReservationStatus::Expired, _) => ChangeCause::Expired,
+            (_, true) => ChangeCause::Refunded,
+            (_, false) => ChangeCause::Cancelled,
+        },
+        seats,
+        ticket_types: stock,
+        committed_at: None,
+    })
 }
 
 /// The next batch off the queue: at least one hold, then more while they fit.
@@ -329,7 +693,7 @@ fn take_batch(queue: &mut VecDeque<Job>) -> Vec<Job> {
     let mut batch = Vec::new();
     let mut items = 0usize;
     while let Some(job) = queue.front() {
-        let n = job.request.count().max(0) as usize;
+        let n = job.weight();
         if !batch.is_empty() && (batch.len() >= MAX_BATCH_HOLDS || items + n > MAX_BATCH_ITEMS) {
             break;
         }
@@ -451,13 +815,15 @@ async fn lock_seats(
     tx: &mut Transaction<'static, Any>,
     event_id: &EventId,
     ids: &BTreeSet<&SeatId>,
+    freed: &HashSet<&ReservationId>,
     lock: &str,
 ) -> Result<HashMap<SeatId, LockedSeat>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "SELECT id, status, ticket_type_id FROM seats WHERE event_id = $1 AND id IN ({}) \
+        "SELECT id, status, reservation_id, ticket_type_id FROM seats \
+         WHERE event_id = $1 AND id IN ({}) \
          ORDER BY id{lock}",
         placeholders(1, ids.len())
     );
@@ -467,10 +833,13 @@ async fn lock_seats(
     }
     let mut out = HashMap::with_capacity(ids.len());
     for r in q.fetch_all(&mut **tx).await? {
+        // A seat of a reservation this batch releases is available to its holds.
+        let holder: Option<ReservationId> = r.try_get("reservation_id")?;
         out.insert(
             r.try_get("id")?,
             LockedSeat {
-                available: r.try_get::<String, _>("status")? == "available",
+                available: r.try_get::<String, _>("status")? == "available"
+                    || holder.is_some_and(|h| freed.contains(&h)),
                 ticket_type_id: r.try_get("ticket_type_id")?,
             },
         );
@@ -628,33 +997,35 @@ async fn insert_items(
     Ok(())
 }
 
-/// Adds the winners' seats and tickets to their customers' counts (rows locked above).
+/// Moves each customer's count by what the batch's releases gave back and its holds took
+/// (rows locked above).
 async fn add_to_customers(
     tx: &mut Transaction<'static, Any>,
     event_id: &EventId,
-    winners: &[(&Wanted, Reservation)],
+    delta: &BTreeMap<UserId, i64>,
 ) -> Result<()> {
-    let mut per_user: BTreeMap<&UserId, i64> = BTreeMap::new();
-    for (w, _) in winners {
-        *per_user.entry(&w.user_id).or_default() += w.request.count();
-    }
-    if per_user.is_empty() {
+    let delta: Vec<(&UserId, i64)> = delta
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|(u, n)| (u, *n))
+        .collect();
+    if delta.is_empty() {
         return Ok(());
     }
-    let cases = (0..per_user.len())
+    let cases = (0..delta.len())
         .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
         .collect::<Vec<_>>()
         .join(" ");
     let sql = format!(
         "UPDATE customer_tickets SET quantity = quantity + CASE user_id {cases} END \
          WHERE event_id = $1 AND user_id IN ({})",
-        placeholders(1 + 2 * per_user.len(), per_user.len())
+        placeholders(1 + 2 * delta.len(), delta.len())
     );
     let mut q = sqlx::query(&sql).bind(event_id);
-    for (user, n) in &per_user {
+    for (user, n) in &delta {
         q = q.bind(*user).bind(*n);
     }
-    for user in per_user.keys() {
+    for (user, _) in &delta {
         q = q.bind(*user);
     }
     q.execute(&mut **tx).await?;
@@ -668,32 +1039,59 @@ struct Counter {
     version: i64,
 }
 
+/// How a batch moves one counter: `held` and `sold` deltas, and how many changes touch it.
+#[derive(Default)]
+struct Move {
+    held: i64,
+    sold: i64,
+    changes: i64,
+}
+
 /// Moves each touched ticket-type counter once (in id order, last before COMMIT) by the
-/// batch's total and by one version per hold; returns, per type, the state as it stood
-/// before the batch, to hand out hold by hold ([`change_of`]).
+/// batch's totals and by one version per change (release or hold) that touches it; returns,
+/// per type, the state as it stood before the batch, to hand out change by change
+/// ([`release_change`], then [`change_of`]).
 async fn move_counters(
     tx: &mut Transaction<'static, Any>,
+    releases: &[&Release],
+    items: &HashMap<ReservationId, Vec<FreedItem>>,
     winners: &[(&Wanted, Reservation)],
 ) -> Result<HashMap<TicketTypeId, Counter>> {
-    let mut per_type: BTreeMap<&TicketTypeId, (i64, i64)> = BTreeMap::new();
+    let mut per_type: BTreeMap<&TicketTypeId, Move> = BTreeMap::new();
+    for r in releases {
+        let was_paid = r.head.status == ReservationStatus::Paid;
+        let mut seen = BTreeSet::new();
+        for (type_id, quantity, _) in items.get(&r.head.id).map_or(&[][..], Vec::as_slice) {
+            let m = per_type.entry(type_id).or_default();
+            if was_paid {
+                m.sold -= quantity;
+            } else {
+                m.held -= quantity;
+            }
+            if seen.insert(type_id) {
+                m.changes += 1;
+            }
+        }
+    }
     for (_, r) in winners {
         let mut seen = BTreeSet::new();
         for item in &r.items {
-            let e = per_type.entry(&item.ticket_type_id).or_default();
-            e.0 += item.quantity;
+            let m = per_type.entry(&item.ticket_type_id).or_default();
+            m.held += item.quantity;
             if seen.insert(&item.ticket_type_id) {
-                e.1 += 1;
+                m.changes += 1;
             }
         }
     }
     let mut out = HashMap::with_capacity(per_type.len());
-    for (type_id, (quantity, holds)) in per_type {
+    for (type_id, m) in per_type {
         let row = sqlx::query(
-            "UPDATE ticket_types SET held = held + $1, version = version + $2 \
-             WHERE id = $3 RETURNING total - held - sold AS remaining, version",
+            "UPDATE ticket_types SET held = held + $1, sold = sold + $2, version = version + $3 \
+             WHERE id = $4 RETURNING total - held - sold AS remaining, version",
         )
-        .bind(quantity)
-        .bind(holds)
+        .bind(m.held)
+        .bind(m.sold)
+        .bind(m.changes)
         .bind(type_id)
         .fetch_one(&mut **tx)
         .await?;
@@ -701,8 +1099,8 @@ async fn move_counters(
         out.insert(
             type_id.clone(),
             Counter {
-                remaining: remaining + quantity,
-                version: version - holds,
+                remaining: remaining + m.held + m.sold,
+                version: version - m.changes,
             },
         );
     }
@@ -745,4 +1143,227 @@ fn change_of(
         });
     }
     Ok(held(reservation, &w.user_id, seats, stock))
+}
+
+#[cfg(test)]
+mod tests {
+    //! One batch, made by hand on SQLite, so its make-up is certain: a seat two holds of the
+    //! batch want goes to the first and only the second is refused; a database failure fails
+    //! every hold of the batch and leaves nothing behind.
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::db::Db;
+    use crate::inventory::ChangeFeed;
+
+    /// A SQLite file of its own, removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    async fn inventory() -> (Inventory, Event, Vec<SeatId>, Scratch) {
+        let dir = Scratch(std::env::temp_dir().join(format!("bo-batch-{}", uuid::Uuid::new_v4())));
+        let url = format!("sqlite://{}", dir.0.join("bo.db").display());
+        let db = Db::connect(&url, 1).await.unwrap();
+        let inventory = Inventory::new(
+            db,
+            Clock::manual(1_800_000_000_000),
+            ChangeFeed::new(64),
+            10,
+        );
+        let spec: EventSpec = serde_json::from_value(serde_json::json!({
+            "name": "Batch", "startsAt": "2027-06-01T19:00:00Z",
+            "ticketTypes": [{"name": "Seat", "price": 100}, {"name": "GA", "price": 50, "quantity": 3}],
+            "seatMap": {"sections": [{"name": "A", "rows": 1, "seatsPerRow": 4, "ticketTypeIndex": 0}]}
+        }))
+        .unwrap();
+        let event = inventory
+            .create_event(NewEvent::parse(spec).unwrap())
+            .await
+            .unwrap();
+        let seats = inventory
+            .seats(&event.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        (inventory, event, seats, dir)
+    }
+
+    fn wanted(user: &str, request: HoldRequest) -> Wanted {
+        Wanted {
+            reservation_id: ReservationId::generate(),
+            user_id: UserId::parse(user).unwrap(),
+            request,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_hold_of_a_batch_is_decided_on_its_own() {
+        let (inventory, event, seats, _dir) = inventory().await;
+        let terms = inventory.terms(&event.id).await.unwrap();
+        let ga = event.ticket_types[1].id.clone();
+        let tickets = |quantity| HoldRequest::Tickets {
+            ticket_type_id: ga.clone(),
+            quantity,
+            price: 50,
+        };
+        let batch = [
+            wanted(
+                "a",
+                HoldRequest::Seats(vec![seats[0].clone(), seats[1].clone()]),
+            ),
+            wanted(
+                "b",
+                HoldRequest::Seats(vec![seats[1].clone(), seats[2].clone()]),
+            ),
+            wanted("c", HoldRequest::Seats(vec![seats[3].clone()])),
+            wanted("d", tickets(2)),
+            wanted("e", tickets(2)),
+            wanted("f", tickets(1)),
+        ];
+        let (_, out) = inventory
+            .try_batch(&event.id, &terms, &[], &batch)
+            .await
+            .unwrap();
+        let codes: Vec<_> = out
+            .iter()
+            .map(|o| o.as_ref().err().map(Error::code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                None,
+                Some(ErrorCode::SeatUnavailable),
+                None,
+                None,
+                Some(ErrorCode::SoldOut),
+                None
+            ]
+        );
+        match &out[1] {
+            Err(Error::SeatUnavailable { seat_ids }) => {
+                assert_eq!(seat_ids, &[seats[1].to_string()])
+            }
+            other => panic!("{other:?}"),
+        }
+        // The counters moved once per won hold, each change showing the state right after it.
+        let stock: Vec<(i64, i64)> = out
+            .iter()
+            .flatten()
+            .flat_map(|(_, c)| {
+                c.ticket_types
+                    .iter()
+                    .map(|s| (s.remaining_quantity, s.version))
+            })
+            .collect();
+        assert_eq!(stock, [(2, 2), (1, 3), (1, 2), (0, 3)]);
+        let after = inventory.event(&event.id).await.unwrap();
+        assert_eq!(after.ticket_types[0].remaining_quantity, 1);
+        assert_eq!(after.ticket_types[1].remaining_quantity, 0);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_fails_all_its_holds_and_writes_nothing() {
+        let (inventory, event, seats, _dir) = inventory().await;
+        let terms = inventory.terms(&event.id).await.unwrap();
+        sqlx::query(
+            "CREATE TRIGGER poison BEFORE INSERT ON reservations WHEN NEW.user_id = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+        )
+        .execute(&inventory.db.pool)
+        .await
+        .unwrap();
+        let (lane_event, lane) = (event.id.clone(), inventory.lanes.lane(&event.id));
+        let mut answers = Vec::new();
+        {
+            // Queued together before the lane drains: one batch.
+            let mut s = lane.0.lock().unwrap();
+            for (user, seat) in [("a", 0), ("poison", 1), ("c", 2)] {
+                let (reply, answer) = oneshot::channel();
+                s.jobs.push_back(Job {
+                    user_id: UserId::parse(user).unwrap(),
+                    work: Work::Hold(HoldRequest::Seats(vec![seats[seat].clone()]), reply),
+                });
+                answers.push(answer);
+            }
+            s.draining = true;
+        }
+        inventory.drain(lane_event, lane, terms).await;
+        for answer in answers {
+            let e = answer.await.unwrap().unwrap_err();
+            assert_eq!(e.code(), ErrorCode::Internal, "{e}");
+        }
+        let after = inventory.seats(&event.id).await.unwrap();
+        assert!(after.iter().all(|s| s.status == SeatStatus::Available));
+        assert_eq!(
+            inventory.event(&event.id).await.unwrap().ticket_types[0].remaining_quantity,
+            4
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancel_frees_seats_for_holds_of_the_same_batch() {
+        let (inventory, event, seats, _dir) = inventory().await;
+        let terms = inventory.terms(&event.id).await.unwrap();
+        let first = [wanted("a", HoldRequest::Seats(vec![seats[0].clone()]))];
+        let (_, out) = inventory
+            .try_batch(&event.id, &terms, &[], &first)
+            .await
+            .unwrap();
+        let (held, _) = out.into_iter().next().unwrap().unwrap();
+        let cancel = |user: &str| Cancel {
+            reservation_id: held.id.clone(),
+            user_id: UserId::parse(user).unwrap(),
+        };
+        let next = [wanted("b", HoldRequest::Seats(vec![seats[0].clone()]))];
+        let (released, out) = inventory
+            .try_batch(
+                &event.id,
+                &terms,
+                &[cancel("b"), cancel("a"), cancel("a")],
+                &next,
+            )
+            .await
+            .unwrap();
+        let codes: Vec<_> = released
+            .iter()
+            .map(|r| r.as_ref().err().map(Error::code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                Some(ErrorCode::NotOwner),
+                None,
+                Some(ErrorCode::ReservationCancelled)
+            ]
+        );
+        let change = &released[1].as_ref().unwrap().change;
+        assert_eq!(change.cause, ChangeCause::Cancelled);
+        assert_eq!(
+            (change.seats[0].status, change.seats[0].version),
+            (SeatStatus::Available, 3)
+        );
+        assert_eq!(change.ticket_types[0].remaining_quantity, 4);
+        let (taken, change) = out.into_iter().next().unwrap().unwrap();
+        assert_eq!(taken.items[0].seat_id.as_ref(), Some(&seats[0]));
+        assert_eq!(
+            (change.seats[0].status, change.seats[0].version),
+            (SeatStatus::Held, 4)
+        );
+        assert_eq!(change.ticket_types[0].remaining_quantity, 3);
+        let allowance = inventory
+            .allowance(&event.id, &UserId::parse("a").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            allowance.held, 0,
+            "the cancel gave the seat back to a's allowance"
+        );
+    }
 }

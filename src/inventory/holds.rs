@@ -32,11 +32,11 @@ pub(super) struct ReservationHead {
     pub expires_at: Millis,
 }
 
-fn reservation_not_found() -> Error {
+pub(super) fn reservation_not_found() -> Error {
     Error::not_found(ErrorCode::ReservationNotFound, "no such reservation")
 }
 
-fn hold_expired() -> Error {
+pub(super) fn hold_expired() -> Error {
     Error::conflict(
         ErrorCode::HoldExpired,
         "this hold has expired; its seats and tickets were released",
@@ -167,38 +167,25 @@ impl Inventory {
         }))
     }
 
-    /// Cancels a pending hold or refunds a paid order; its seats and stock come back.
+    /// Cancels a pending hold or refunds a paid order; its seats and stock come back. It goes
+    /// through the event's lane with the holds ([`super::batch`]): a cancel writes the same
+    /// shared counter rows a hold does.
     #[tracing::instrument(skip(self))]
     pub(crate) async fn cancel(
         &self,
         reservation_id: &ReservationId,
         user_id: &UserId,
     ) -> Result<Reservation> {
-        let outcome = with_retry(|| self.try_cancel(reservation_id, user_id)).await?;
-        self.finish(outcome, reservation_id).await
-    }
-
-    async fn try_cancel(
-        &self,
-        reservation_id: &ReservationId,
-        user_id: &UserId,
-    ) -> Result<Outcome> {
-        let (mut tx, head, now) = match self.open(reservation_id, user_id).await? {
-            Opened::Live { tx, head, now } => (tx, head, now),
-            Opened::Lapsed(outcome) => return Ok(outcome),
-        };
-        match head.status {
-            ReservationStatus::Pending | ReservationStatus::Paid => {
-                let change = release(&mut tx, &head, ReservationStatus::Cancelled, now).await?;
-                tx.commit().await?;
-                Ok(Outcome::Done(change))
-            }
-            ReservationStatus::Expired => Err(hold_expired()),
-            ReservationStatus::Cancelled => Err(Error::conflict(
-                ErrorCode::ReservationCancelled,
-                "this reservation is already cancelled",
-            )),
-        }
+        let event_id: EventId =
+            sqlx::query_scalar("SELECT event_id FROM reservations WHERE id = $1")
+                .bind(reservation_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or_else(reservation_not_found)?;
+        let terms = self.terms(&event_id).await?;
+        self.cancel_batched(&event_id, user_id, reservation_id, terms)
+            .await?;
+        self.reservation(reservation_id).await
     }
 
     /// The start every pay and cancel shares: the caller's reservation, locked in a new

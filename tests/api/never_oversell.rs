@@ -479,6 +479,104 @@ async fn thousand_buyers_race(backend: Backend) {
     }
 }
 
+/// Holds that queue while a batch is in its transaction go together in the next one; when
+/// that batch fails in the database (here a trigger refuses one of its reservations), every
+/// hold in it is answered 500 and none is kept, while the batch before it stands and a
+/// later hold succeeds. PostgreSQL only: a row lock taken from outside holds the first batch
+/// open so the second one's make-up is certain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_batch_fails_only_its_own_holds() {
+    let app =
+        Arc::new(TestApp::spawn_with(Backend::Postgres, |c| c.shop_rate_per_user = 0.0).await);
+    let event = app.simple_event(1, 10, 0).await;
+    let event_id = id(&event);
+    let seated = event["ticketTypes"][0]["id"].as_str().unwrap().to_string();
+    let seats = seat_ids(&app.seats(&event_id).await);
+    let pool = app.db().await;
+    sqlx::query(
+        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+         IF NEW.user_id = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$ \
+         LANGUAGE plpgsql",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON reservations FOR EACH ROW EXECUTE FUNCTION poison()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let users = ["first", "poison", "x", "y"];
+    let mut admitted = HashMap::new();
+    for u in users {
+        let token = app.token(u);
+        let admission = app.admission(&token, &event_id).await;
+        admitted.insert(u, (token, admission));
+    }
+    let hold = |user: &'static str, seat: usize| {
+        let (app, event_id) = (app.clone(), event_id.clone());
+        let (token, admission) = admitted[user].clone();
+        let seat = seats[seat].clone();
+        tokio::spawn(async move {
+            let req = app
+                .client
+                .post(app.url("/api/seats/reserve"))
+                .bearer_auth(&token)
+                .header("X-Admission-Token", admission)
+                .json(&serde_json::json!({"eventId": event_id, "seatIds": [seat]}));
+            app.send(req).await
+        })
+    };
+
+    // Hold the seated counter row: the first batch waits on it, just before its COMMIT.
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM ticket_types WHERE id = $1 FOR UPDATE")
+        .bind(&seated)
+        .fetch_one(&mut *blocker)
+        .await
+        .unwrap();
+    let first = hold("first", 0);
+    let mut waited = 0;
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+        == 0
+    {
+        waited += 1;
+        assert!(waited < 200, "the first batch never reached the counter row");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    // These queue behind it and go together.
+    let second = [hold("poison", 1), hold("x", 2), hold("y", 3)];
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    blocker.commit().await.unwrap();
+
+    let (status, body) = first.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for h in second {
+        let (status, body) = h.await.unwrap();
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        assert_eq!(body["error"]["code"], "internal");
+    }
+    let held: Vec<String> = app
+        .seats(&event_id)
+        .await
+        .iter()
+        .filter(|s| s["status"] != "available")
+        .map(id)
+        .collect();
+    assert_eq!(
+        held,
+        [seats[0].clone()],
+        "only the first batch's hold is kept"
+    );
+    let (status, body) = hold("x", 2).await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "a later batch goes on: {body}");
+    assert_invariants(&app).await;
+}
+
 on_both_databases!(
     thousand_buyers_race,
     one_customer_cannot_pass_the_limit,
