@@ -776,6 +776,9 @@ async fn lock_customers(
     users: &BTreeSet<&UserId>,
     lock: &str,
 ) -> Result<HashMap<UserId, i64>> {
+    if users.is_empty() {
+        return Ok(HashMap::new());
+    }
     let values = (0..users.len())
         .map(|i| format!("($1, ${}, 0)", i + 2))
         .collect::<Vec<_>>()
