@@ -46,6 +46,11 @@ use crate::db::placeholders;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
 
+/// Batches of one event in their transactions at once (per instance): one can read and
+/// decide while the one before it commits. They lock rows in the same order (reservations,
+/// customers, seats, general-admission counters, then all counters), so they queue on
+/// shared rows but cannot deadlock each other.
+pub(super) const MAX_DRAINERS: usize = 2;
 /// Most holds in one batch.
 pub(super) const MAX_BATCH_HOLDS: usize = 64;
 /// Most seats and tickets in one batch (after the first hold): keeps every statement's
@@ -132,8 +137,8 @@ impl std::fmt::Debug for Lane {
 #[derive(Default)]
 struct LaneState {
     jobs: VecDeque<Job>,
-    /// A drain task is running for this lane.
-    draining: bool,
+    /// Drain tasks running for this lane (at most [`MAX_DRAINERS`]).
+    drainers: usize,
 }
 
 impl Lanes {
@@ -147,15 +152,15 @@ impl Lanes {
     }
 }
 
-/// Marks a lane idle if its drain task ends without doing so (a panic), so the next hold
-/// starts a new one instead of waiting forever.
+/// Counts a drain task out of its lane if it ends without doing so (a panic), so the next
+/// hold starts a new one instead of waiting forever.
 struct DrainGuard(Option<Arc<Lane>>);
 
 impl Drop for DrainGuard {
     fn drop(&mut self) {
         if let Some(lane) = self.0.take() {
             if let Ok(mut s) = lane.0.lock() {
-                s.draining = false;
+                s.drainers = s.drainers.saturating_sub(1);
             }
         }
     }
@@ -198,7 +203,13 @@ impl Inventory {
                 user_id: user_id.clone(),
                 work,
             });
-            !std::mem::replace(&mut s.draining, true)
+            // A job that finds fewer than MAX_DRAINERS batches under way starts one at once;
+            // otherwise it waits for the next batch a running drain task takes.
+            let start = s.drainers < MAX_DRAINERS;
+            if start {
+                s.drainers += 1;
+            }
+            start
         };
         if start {
             let (inventory, event_id) = (self.clone(), event_id.clone());
@@ -213,7 +224,7 @@ impl Inventory {
             let jobs = {
                 let mut s = lane.0.lock().expect("lane lock");
                 if s.jobs.is_empty() {
-                    s.draining = false;
+                    s.drainers -= 1;
                     guard.0 = None;
                     return;
                 }
@@ -338,12 +349,14 @@ impl Inventory {
             *counts.entry(r.head.user_id.clone()).or_default() -= n;
             *customer_delta.entry(r.head.user_id.clone()).or_default() -= n;
         }
+        // The seats asked for and the seats being freed, locked together in id order.
         let seat_ids: BTreeSet<&SeatId> = wanted
             .iter()
             .flat_map(|w| match &w.request {
                 HoldRequest::Seats(ids) => ids.as_slice(),
                 HoldRequest::Tickets { .. } => &[],
             })
+            .chain(items.values().flatten().filter_map(|i| i.2.as_ref()))
             .collect();
         let seats = lock_seats(&mut tx, event_id, &seat_ids, &freed, lock).await?;
         let ga_types: BTreeSet<&TicketTypeId> = wanted
@@ -474,13 +487,14 @@ async fn lock_reservations(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let ids = padded(&ids.into_iter().collect::<Vec<_>>());
     let sql = format!(
         "SELECT id, event_id, user_id, status, expires_at FROM reservations WHERE id IN ({}) \
          ORDER BY id{lock}",
         placeholders(0, ids.len())
     );
     let mut q = sqlx::query(&sql);
-    for id in ids {
+    for id in &ids {
         q = q.bind(id);
     }
     let mut out = HashMap::new();
@@ -560,13 +574,14 @@ async fn active_items(
     if releases.is_empty() {
         return Ok(HashMap::new());
     }
+    let releases = padded(releases);
     let sql = format!(
         "SELECT reservation_id, ticket_type_id, quantity, seat_id FROM reservation_items \
          WHERE active = 1 AND reservation_id IN ({}) ORDER BY reservation_id, position",
         placeholders(0, releases.len())
     );
     let mut q = sqlx::query(&sql);
-    for r in releases {
+    for r in &releases {
         q = q.bind(&r.head.id);
     }
     let mut out: HashMap<ReservationId, Vec<FreedItem>> = HashMap::new();
@@ -592,6 +607,8 @@ async fn release_all(
     if releases.is_empty() {
         return Ok(HashMap::new());
     }
+    let distinct = releases.len();
+    let releases = padded(releases);
     let n = releases.len();
     let cases = (0..n)
         .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
@@ -602,14 +619,14 @@ async fn release_all(
         placeholders(1 + 2 * n, n)
     );
     let mut q = sqlx::query(&sql).bind(now);
-    for r in releases {
+    for r in &releases {
         q = q.bind(&r.head.id).bind(r.to.as_str());
     }
-    for r in releases {
+    for r in &releases {
         q = q.bind(&r.head.id);
     }
     let done = q.execute(&mut **tx).await?;
-    if done.rows_affected() != n as u64 {
+    if done.rows_affected() != distinct as u64 {
         return Err(anyhow::anyhow!("a locked reservation vanished inside a batch").into());
     }
     let ids = placeholders(0, n);
@@ -617,7 +634,7 @@ async fn release_all(
         "UPDATE reservation_items SET active = 0 WHERE active = 1 AND reservation_id IN ({ids})"
     );
     let mut q = sqlx::query(&sql);
-    for r in releases {
+    for r in &releases {
         q = q.bind(&r.head.id);
     }
     q.execute(&mut **tx).await?;
@@ -626,7 +643,7 @@ async fn release_all(
          WHERE reservation_id IN ({ids}) RETURNING id, version"
     );
     let mut q = sqlx::query(&sql);
-    for r in releases {
+    for r in &releases {
         q = q.bind(&r.head.id);
     }
     let mut out = HashMap::new();
@@ -686,6 +703,23 @@ fn release_change(
         ticket_types: stock,
         committed_at: None,
     })
+}
+
+/// `list` padded to the next of a few lengths (1, 4, 16, 64, …) by repeating its last
+/// element, for `IN (…)` and `CASE` lists, where a repeat changes nothing. A statement's
+/// text depends on its lengths, and each new text costs a prepare (a round trip, a parse
+/// and a plan) and a place in the connection's statement cache: a handful of lengths keeps
+/// the batch's statements prepared once per connection.
+fn padded<T: Copy>(list: &[T]) -> Vec<T> {
+    let mut len = 1;
+    while len < list.len() {
+        len *= 4;
+    }
+    let mut out = list.to_vec();
+    if let Some(last) = list.last() {
+        out.resize(len, *last);
+    }
+    out
 }
 
 /// The next batch off the queue: at least one hold, then more while they fit.
@@ -779,6 +813,7 @@ async fn lock_customers(
     if users.is_empty() {
         return Ok(HashMap::new());
     }
+    let users = padded(&users.iter().copied().collect::<Vec<_>>());
     let values = (0..users.len())
         .map(|i| format!("($1, ${}, 0)", i + 2))
         .collect::<Vec<_>>()
@@ -788,7 +823,7 @@ async fn lock_customers(
          ON CONFLICT (event_id, user_id) DO NOTHING"
     );
     let mut q = sqlx::query(&sql).bind(event_id);
-    for u in users {
+    for u in &users {
         q = q.bind(*u);
     }
     q.execute(&mut **tx).await?;
@@ -798,7 +833,7 @@ async fn lock_customers(
         placeholders(1, users.len())
     );
     let mut q = sqlx::query(&sql).bind(event_id);
-    for u in users {
+    for u in &users {
         q = q.bind(*u);
     }
     let mut out = HashMap::with_capacity(users.len());
@@ -824,6 +859,7 @@ async fn lock_seats(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let ids = padded(&ids.iter().copied().collect::<Vec<_>>());
     let sql = format!(
         "SELECT id, status, reservation_id, ticket_type_id FROM seats \
          WHERE event_id = $1 AND id IN ({}) \
@@ -831,7 +867,7 @@ async fn lock_seats(
         placeholders(1, ids.len())
     );
     let mut q = sqlx::query(&sql).bind(event_id);
-    for id in ids {
+    for id in &ids {
         q = q.bind(*id);
     }
     let mut out = HashMap::with_capacity(ids.len());
@@ -862,13 +898,14 @@ async fn lock_stock(
     if types.is_empty() {
         return Ok(HashMap::new());
     }
+    let types = padded(&types.iter().copied().collect::<Vec<_>>());
     let sql = format!(
         "SELECT id, total - held - sold AS remaining FROM ticket_types \
          WHERE event_id = $1 AND seated = 0 AND id IN ({}) ORDER BY id{lock}",
         placeholders(1, types.len())
     );
     let mut q = sqlx::query(&sql).bind(event_id);
-    for t in types {
+    for t in &types {
         q = q.bind(*t);
     }
     let mut out = HashMap::with_capacity(types.len());
@@ -895,6 +932,8 @@ async fn take_seats(
     if seats.is_empty() {
         return Ok(HashMap::new());
     }
+    let distinct = seats.len();
+    let seats = padded(&seats);
     let n = seats.len();
     let cases = (0..n)
         .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
@@ -914,7 +953,7 @@ async fn take_seats(
         q = q.bind(*seat);
     }
     let rows = q.fetch_all(&mut **tx).await?;
-    if rows.len() != n {
+    if rows.len() != distinct {
         // Cannot happen while the seats are locked (or SQLite runs one writer): refuse the
         // whole batch rather than publish a hold the database does not have.
         return Err(anyhow::anyhow!("a locked seat changed inside a hold batch").into());
@@ -1015,6 +1054,7 @@ async fn add_to_customers(
     if delta.is_empty() {
         return Ok(());
     }
+    let delta = padded(&delta);
     let cases = (0..delta.len())
         .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
         .collect::<Vec<_>>()
@@ -1295,7 +1335,7 @@ mod tests {
                 });
                 answers.push(answer);
             }
-            s.draining = true;
+            s.drainers = 1;
         }
         inventory.drain(lane_event, lane, terms).await;
         for answer in answers {
