@@ -1,11 +1,14 @@
 //! Inventory: events, ticket types, seat maps and the reservations that hold them.
 //!
 //! The rule this module exists for: never sell a seat or a ticket twice. It is enforced in the
-//! database, inside one transaction per change:
+//! database, inside transactions that check what they change (holds and cancellations of one
+//! event go in batches, one transaction per batch, each hold or cancel decided on its own:
+//! [`batch`]):
 //! - seats move `available -> held` only by a conditional `UPDATE … WHERE status = 'available'`
 //!   (so two buyers can never both win), and a partial unique index allows a seat in at most
 //!   one active reservation item;
-//! - general-admission stock is a `held`/`sold` counter pair moved by a conditional update, and
+//! - general-admission stock is a `held`/`sold` counter pair, read under its row lock and moved
+//!   by one update per batch, and
 //!   a `CHECK (held + sold <= total)` makes an oversell impossible even for buggy code.
 //!
 //! Every committed change is then published once on the [`ChangeFeed`].
