@@ -13,6 +13,10 @@
 -- ARGV: 1 op, 2 event id, 3 user, 4 now ms, 5 capacity, 6 admit rate per s, 7 idle ms,
 --       8 sale opens at ms, 9 tick ms, 10 turn ms (the admission lifetime), 11.. per op
 --
+-- `join` takes a batch: ARGV 11.. are (user, claim) pairs, joined one after the other as if
+-- each were its own call at the same moment, and the answer is one place per pair. Callers
+-- that arrive together on one instance share a call (see `waiting_room::joins`).
+--
 -- A waiting user's place is number - serving: O(1), no scan.
 --
 -- The `epoch` field marks the line as known. Every operation but `init` and `recover` answers
@@ -204,43 +208,136 @@ end
 
 open_sale()
 
-if op == 'join' then
-  -- ARGV 11: the number a valid receipt names (0: joined before the sale opened; -1: none).
-  local claim = tonumber(ARGV[11]) or -1
-  local p = place(user)
+-- One join. `claim`: the number a valid receipt names (0: joined before the sale opened;
+-- -1: none).
+local function join(u, claim)
+  local p = place(u)
   if p[1] == 'waiting' or p[1] == 'presale' or p[1] == 'pending' then return p end
   if p[1] == 'admitted' then
-    redis.call('ZADD', active, now, user)
+    redis.call('ZADD', active, now, u)
     return p
   end
   redis.call('SADD', lines, event)
   if recovering() and now >= opens then
     if claim > num('floor') and not redis.call('HGET', n2u, claim) then
       -- Their number back. If the line has passed it meanwhile, they go first.
-      redis.call('HSET', u2n, user, claim)
-      redis.call('HSET', n2u, claim, user)
+      redis.call('HSET', u2n, u, claim)
+      redis.call('HSET', n2u, claim, u)
       redis.call('HINCRBY', meta, 'waiting', 1)
       if claim > num('next') then redis.call('HSET', meta, 'next', claim) end
-      if claim <= num('serving') then redis.call('ZADD', late, claim, user) end
-      return place(user)
+      if claim <= num('serving') then redis.call('ZADD', late, claim, u) end
+      return place(u)
     end
-    redis.call('ZADD', fresh, fresh_seq(), user)
-    return place(user)
+    redis.call('ZADD', fresh, fresh_seq(), u)
+    return place(u)
   end
   if now < opens then
-    redis.call('SADD', pre, user)
-    return place(user)
+    redis.call('SADD', pre, u)
+    return place(u)
   end
   -- The surge switch: straight in while there is room and nobody waits.
   if num('waiting') == 0 and occupied() < capacity then
-    admit(user)
-    return place(user)
+    admit(u)
+    return place(u)
   end
   local n = redis.call('HINCRBY', meta, 'next', 1)
-  redis.call('HSET', u2n, user, n)
-  redis.call('HSET', n2u, n, user)
+  redis.call('HSET', u2n, u, n)
+  redis.call('HSET', n2u, n, u)
   redis.call('HINCRBY', meta, 'waiting', 1)
-  return place(user)
+  return place(u)
+end
+
+-- A batch of joins while the sale is open and no recovery is under way, which is when joins
+-- come by the thousand: the same rules as `join`, one joiner after the other, but on local
+-- copies of the line's counters, with everyone's number and slot looked up in two calls for
+-- the whole batch and the changes written back at the end: a dozen calls per batch instead
+-- of some twenty per joiner. Claims only matter during a recovery, and nobody is pre-sale or
+-- a recovery newcomer then (the sale's opening emptied `pre`; `fresh` is checked empty), so a
+-- joiner is waiting, shopping, or new.
+local function join_open(first)
+  local users = {}
+  for i = first, #ARGV - 1, 2 do users[#users + 1] = ARGV[i] end
+  if #users == 0 then return {} end
+  -- As the line was before the batch; what the batch changes is in numbered and shopping.
+  local had_number = redis.call('HMGET', u2n, unpack(users))
+  local had_slot = redis.call('ZMSCORE', active, unpack(users))
+  local m = redis.call('HMGET', meta, 'next', 'serving', 'waiting', 'ewma', 'reserved',
+    'reserved_until')
+  local function at(i) return tonumber(m[i] or '0') or 0 end
+  local next_number, serving, waiting, ewma = at(1), at(2), at(3), tostring(at(4))
+  local held = 0
+  if at(6) > now then held = at(5) end
+  local shoppers = redis.call('ZCARD', active)
+  local numbered, shopping = {}, {}
+  local numbers, lets_in, turns = {}, {}, {}
+  local out = {}
+  for k, u in ipairs(users) do
+    local n = numbered[u]
+    if not n and not shopping[u] then
+      n = had_number[k]
+      if n then
+        n = tonumber(n)
+        numbered[u] = n
+      elseif had_slot[k] then
+        -- Shopping already: a join counts as activity.
+        redis.call('ZADD', active, now, u)
+        local turn_ends = redis.call('ZSCORE', ends, u)
+        if not turn_ends then
+          -- Admitted before turns were kept: their turn starts now.
+          turn_ends = now + turn
+          redis.call('ZADD', ends, turn_ends, u)
+        end
+        shopping[u] = tonumber(turn_ends)
+      elseif waiting == 0 and shoppers + held < capacity then
+        -- The surge switch: straight in while there is room and nobody waits.
+        shoppers = shoppers + 1
+        shopping[u] = now + turn
+        lets_in[#lets_in + 1] = now
+        lets_in[#lets_in + 1] = u
+        turns[#turns + 1] = now + turn
+        turns[#turns + 1] = u
+      else
+        next_number = next_number + 1
+        waiting = waiting + 1
+        n = next_number
+        numbered[u] = n
+        numbers[#numbers + 1] = u
+        numbers[#numbers + 1] = n
+      end
+    end
+    if n then
+      out[#out + 1] = {'waiting', n, serving, waiting, ewma, shoppers + held}
+    else
+      out[#out + 1] = {'admitted', 0, serving, waiting, ewma, shopping[u]}
+    end
+  end
+  if #numbers > 0 then
+    redis.call('HSET', u2n, unpack(numbers))
+    local back = {}
+    for i = 1, #numbers, 2 do
+      back[i], back[i + 1] = numbers[i + 1], numbers[i]
+    end
+    redis.call('HSET', n2u, unpack(back))
+    redis.call('HSET', meta, 'next', next_number, 'waiting', waiting)
+  end
+  if #lets_in > 0 then
+    redis.call('ZADD', active, unpack(lets_in))
+    redis.call('ZADD', ends, unpack(turns))
+  end
+  if #numbers > 0 or #lets_in > 0 then redis.call('SADD', lines, event) end
+  return out
+end
+
+if op == 'join' then
+  -- ARGV 11..: (user, claim) pairs, in arrival order.
+  if now >= opens and not recovering() and redis.call('ZCARD', fresh) == 0 then
+    return join_open(11)
+  end
+  local out = {}
+  for i = 11, #ARGV - 1, 2 do
+    out[#out + 1] = join(ARGV[i], tonumber(ARGV[i + 1]) or -1)
+  end
+  return out
 
 elseif op == 'status' then
   return place(user)

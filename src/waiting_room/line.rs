@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 
 use crate::clock::Millis;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// An event's line settings, read from the event.
 #[derive(Clone, Debug)]
@@ -46,8 +46,9 @@ pub enum Place {
     /// Joined while the line was being rebuilt after a loss: behind everyone restored, with
     /// an estimated `position` until the recovery window closes and numbers are given out.
     Pending { position: i64, waiting: i64 },
-    /// May shop now, until the turn ends (or they pay, leave or idle).
-    Admitted { turn_ends_at: Millis },
+    /// May shop now, until the turn ends (or they pay, leave or idle). `waiting`: everyone
+    /// in line behind the shoppers at that moment.
+    Admitted { turn_ends_at: Millis, waiting: i64 },
     /// In line with ticket `number`; place = number - serving.
     Waiting {
         number: i64,
@@ -116,6 +117,13 @@ impl Claim {
     }
 }
 
+/// One join of a batch ([`Line::join_all`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Joiner {
+    pub user_id: String,
+    pub claim: Claim,
+}
+
 /// What an instance remembers of a line whose state was lost, to rebuild it from.
 #[derive(Clone, Debug)]
 pub struct Recovery {
@@ -143,7 +151,23 @@ pub struct Recovery {
 pub trait Line: Send + Sync + 'static {
     /// Joins the line, or admits at once when there is room and nobody waits. Joining again
     /// keeps the first place. During a recovery window a `claim` restores its number.
-    async fn join(&self, at: At<'_>, user_id: &str, claim: Claim) -> Result<Place>;
+    async fn join(&self, at: At<'_>, user_id: &str, claim: Claim) -> Result<Place> {
+        let joiner = Joiner {
+            user_id: user_id.to_string(),
+            claim,
+        };
+        let mut places = self.join_all(at, std::slice::from_ref(&joiner)).await?;
+        match (places.pop(), places.is_empty()) {
+            (Some(place), true) => Ok(place),
+            _ => Err(Error::Internal(anyhow::anyhow!(
+                "a join of one answered another number of places"
+            ))),
+        }
+    }
+    /// [`Line::join`] for each joiner in turn, atomically: one place per joiner, in order,
+    /// exactly as many separate joins at the same moment would have answered (a user twice
+    /// in the batch gets the first place twice). The whole batch succeeds or fails.
+    async fn join_all(&self, at: At<'_>, joiners: &[Joiner]) -> Result<Vec<Place>>;
     async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place>;
     /// Leaves the line, or gives the slot back.
     async fn leave(&self, at: At<'_>, user_id: &str) -> Result<()>;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use rand::seq::SliceRandom;
 
-use super::line::{At, Claim, Line, LineSettings, LineSummary, Place, Recovery, Tick};
+use super::line::{At, Claim, Joiner, Line, LineSettings, LineSummary, Place, Recovery, Tick};
 use crate::clock::Millis;
 use crate::error::Error;
 use crate::error::Result;
@@ -203,6 +203,47 @@ impl EventLine {
         self.epoch.clone().unwrap_or_default()
     }
 
+    /// One join (`line.lua`'s `join`).
+    fn join(&mut self, user_id: &str, claim: Claim, now: Millis, s: &LineSettings) -> Place {
+        match self.place(user_id, now) {
+            p @ (Place::Waiting { .. } | Place::Presale { .. } | Place::Pending { .. }) => {
+                return p
+            }
+            p @ Place::Admitted { .. } => {
+                self.active.insert(user_id.to_string(), now);
+                return p;
+            }
+            Place::Absent { .. } => {}
+        }
+        if self.rec_until > now && now >= s.sale_opens_at {
+            match claim {
+                Claim::Number(n) if n > self.floor && !self.n2u.contains_key(&n) => {
+                    // Their number back. If the line has passed it meanwhile, they go first.
+                    self.number(user_id, n);
+                    self.next = self.next.max(n);
+                    if n <= self.serving {
+                        self.late.insert(n, user_id.to_string());
+                    }
+                }
+                _ => self.add_fresh(user_id),
+            }
+            return self.place(user_id, now);
+        }
+        if now < s.sale_opens_at {
+            self.pre.insert(user_id.to_string());
+            return self.place(user_id, now);
+        }
+        // The surge switch: straight in while there is room and nobody waits.
+        if self.waiting == 0 && self.occupied(now) < s.capacity {
+            self.admit(user_id, now, s);
+            return self.place(user_id, now);
+        }
+        self.next += 1;
+        let n = self.next;
+        self.number(user_id, n);
+        self.place(user_id, now)
+    }
+
     fn place(&self, user: &str, now: Millis) -> Place {
         if let Some(n) = self.u2n.get(user) {
             return Place::Waiting {
@@ -216,6 +257,7 @@ impl EventLine {
         if self.active.contains_key(user) {
             return Place::Admitted {
                 turn_ends_at: self.ends.get(user).copied().unwrap_or_default(),
+                waiting: self.total_waiting(),
             };
         }
         if let Some(seq) = self.fresh_of.get(user) {
@@ -267,45 +309,12 @@ impl MemoryLine {
 
 #[async_trait]
 impl Line for MemoryLine {
-    async fn join(&self, at: At<'_>, user_id: &str, claim: Claim) -> Result<Place> {
-        let (now, s) = (at.now, at.settings);
+    async fn join_all(&self, at: At<'_>, joiners: &[Joiner]) -> Result<Vec<Place>> {
         self.with(at, |l| {
-            match l.place(user_id, now) {
-                p @ (Place::Waiting { .. } | Place::Presale { .. } | Place::Pending { .. }) => {
-                    return p
-                }
-                p @ Place::Admitted { .. } => {
-                    l.active.insert(user_id.to_string(), now);
-                    return p;
-                }
-                Place::Absent { .. } => {}
-            }
-            if l.rec_until > now && now >= s.sale_opens_at {
-                match claim {
-                    Claim::Number(n) if n > l.floor && !l.n2u.contains_key(&n) => {
-                        // Their number back. If the line has passed it meanwhile, they go first.
-                        l.number(user_id, n);
-                        l.next = l.next.max(n);
-                        if n <= l.serving {
-                            l.late.insert(n, user_id.to_string());
-                        }
-                    }
-                    _ => l.add_fresh(user_id),
-                }
-                return l.place(user_id, now);
-            }
-            if now < s.sale_opens_at {
-                l.pre.insert(user_id.to_string());
-                return l.place(user_id, now);
-            }
-            if l.waiting == 0 && l.occupied(now) < s.capacity {
-                l.admit(user_id, now, s);
-                return l.place(user_id, now);
-            }
-            l.next += 1;
-            let n = l.next;
-            l.number(user_id, n);
-            l.place(user_id, now)
+            joiners
+                .iter()
+                .map(|j| l.join(&j.user_id, j.claim, at.now, at.settings))
+                .collect()
         })
     }
 

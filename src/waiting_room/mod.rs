@@ -23,6 +23,7 @@
 //! behind them.
 
 pub mod checkpoint;
+pub mod joins;
 pub mod line;
 pub mod memory;
 pub mod receipt;
@@ -46,7 +47,8 @@ use crate::inventory::{ChangeCause, Event, Inventory, InventoryChange};
 use crate::metrics::Metrics;
 use crate::tasks::Supervisor;
 use checkpoint::{Checkpoint, Checkpoints};
-use line::{At, Claim, Line, LineSettings, Place, Recovery, Tick};
+use joins::Joins;
+use line::{At, Claim, Joiner, Line, LineSettings, Place, Recovery, Tick};
 use receipt::Receipts;
 
 /// What the waiting room tells the real-time layer.
@@ -73,7 +75,7 @@ pub enum QueueEvent {
 /// Per-event settings a line needs (immutable after the event is created), cached.
 #[derive(Clone, Debug)]
 struct EventLineSettings {
-    line: LineSettings,
+    line: Arc<LineSettings>,
     admission_ttl_ms: i64,
 }
 
@@ -146,6 +148,8 @@ const CHECKPOINT_HORIZON_MS: i64 = 24 * 3600 * 1000;
 
 pub struct WaitingRoom {
     line: Arc<dyn Line>,
+    /// Joins of one event that arrive together go to the line in one call.
+    joins: Joins,
     inventory: Inventory,
     clock: Clock,
     /// Issues and checks admission tokens: the session codec, under the same secret.
@@ -168,6 +172,7 @@ impl WaitingRoom {
     pub fn new(p: Parts) -> Self {
         let (feed, _) = broadcast::channel(16 * 1024);
         WaitingRoom {
+            joins: Joins::new(p.line.clone(), p.clock.clone()),
             line: p.line,
             inventory: p.inventory,
             clock: p.clock,
@@ -207,14 +212,14 @@ impl WaitingRoom {
 
     fn settings_of(&self, event: &Event) -> EventLineSettings {
         EventLineSettings {
-            line: LineSettings {
+            line: Arc::new(LineSettings {
                 capacity: event.capacity,
                 admit_rate_per_sec: event.admit_rate_per_sec,
                 idle_ms: event.idle_timeout_seconds * 1000,
                 turn_ms: event.admission_ttl_seconds * 1000,
                 sale_opens_at: event.sale_opens_at,
                 tick_ms: self.tick_ms,
-            },
+            }),
             admission_ttl_ms: event.admission_ttl_seconds * 1000,
         }
     }
@@ -260,7 +265,7 @@ impl WaitingRoom {
     }
 
     /// The user's answer to a join or a status call.
-    async fn answer(
+    fn answer(
         &self,
         event_id: &EventId,
         user_id: &UserId,
@@ -281,12 +286,12 @@ impl WaitingRoom {
             recovering: self.recovering(event_id),
         };
         match place {
-            Place::Admitted { turn_ends_at } => {
+            Place::Admitted {
+                turn_ends_at,
+                waiting,
+            } => {
                 // The token lasts as long as the turn: renewing it never lengthens the turn.
-                p.total_waiting = self
-                    .on_line(event_id, s, |at| self.line.summary(at))
-                    .await?
-                    .waiting;
+                p.total_waiting = waiting;
                 p.admitted = true;
                 p.admission_token = Some(self.sign(event_id, user_id, turn_ends_at)?);
                 p.turn_ends_at = Some(turn_ends_at);
@@ -345,11 +350,18 @@ impl WaitingRoom {
         claim: Claim,
     ) -> Result<QueuePosition> {
         let s = self.settings(event_id).await?;
-        let place = self
-            .on_line(event_id, &s, |at| {
-                self.line.join(at, user_id.as_str(), claim)
-            })
-            .await?;
+        let joiner = Joiner {
+            user_id: user_id.as_str().to_string(),
+            claim,
+        };
+        // As `on_line`, through the combiner: a lost line is rebuilt, then joined once more.
+        let place = match self.joins.join(event_id, &s.line, joiner.clone()).await {
+            Err(Error::LineLost) => {
+                self.restore_line(event_id, &s).await?;
+                self.joins.join(event_id, &s.line, joiner).await?
+            }
+            other => other?,
+        };
         self.metrics.recorded.joined(
             event_id,
             match place {
@@ -366,7 +378,7 @@ impl WaitingRoom {
                 k.next = k.next.max(number);
             }
         }
-        self.answer(event_id, user_id, place, &s).await
+        self.answer(event_id, user_id, place, &s)
     }
 
     /// Where the user stands; an admitted user gets a fresh token (so an admission lasts
@@ -399,7 +411,7 @@ impl WaitingRoom {
                     .await?;
             }
         }
-        self.answer(event_id, user_id, place, &s).await
+        self.answer(event_id, user_id, place, &s)
     }
 
     pub async fn leave(&self, event_id: &EventId, user_id: &UserId) -> Result<()> {
@@ -505,7 +517,18 @@ impl WaitingRoom {
     /// Compares a tick's view of the line with what this instance saw before: a changed epoch
     /// means the line was rebuilt (by another instance, or started afresh by one that knew
     /// nothing of it); numbers going back mean a failover dropped writes.
-    async fn observe(&self, event_id: &EventId, s: &EventLineSettings, t: &Tick) -> Result<()> {
+    ///
+    /// `next_before` is the highest number this instance knew of before the tick was sent.
+    /// Only those numbers must be in the tick's view: a join answered after that may have
+    /// run after the tick, and its number is no sign of a loss (under a flood of joins it
+    /// nearly always is one, and taking it for a loss paused admission for a recovery).
+    async fn observe(
+        &self,
+        event_id: &EventId,
+        s: &EventLineSettings,
+        t: &Tick,
+        next_before: Option<i64>,
+    ) -> Result<()> {
         let before = self
             .known
             .lock()
@@ -514,7 +537,8 @@ impl WaitingRoom {
             .cloned();
         if let Some(k) = &before {
             let replaced = !k.epoch.is_empty() && k.epoch != t.epoch;
-            if (replaced && !t.recovering && k.live()) || (!replaced && t.next < k.next) {
+            let went_back = next_before.is_some_and(|n| t.next < n);
+            if (replaced && !t.recovering && k.live()) || (!replaced && went_back) {
                 let _one = self.rebuilding.lock().await;
                 return self.rebuild(event_id, s, &t.epoch).await;
             }
@@ -622,6 +646,12 @@ impl WaitingRoom {
 
     async fn tick_one(&self, event_id: &EventId, s: &EventLineSettings) -> Result<usize> {
         let now = self.clock.now_ms();
+        let next_before = self
+            .known
+            .lock()
+            .expect("known lock")
+            .get(event_id)
+            .map(|k| k.next);
         let tick = match self.line.tick(s.at(event_id, now)).await {
             Err(Error::LineLost) => {
                 self.restore_line(event_id, s).await?;
@@ -629,7 +659,7 @@ impl WaitingRoom {
             }
             other => other?,
         };
-        self.observe(event_id, s, &tick).await?;
+        self.observe(event_id, s, &tick, next_before).await?;
         if tick.skipped {
             return Ok(0);
         }
@@ -815,7 +845,7 @@ impl WaitingRoom {
         let place = self
             .on_line(event_id, &s, |at| self.line.status(at, user_id.as_str()))
             .await?;
-        let mut p = self.answer(event_id, user_id, place, &s).await?;
+        let mut p = self.answer(event_id, user_id, place, &s)?;
         p.admission_token = None;
         Ok(p)
     }
@@ -880,14 +910,14 @@ mod tests {
 
     fn settings(capacity: i64) -> EventLineSettings {
         EventLineSettings {
-            line: LineSettings {
+            line: std::sync::Arc::new(LineSettings {
                 capacity,
                 admit_rate_per_sec: 10.0,
                 idle_ms: 120_000,
                 turn_ms: 600_000,
                 sale_opens_at: 0,
                 tick_ms: 200,
-            },
+            }),
             admission_ttl_ms: 600_000,
         }
     }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
-use super::line::{At, Claim, Line, LineSummary, Place, Recovery, Tick};
+use super::line::{At, Joiner, Line, LineSummary, Place, Recovery, Tick};
 use crate::clock::Millis;
 use crate::coord::redis_unavailable as unavailable;
 use crate::error::{Error, Result};
@@ -127,6 +127,7 @@ fn place(v: Value) -> Result<Place> {
     Ok(match text(&f[0]).as_str() {
         "admitted" => Place::Admitted {
             turn_ends_at: f.get(5).map(int).unwrap_or(0),
+            waiting: int(&f[3]),
         },
         "waiting" => Place::Waiting {
             number: int(&f[1]),
@@ -150,11 +151,24 @@ fn place(v: Value) -> Result<Place> {
 
 #[async_trait]
 impl Line for RedisLine {
-    async fn join(&self, at: At<'_>, user_id: &str, claim: Claim) -> Result<Place> {
-        place(
-            self.call_with("join", at, user_id, &[claim.code().to_string()])
-                .await?,
-        )
+    async fn join_all(&self, at: At<'_>, joiners: &[Joiner]) -> Result<Vec<Place>> {
+        if joiners.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = Vec::with_capacity(joiners.len() * 2);
+        for j in joiners {
+            args.push(j.user_id.clone());
+            args.push(j.claim.code().to_string());
+        }
+        let places = items(self.call_with("join", at, "", &args).await?)?;
+        if places.len() != joiners.len() {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "line.lua answered {} places for {} joins",
+                places.len(),
+                joiners.len()
+            )));
+        }
+        places.into_iter().map(place).collect()
     }
 
     async fn status(&self, at: At<'_>, user_id: &str) -> Result<Place> {

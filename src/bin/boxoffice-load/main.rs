@@ -10,6 +10,10 @@
 //! `boxoffice-load fanout` measures Socket.IO fan-out (delivery latency, losses, server CPU
 //! per push, memory per connection) with a lean client of its own ([`fanout`]), against
 //! Boxoffice or, with `--peer`, the original design's Node stack.
+//!
+//! `boxoffice-load joins` measures waiting-room joins per second from this client. Two hidden
+//! helpers serve `bench/joins-wrk.sh`, where wrk is the client (HS256 is impractical in wrk's
+//! Lua): `tokens` pre-mints distinct users' tokens into files, `join-event` creates the event.
 
 mod eio;
 mod fanout;
@@ -123,6 +127,30 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         wait_seconds: u64,
     },
+    /// For external load tools (wrk): writes `--users` distinct users' tokens, one a line,
+    /// dealt round-robin into `<out>.0` .. `<out>.<files - 1>` (one file per wrk thread).
+    /// Every token has the same length, so a reader can index a file without splitting it.
+    #[command(hide = true)]
+    Tokens {
+        /// How many users (bounded: at most 5,000,000).
+        #[arg(long)]
+        users: usize,
+        /// Where to write them: `<out>.<k>`.
+        #[arg(long)]
+        out: String,
+        #[arg(long, default_value_t = 1)]
+        files: usize,
+        /// User ids are `<prefix><i>`, `i` zero-padded to 7 digits.
+        #[arg(long, default_value = "wrk-joiner-")]
+        prefix: String,
+    },
+    /// For external load tools (wrk): creates a join-load event and prints its id.
+    #[command(hide = true)]
+    JoinEvent {
+        /// The event's capacity (joiners beyond it wait in line).
+        #[arg(long, default_value_t = 1000)]
+        capacity: i64,
+    },
 }
 
 #[tokio::main]
@@ -209,7 +237,69 @@ async fn main() -> anyhow::Result<()> {
             };
             fanout::run(&jwt, opts).await
         }
+        Command::Tokens {
+            users,
+            out,
+            files,
+            prefix,
+        } => tokens(&jwt, users.min(5_000_000), &out, files.max(1), &prefix),
+        Command::JoinEvent { capacity } => {
+            let client = http_client(1)?;
+            println!(
+                "{}",
+                join_event(&client, &url, &jwt, capacity, false).await?
+            );
+            Ok(())
+        }
     }
+}
+
+/// Mints `users` session tokens for `<prefix>0000000..` into `<out>.<k>`, one a line.
+fn tokens(jwt: &Jwt, users: usize, out: &str, files: usize, prefix: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut writers = (0..files)
+        .map(|k| {
+            Ok(std::io::BufWriter::new(std::fs::File::create(format!(
+                "{out}.{k}"
+            ))?))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut len = None;
+    for i in 0..users {
+        let token = jwt.issue(&UserId::parse(format!("{prefix}{i:07}"))?, Role::User, None)?;
+        if *len.get_or_insert(token.len()) != token.len() {
+            bail!("tokens of different lengths (the clock passed a power of ten?); run again");
+        }
+        writeln!(writers[i % files], "{token}")?;
+    }
+    for mut w in writers {
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// The event `joins` (and wrk, through `join-event`) joins: no seats, `capacity` shoppers.
+async fn join_event(
+    client: &reqwest::Client,
+    url: &str,
+    jwt: &Jwt,
+    capacity: i64,
+    bot_check: bool,
+) -> anyhow::Result<String> {
+    create_event(
+        client,
+        url,
+        jwt,
+        json!({
+            "name": format!("Join load {}", uuid::Uuid::new_v4().simple()),
+            "startsAt": "2030-01-01T20:00:00Z",
+            "capacity": capacity,
+            "admitRatePerSec": 100,
+            "botCheck": bot_check,
+            "ticketTypes": [{"name": "GA", "price": 1000, "quantity": 1000}]
+        }),
+    )
+    .await
 }
 
 // Over 80 lines on purpose, like `holds`: one benchmark scenario (set up, run the clock,
@@ -223,20 +313,7 @@ async fn joins(
     bot_check: bool,
 ) -> anyhow::Result<()> {
     let client = http_client(concurrency)?;
-    let event_id = create_event(
-        &client,
-        url,
-        jwt,
-        json!({
-            "name": format!("Join load {}", uuid::Uuid::new_v4().simple()),
-            "startsAt": "2030-01-01T20:00:00Z",
-            "capacity": capacity,
-            "admitRatePerSec": 100,
-            "botCheck": bot_check,
-            "ticketTypes": [{"name": "GA", "price": 1000, "quantity": 1000}]
-        }),
-    )
-    .await?;
+    let event_id = join_event(&client, url, jwt, capacity, bot_check).await?;
     // Tokens are minted before the clock starts: the measurement is of joins, not signing.
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..users)
