@@ -22,4 +22,5 @@ mod operating;
 mod orders;
 mod tls;
 mod waiting_room;
+mod waiting_room_joins;
 mod waiting_room_scale;
