@@ -239,46 +239,6 @@ impl Error {
         }
     }
 
-    /// A copy for another caller: `Error` is not `Clone` (it may carry an `anyhow::Error`),
-    /// but one failed call can carry several callers' requests (the waiting room's combined
-    /// joins), and each of them gets the same answer. Same variant, so the same code and
-    /// status; an `anyhow` source is kept as its text.
-    pub fn copy(&self) -> Error {
-        let text = |e: &anyhow::Error| anyhow::anyhow!("{e:#}");
-        match self {
-            Error::Invalid { code, message } => Error::invalid(*code, message.clone()),
-            Error::Unauthenticated { code, message } => {
-                Error::unauthenticated(*code, message.clone())
-            }
-            Error::Forbidden { code, message } => Error::forbidden(*code, message.clone()),
-            Error::NotFound { code, message } => Error::not_found(*code, message.clone()),
-            Error::Conflict { code, message } => Error::conflict(*code, message.clone()),
-            Error::SeatUnavailable { seat_ids } => Error::SeatUnavailable {
-                seat_ids: seat_ids.clone(),
-            },
-            Error::CustomerLimit { limit, remaining } => Error::CustomerLimit {
-                limit: *limit,
-                remaining: *remaining,
-            },
-            Error::UnknownSeats { seat_ids } => Error::UnknownSeats {
-                seat_ids: seat_ids.clone(),
-            },
-            Error::Duplicate => Error::Duplicate,
-            Error::Unavailable(m) => Error::Unavailable(m.clone()),
-            Error::Busy {
-                code,
-                retry_after_secs,
-            } => Error::Busy {
-                code: *code,
-                retry_after_secs: *retry_after_secs,
-            },
-            Error::LineLost => Error::LineLost,
-            Error::Contention(e) => Error::Contention(text(e)),
-            Error::Database(e) => Error::Database(text(e)),
-            Error::Internal(e) => Error::Internal(text(e)),
-        }
-    }
-
     /// The stable machine-readable code sent to clients.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -298,9 +258,10 @@ impl Error {
         }
     }
 
-    /// The same failure for another caller: a batch of holds that fails as a whole answers
-    /// each of its callers with it. Same variant and code; a wrapped cause is carried as
-    /// its text.
+    /// The same failure for another caller. `Error` is not `Clone` (it may carry an
+    /// `anyhow::Error`), but one failed call can carry several callers' requests (a batch of
+    /// holds, the waiting room's combined joins), and each of them gets the same answer. Same
+    /// variant, so the same code and status; a wrapped cause is carried as its text.
     pub fn for_another_caller(&self) -> Error {
         let text = |e: &anyhow::Error| anyhow::anyhow!("{e:#}");
         match self {

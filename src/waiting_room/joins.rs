@@ -152,12 +152,12 @@ impl Joins {
                         replies.len()
                     ));
                     for reply in replies {
-                        let _ = reply.send(Err(e.copy()));
+                        let _ = reply.send(Err(e.for_another_caller()));
                     }
                 }
                 Err(e) => {
                     for reply in replies {
-                        let _ = reply.send(Err(e.copy()));
+                        let _ = reply.send(Err(e.for_another_caller()));
                     }
                 }
             }

@@ -263,6 +263,6 @@ async fn a_lost_line_is_reported_to_each_joiner() {
     let joins = Joins::new(line.clone(), Clock::system());
     let e = joins.join(&event(), &s, joiner("u")).await.unwrap_err();
     assert!(matches!(e, Error::LineLost));
-    let copy = Error::Internal(anyhow::anyhow!("boom")).copy();
+    let copy = Error::Internal(anyhow::anyhow!("boom")).for_another_caller();
     assert_eq!(copy.code(), ErrorCode::Internal);
 }
