@@ -15,6 +15,10 @@
 #
 # Settings (environment): CLIENTS, ROUNDS, PURCHASES (40), SPACING_MS (250), BURST (0), RESULTS,
 # PUSH_BATCH_MS (server default when unset), BOXOFFICE_TEST_PG_URL, BOXOFFICE_TEST_REDIS_URL.
+# TARGETS (default "boxoffice peer") picks what alternates; the target `baseline` is another
+# Boxoffice build, BASELINE_BIN (an older commit's release binary), run exactly like
+# `boxoffice` and recorded as target "baseline": e.g. TARGETS="boxoffice baseline" BURST=500
+# compares two builds' burst cost. The medians table compares boxoffice with peer only.
 # Loopback only; every server is stopped, the database dropped and the Redis keys deleted on
 # exit. Each Boxoffice socket is a distinct user, as in real life (MAX_SOCKETS_PER_USER stays
 # at its default).
@@ -30,6 +34,8 @@ rounds=${ROUNDS:-3}
 purchases=${PURCHASES:-40}
 spacing=${SPACING_MS:-250}
 burst=${BURST:-0}
+targets=${TARGETS:-boxoffice peer}
+baseline=${BASELINE_BIN:-}
 secret=bench-secret-bench-secret-bench-secret-fanout
 session=$(date -u +%Y%m%dT%H%M%SZ)-$RANDOM
 results=${RESULTS:-$here/bench/results/fanout-$(date -u +%Y-%m-%d).jsonl}
@@ -39,6 +45,9 @@ redis_host=$(sed -E 's#^redis://([^:/]+).*#\1#' <<<"$redis")
 redis_port=$(sed -E 's#^redis://[^:/]+:?([0-9]*).*#\1#' <<<"$redis")
 redis_port=${redis_port:-6379}
 
+if [[ " $targets " == *" baseline "* ]] && [ ! -x "$baseline" ]; then
+  echo "TARGETS has baseline: set BASELINE_BIN to a Boxoffice release binary" >&2; exit 1
+fi
 for f in "$bo" "$load"; do [ -x "$f" ] || { echo "missing $f: cargo build --release" >&2; exit 1; }; done
 [ -d "$peer_dir/node_modules" ] || { echo "run npm ci in $peer_dir first" >&2; exit 1; }
 # Servers and client inherit this: one socket is one descriptor on each side. Raising the hard
@@ -79,16 +88,17 @@ start() { # boxoffice|peer
   urls=() spids=()
   for i in 1 2; do
     local port; port=$(free_port)
-    if [ "$1" = boxoffice ]; then
+    if [ "$1" = boxoffice ] || [ "$1" = baseline ]; then
+      local bin=$bo; [ "$1" = baseline ] && bin=$baseline
       env HOST=127.0.0.1 PORT="$port" DATABASE_URL="$dburl" REDIS_URL="$redis" REDIS_PREFIX="$prefix" \
         JWT_SECRET="$secret" SEED_DEMO=false SHOP_RATE_PER_USER=0 DRAIN_SECONDS=0 RUST_LOG=warn \
-        ${PUSH_BATCH_MS:+PUSH_BATCH_MS=$PUSH_BATCH_MS} "$bo" >>"$work/boxoffice-$i.log" 2>&1 &
+        ${PUSH_BATCH_MS:+PUSH_BATCH_MS=$PUSH_BATCH_MS} "$bin" >>"$work/$1-$i.log" 2>&1 &
     else
       (cd "$peer_dir" && exec env PORT="$port" JWT_SECRET="$secret" REDIS_HOST="$redis_host" \
         REDIS_PORT="$redis_port" node server.js >>"$work/peer-$i.log" 2>&1) &
     fi
     pids+=($!) spids+=($!) urls+=(--url "http://127.0.0.1:$port")
-    if [ "$1" = boxoffice ]; then wait_http "http://127.0.0.1:$port/api/health"; else wait_http "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling"; fi
+    if [ "$1" != peer ]; then wait_http "http://127.0.0.1:$port/api/health"; else wait_http "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling"; fi
   done
 }
 
@@ -101,8 +111,10 @@ run() { # target clients round
       --server-pids "$(IFS=,; echo "${spids[*]}")" --json 2>"$work/load.err" | tail -1); then
     jq -c --arg s "$session" --arg r "$3" --arg c "$(git -C "$here" rev-parse --short HEAD)" \
       --arg b "${PUSH_BATCH_MS:-default}" \
-      '. + {session: $s, round: ($r|tonumber), commit: $c, pushBatchMs: $b, at: (now|todate)}' <<<"$line" >>"$results"
-    jq -r '"\(.target) \(.clients) sockets: latency p50 \(.latencyMs.p50) p99 \(.latencyMs.p99) max \(.latencyMs.max) ms; received \(.received)/\(.expected) (\(.gaps) gaps), drops \(.serverDrops // "n/a" | tostring); \(.cpuUsPerPush|.*100|round/100) µs CPU/push; \(.rssKiBPerConnIdle|.*10|round/10) KiB/conn; connect \(.connectMs|round) ms"' <<<"$line"
+      --arg t "$1" \
+      '. + {session: $s, round: ($r|tonumber), commit: $c, pushBatchMs: $b, at: (now|todate)}
+       | if $t == "baseline" then .target = "baseline" else . end' <<<"$line" >>"$results"
+    jq -r --arg t "$1" '"\($t) \(.clients) sockets: latency p50 \(.latencyMs.p50) p99 \(.latencyMs.p99) max \(.latencyMs.max) ms; received \(.received)/\(.expected) (\(.gaps) gaps), drops \(.serverDrops // "n/a" | tostring); \(.cpuUsPerPush|.*100|round/100) µs CPU/push; \(.rssKiBPerConnIdle|.*10|round/10) KiB/conn; connect \(.connectMs|round) ms\(if .burst then "; burst: \(.burst.cpuUsPerChange*100|round/100) µs CPU per delivered change, \(.burst.messages) messages" else "" end)"' <<<"$line"
   else
     echo "$1 $2: the run failed:" >&2
   fi
@@ -112,7 +124,7 @@ run() { # target clients round
 
 for n in $clients; do
   for r in $(seq "$rounds"); do
-    for target in boxoffice peer; do
+    for target in $targets; do
       echo -n "round $r, "
       run "$target" "$n" "$r"
     done

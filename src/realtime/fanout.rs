@@ -2,9 +2,10 @@
 //!
 //! Batching is adaptive. The first change after a quiet spell is pushed at once: a lone
 //! purchase should not wait for a window it has nobody to share with. Changes that arrive
-//! while a push is under way, or within `PUSH_BATCH_MS` (at most 25 ms) of the previous
-//! push's start, are collected and go out together when that window ends, so under a burst
-//! pushes leave at most once per window and the window stays the upper bound on the wait.
+//! while a push is under way, or within `PUSH_BATCH_MS` (at most 25 ms) after it ended, are
+//! collected and go out together when that window ends. So under a burst pushes leave once
+//! per push-plus-window, as they did with a fixed window (a burst costs no more pushes than
+//! before), and a change waits at most for the push under way and one window.
 //! `PUSH_BATCH_MS=0` turns batching off: every change is sent on its own.
 //! A batch becomes one message per kind and event: all seats newly held in one
 //! `seat:selected`, all released in one `seat:released`, all sold in one `seat:sold`, all
@@ -159,7 +160,7 @@ pub async fn run<A: Adapter>(
 /// The adaptive window (see the module docs): gathers the feed into per-event batches and
 /// hands each to `send` (with how many changes it took), awaiting it before the next. A
 /// change after a quiet spell is sent at once, with whatever is already queued behind it;
-/// otherwise the batch closes `window` after the previous send began. `on_lag` is told how
+/// otherwise the batch closes `window` after the previous send ended. `on_lag` is told how
 /// many changes the feed dropped because this consumer fell behind.
 async fn batches<S, F>(
     mut feed: Receiver<Arc<InventoryChange>>,
@@ -171,7 +172,7 @@ async fn batches<S, F>(
     S: FnMut(HashMap<EventId, Batch>, u64) -> F,
     F: std::future::Future<Output = ()>,
 {
-    // When the previous send began: the next batch closes no earlier than `window` later.
+    // When the previous send ended: the next batch closes no earlier than `window` later.
     let mut last_send: Option<Instant> = None;
     loop {
         let Some(next) = next_or_stop(&mut feed, &token).await else {
@@ -226,8 +227,8 @@ async fn batches<S, F>(
                 }
             }
         }
-        last_send = Some(Instant::now());
         send(batches, taken).await;
+        last_send = Some(Instant::now());
         if closed {
             return;
         }
@@ -560,8 +561,9 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn changes_during_a_slow_send_go_together_right_after_it() {
-        // A send that outlasts the window: what queued meanwhile leaves as soon as it ends.
+    async fn changes_during_a_send_go_together_a_window_after_it() {
+        // What queued during a send leaves one window after the send ended: under a burst,
+        // one push per send-plus-window, as with a fixed window.
         let (tx, sent, task) = start(Duration::from_millis(20), Duration::from_millis(50));
         tx.send(change("e1", 1)).unwrap();
         settle().await;
@@ -571,11 +573,18 @@ mod tests {
         }
         tokio::time::sleep(Duration::from_millis(45)).await;
         settle().await;
+        assert_eq!(
+            sent.lock().unwrap().len(),
+            1,
+            "the send ended at 50 ms: wait until 70"
+        );
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        settle().await;
         let sent = sent.lock().unwrap().clone();
         assert_eq!(sent.len(), 2);
         assert_eq!(
             sent[1],
-            (Duration::from_millis(50), 5, vec![("e1".into(), 6)])
+            (Duration::from_millis(70), 5, vec![("e1".into(), 6)])
         );
         drop(tx);
         task.await.unwrap();
