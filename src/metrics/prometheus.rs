@@ -55,8 +55,8 @@ pub const UNKNOWN_EVENT: &str = "unknown";
 const REQUEST_BUCKETS: [f64; 13] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-/// Commit to emit, in seconds. A lone change goes out at once; under a burst a change waits
-/// for the push under way and then at most the batch window (`PUSH_BATCH_MS`, 20 ms).
+/// Commit to emit, in seconds. A change after a quiet spell goes out at once; in a busy spell
+/// a change waits for the push under way and at most the batch window (`PUSH_BATCH_MS`).
 const PUSH_BUCKETS: [f64; 13] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];

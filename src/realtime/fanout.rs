@@ -1,11 +1,12 @@
 //! From the inventory's change feed to Socket.IO room messages, batched when it pays.
 //!
 //! Batching is adaptive. The first change after a quiet spell is pushed at once: a lone
-//! purchase should not wait for a window it has nobody to share with. Changes that arrive
-//! while a push is under way, or within `PUSH_BATCH_MS` (at most 25 ms) after it ended, are
-//! collected and go out together when that window ends. So under a burst pushes leave once
-//! per push-plus-window, as they did with a fixed window (a burst costs no more pushes than
-//! before), and a change waits at most for the push under way and one window.
+//! purchase should not wait for a window it has nobody to share with. A quiet spell is five
+//! windows without a push (100 ms at the default `PUSH_BATCH_MS` of 20 ms, at most 25). In a
+//! busy spell batching is as it was with a fixed window: a batch gathers for one window from
+//! its first change (what queued during the previous push joins it at once), so a burst costs
+//! no more pushes than before and a change waits at most for the push under way and one
+//! window.
 //! `PUSH_BATCH_MS=0` turns batching off: every change is sent on its own.
 //! A batch becomes one message per kind and event: all seats newly held in one
 //! `seat:selected`, all released in one `seat:released`, all sold in one `seat:sold`, all
@@ -41,6 +42,11 @@ use crate::waiting_room::QueueEvent;
 /// How long a window's relay to the other instances may take before its pushes go out
 /// anyway (it takes well under a millisecond when Redis is healthy).
 const RELAY_WAIT: Duration = Duration::from_millis(250);
+
+/// How many windows without a send make a quiet spell, after which a change is pushed at
+/// once. Shorter, and a steady trickle of changes (one every window or so) would each go
+/// alone, doubling the pushes of a busy sale; spaced purchases (seconds apart) are quiet.
+const QUIET_WINDOWS: u32 = 5;
 
 /// A seat id and its version.
 type SeatVersion = (String, i64);
@@ -159,9 +165,10 @@ pub async fn run<A: Adapter>(
 
 /// The adaptive window (see the module docs): gathers the feed into per-event batches and
 /// hands each to `send` (with how many changes it took), awaiting it before the next. A
-/// change after a quiet spell is sent at once, with whatever is already queued behind it;
-/// otherwise the batch closes `window` after the previous send ended. `on_lag` is told how
-/// many changes the feed dropped because this consumer fell behind.
+/// change after a quiet spell (no send for [`QUIET_WINDOWS`] windows) is sent at once, with
+/// whatever is already queued behind it; otherwise the batch closes `window` after its first
+/// change, as a fixed window would. `on_lag` is told how many changes the feed dropped
+/// because this consumer fell behind.
 async fn batches<S, F>(
     mut feed: Receiver<Arc<InventoryChange>>,
     window: Duration,
@@ -172,8 +179,9 @@ async fn batches<S, F>(
     S: FnMut(HashMap<EventId, Batch>, u64) -> F,
     F: std::future::Future<Output = ()>,
 {
-    // When the previous send ended: the next batch closes no earlier than `window` later.
+    // When the previous send ended.
     let mut last_send: Option<Instant> = None;
+    let quiet = window * QUIET_WINDOWS;
     loop {
         let Some(next) = next_or_stop(&mut feed, &token).await else {
             return;
@@ -186,6 +194,7 @@ async fn batches<S, F>(
             }
             Err(RecvError::Closed) => return,
         };
+        let arrived = Instant::now();
         let mut batches: HashMap<EventId, Batch> = HashMap::new();
         let mut taken = 1u64;
         batches
@@ -209,10 +218,11 @@ async fn batches<S, F>(
                 Err(tokio::sync::broadcast::error::TryRecvError::Empty) => break,
             }
         }
-        // Quiet since the last send's window: go now. Otherwise wait out that window,
-        // gathering what arrives meanwhile.
-        let deadline = last_send.map(|at| at + window);
-        if let Some(deadline) = deadline.filter(|d| !closed && *d > Instant::now()) {
+        // After a quiet spell: go now. Otherwise this is a busy spell: gather for one
+        // window from this batch's first change.
+        let busy = last_send.is_some_and(|at| arrived.saturating_duration_since(at) < quiet);
+        if busy && !closed {
+            let deadline = arrived + window;
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(deadline) => break,
@@ -545,13 +555,17 @@ mod tests {
             1,
             "nothing more before the window ends"
         );
-        tokio::time::sleep(Duration::from_millis(11)).await;
+        // The window runs from the first of them (5 ms) to 25 ms.
+        tokio::time::sleep(Duration::from_millis(14)).await;
+        settle().await;
+        assert_eq!(sent.lock().unwrap().len(), 1);
+        tokio::time::sleep(Duration::from_millis(2)).await;
         settle().await;
         let sent = sent.lock().unwrap().clone();
         assert_eq!(
             sent[1],
             (
-                Duration::from_millis(20),
+                Duration::from_millis(25),
                 3,
                 vec![("e1".into(), 4), ("e2".into(), 3)]
             )
@@ -586,6 +600,35 @@ mod tests {
             sent[1],
             (Duration::from_millis(70), 5, vec![("e1".into(), 6)])
         );
+        drop(tx);
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_trickle_is_batched_as_with_a_fixed_window_until_it_goes_quiet() {
+        let (tx, sent, task) = start(Duration::from_millis(20), Duration::ZERO);
+        let at = |ms: u64| Duration::from_millis(ms);
+        tx.send(change("e1", 1)).unwrap(); // 0 ms: quiet, at once
+        settle().await;
+        tokio::time::sleep(at(30)).await;
+        tx.send(change("e1", 2)).unwrap(); // 30 ms: busy, gathers until 50
+        settle().await;
+        tokio::time::sleep(at(15)).await;
+        tx.send(change("e1", 3)).unwrap(); // 45 ms: joins it
+        settle().await;
+        tokio::time::sleep(at(85)).await;
+        tx.send(change("e1", 4)).unwrap(); // 130 ms: 80 ms after a send, still busy
+        settle().await;
+        tokio::time::sleep(at(270)).await;
+        tx.send(change("e1", 5)).unwrap(); // 400 ms: quiet again, at once
+        settle().await;
+        let sent: Vec<(Duration, u64)> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(when, taken, _)| (*when, *taken))
+            .collect();
+        assert_eq!(sent, [(at(0), 1), (at(50), 2), (at(150), 1), (at(400), 1)]);
         drop(tx);
         task.await.unwrap();
     }
