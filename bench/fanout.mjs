@@ -14,13 +14,13 @@
 // Everything runs on this machine; numbers are for comparing, on the same machine.
 
 import { spawn, execFileSync } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { io } from "socket.io-client";
+import { freePort, jwt as signed, rssKiB, sleep } from "./common.mjs";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,30 +35,12 @@ const BIN = process.env.BOXOFFICE_BIN ?? path.resolve(here, "../target/release/b
 const PG = process.env.BOXOFFICE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS = process.env.BOXOFFICE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECRET = "bench-secret-bench-secret-bench-secret-0000";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CLK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
-function jwt(claims) {
-  const b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const now = Math.floor(Date.now() / 1000);
-  const h = b({ alg: "HS256", typ: "JWT" });
-  const p = b({ iat: now, exp: now + 3600, ...claims });
-  return `${h}.${p}.${createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url")}`;
-}
-const freePort = () =>
-  new Promise((res) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
+const jwt = (claims) => signed(SECRET, claims);
 function cpuTicks(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return Number(f[11]) + Number(f[12]); // utime + stime
-}
-function rssKiB(pid) {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
-  return Number(m[1]);
 }
 async function api(url, method, route, token, body) {
   const r = await fetch(`${url}/api${route}`, {

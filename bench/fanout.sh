@@ -24,6 +24,8 @@
 # at its default).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 bo=${BOXOFFICE_BIN:-$here/target/release/boxoffice}
 load=${LOAD_BIN:-$here/target/release/boxoffice-load}
 peer_dir=${PEER_DIR:-$here/../shared/peers/node-seed}
@@ -77,7 +79,6 @@ psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
 dburl="${pg%/*}/$db"
 mkdir -p "$(dirname "$results")"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { # url
   for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
   echo "no answer from $1" >&2; return 1

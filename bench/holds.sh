@@ -13,6 +13,8 @@
 set -euo pipefail
 old=$1 new=$2 rounds=${3:-3} mode=${4:-both}
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 load=${LOAD_BIN:-$here/target/release/boxoffice-load}
 secret=bench-secret-bench-secret-bench-secret-holds
 pg=${BOXOFFICE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -26,7 +28,7 @@ trap cleanup EXIT
 
 run() { # binary label kind -> prints "holds/s median_ms"
   local bin=$1 label=$2 kind=$3 port db url pid out
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   if [ "$kind" = pg ]; then
     db=bo_bench_holds_$RANDOM$RANDOM
     psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
@@ -52,7 +54,6 @@ run() { # binary label kind -> prints "holds/s median_ms"
   echo "$rate ${ms:--}"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 kinds=()
 case $mode in pg) kinds=(pg) ;; sqlite) kinds=(sqlite) ;; *) kinds=(pg sqlite) ;; esac

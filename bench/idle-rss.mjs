@@ -12,12 +12,11 @@
 // Prints one line per run and the medians.
 
 import { spawn, execFileSync } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import net from "node:net";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
+import { freePort, jwt as signed, rssKiB, sleep } from "./common.mjs";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,24 +32,8 @@ const PEER = process.env.PEER_DIR ?? path.resolve(here, "../../shared/peers/node
 const PG = process.env.BOXOFFICE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS = process.env.BOXOFFICE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECRET = "bench-secret-bench-secret-bench-secret-0000";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function jwt(claims) {
-  const b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const now = Math.floor(Date.now() / 1000);
-  const h = b({ alg: "HS256", typ: "JWT" });
-  const p = b({ iat: now, exp: now + 3600, ...claims });
-  return `${h}.${p}.${createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url")}`;
-}
-const freePort = () =>
-  new Promise((res) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-const rssKiB = (pid) =>
-  Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]);
+const jwt = (claims) => signed(SECRET, claims);
 async function ready(url, pathname) {
   for (let i = 0; i < 200; i++) {
     try {

@@ -16,6 +16,8 @@ old=$1 new=$2 rounds=${3:-3}
 threads=${THREADS:-2} connections=${CONNECTIONS:-64} seconds=${SECONDS_PER_RUN:-10}
 capacity=${CAPACITY:-1000} users=${USERS:-1200000}
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 load=${LOAD_BIN:-$here/target/release/boxoffice-load}
 secret=bench-secret-bench-secret-bench-secret-01
 pg=${BOXOFFICE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -34,7 +36,7 @@ trap cleanup EXIT
 
 run() { # binary label
   local bin=$1 label=$2 port db prefix out event
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   db="bo_joins_$RANDOM$RANDOM"
   prefix="bo-joins-$db"
   psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
@@ -74,7 +76,6 @@ for r in $(seq "$rounds"); do
     results+=("$line")
   done
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mo=$(printf '%s\n' "${results[@]}" | awk '$1=="old"{print $2}' | median)
 mn=$(printf '%s\n' "${results[@]}" | awk '$1=="new"{print $2}' | median)
 echo "median joins/s (wrk -t$threads -c$connections -d${seconds}s, Redis line, $rounds rounds): old $mo, new $mn, new/old $(echo "scale=3; $mn/$mo" | bc)"

@@ -10,6 +10,8 @@
 set -euo pipefail
 old=$1 new=$2 rounds=${3:-3} mode=${4:-memory}
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 load=${LOAD_BIN:-$here/target/release/boxoffice-load}
 secret=bench-secret-bench-secret-bench-secret-01
 pg=${BOXOFFICE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -19,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 
 run() { # binary label
   local bin=$1 label=$2 port db env=()
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   if [ "$mode" = redis ]; then
     db="bench_joins_$RANDOM$RANDOM"
     psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
@@ -53,7 +55,6 @@ for r in $(seq "$rounds"); do
     results+=("$line")
   done
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mo=$(printf '%s\n' "${results[@]}" | awk '$1=="old"{print $2}' | median)
 mn=$(printf '%s\n' "${results[@]}" | awk '$1=="new"{print $2}' | median)
 echo "median joins/s ($mode, $rounds rounds): old $mo, new $mn, new/old $(echo "scale=3; $mn/$mo" | bc)"
