@@ -694,11 +694,7 @@ fn release_change(
         event_id: r.head.event_id.clone(),
         reservation_id: r.head.id.clone(),
         user_id: r.head.user_id.clone(),
-        cause: match (r.to, was_paid) {
-            (ReservationStatus::Expired, _) => ChangeCause::Expired,
-            (_, true) => ChangeCause::Refunded,
-            (_, false) => ChangeCause::Cancelled,
-        },
+        cause: ChangeCause::of_release(r.to, was_paid),
         seats,
         ticket_types: stock,
         committed_at: None,

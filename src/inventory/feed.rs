@@ -11,7 +11,7 @@ use std::time::Instant;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::model::SeatStatus;
+use super::model::{ReservationStatus, SeatStatus};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId, UserId};
 
 /// What caused a change.
@@ -25,6 +25,18 @@ pub enum ChangeCause {
     /// A paid order cancelled (refunded).
     Refunded,
     Expired,
+}
+
+impl ChangeCause {
+    /// Why a reservation's seats and stock went back: it moved to `to` (cancelled or
+    /// expired), having been paid before or not.
+    pub fn of_release(to: ReservationStatus, was_paid: bool) -> Self {
+        match (to, was_paid) {
+            (ReservationStatus::Expired, _) => ChangeCause::Expired,
+            (_, true) => ChangeCause::Refunded,
+            (_, false) => ChangeCause::Cancelled,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

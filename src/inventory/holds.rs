@@ -401,11 +401,7 @@ pub(super) async fn release(
         event_id: head.event_id.clone(),
         reservation_id: head.id.clone(),
         user_id: head.user_id.clone(),
-        cause: match (to, was_paid) {
-            (ReservationStatus::Expired, _) => ChangeCause::Expired,
-            (_, true) => ChangeCause::Refunded,
-            (_, false) => ChangeCause::Cancelled,
-        },
+        cause: ChangeCause::of_release(to, was_paid),
         seats,
         ticket_types: stock,
         committed_at: None,
