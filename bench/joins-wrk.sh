@@ -66,16 +66,5 @@ run() { # binary label
   echo "$label $rate (latency p50 $p50, p99 $p99; $check)"
 }
 
-results=()
-for r in $(seq "$rounds"); do
-  if (( r % 2 )); then order=(old new); else order=(new old); fi
-  for which in "${order[@]}"; do
-    bin=$old; [ "$which" = new ] && bin=$new
-    line=$(run "$bin" "$which")
-    echo "round $r: $line"
-    results+=("$line")
-  done
-done
-mo=$(printf '%s\n' "${results[@]}" | awk '$1=="old"{print $2}' | median)
-mn=$(printf '%s\n' "${results[@]}" | awk '$1=="new"{print $2}' | median)
-echo "median joins/s (wrk -t$threads -c$connections -d${seconds}s, Redis line, $rounds rounds): old $mo, new $mn, new/old $(echo "scale=3; $mn/$mo" | bc)"
+alternate "$rounds" "$old" "$new" run
+echo "median joins/s (wrk -t$threads -c$connections -d${seconds}s, Redis line, $rounds rounds): old $old_median, new $new_median, new/old $(echo "scale=3; $new_median/$old_median" | bc)"

@@ -45,16 +45,5 @@ run() { # binary label
   echo "$label $rate"
 }
 
-results=()
-for r in $(seq "$rounds"); do
-  if (( r % 2 )); then order=(old new); else order=(new old); fi
-  for which in "${order[@]}"; do
-    bin=$old; [ "$which" = new ] && bin=$new
-    line=$(run "$bin" "$which")
-    echo "round $r: $line joins/s ($mode)"
-    results+=("$line")
-  done
-done
-mo=$(printf '%s\n' "${results[@]}" | awk '$1=="old"{print $2}' | median)
-mn=$(printf '%s\n' "${results[@]}" | awk '$1=="new"{print $2}' | median)
-echo "median joins/s ($mode, $rounds rounds): old $mo, new $mn, new/old $(echo "scale=3; $mn/$mo" | bc)"
+alternate "$rounds" "$old" "$new" run "joins/s ($mode)"
+echo "median joins/s ($mode, $rounds rounds): old $old_median, new $new_median, new/old $(echo "scale=3; $new_median/$old_median" | bc)"
