@@ -9,7 +9,10 @@
 //! joins had been separate calls in arrival order at the moment the batch went out (the
 //! line's rules run per joiner: re-joining keeps the place, the surge switch, capacity,
 //! claims during a recovery). A batch that fails fails only its own joiners, each with the
-//! batch's error ([`Error::copy`]), so `LineLost` still makes each caller rebuild and retry.
+//! batch's error ([`Error::for_another_caller`]), so `LineLost` still makes each caller
+//! rebuild and retry. A line that answers in this process ([`Line::combines_joins`] false:
+//! the embedded line) is called directly: combining would only add a task switch per join
+//! (measured: 0.79× the joins per second with the combiner).
 //!
 //! The calls run in a task of their own, not in a caller's request: a client that hangs up
 //! cancels only its own wait, never the batch that carries the others.
@@ -72,6 +75,14 @@ impl Joins {
         settings: &Arc<LineSettings>,
         joiner: Joiner,
     ) -> Result<Place> {
+        if !self.0.line.combines_joins() {
+            let at = At {
+                event_id: event_id.as_str(),
+                now: self.0.clock.now_ms(),
+                settings,
+            };
+            return self.0.line.join(at, &joiner.user_id, joiner.claim).await;
+        }
         let queue = self.queue(event_id);
         let (reply, answer) = oneshot::channel();
         let start = {

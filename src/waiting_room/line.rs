@@ -164,6 +164,12 @@ pub trait Line: Send + Sync + 'static {
             ))),
         }
     }
+    /// Whether joins arriving together should share one call ([`super::joins`]). Worth it
+    /// where a call costs a round trip (Redis); a line in this process answers a join faster
+    /// than handing it to another task, so it says no.
+    fn combines_joins(&self) -> bool {
+        true
+    }
     /// [`Line::join`] for each joiner in turn, atomically: one place per joiner, in order,
     /// exactly as many separate joins at the same moment would have answered (a user twice
     /// in the batch gets the first place twice). The whole batch succeeds or fails.

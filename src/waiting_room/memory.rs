@@ -309,6 +309,11 @@ impl MemoryLine {
 
 #[async_trait]
 impl Line for MemoryLine {
+    /// In this process: a join is answered in far less than a task switch.
+    fn combines_joins(&self) -> bool {
+        false
+    }
+
     async fn join_all(&self, at: At<'_>, joiners: &[Joiner]) -> Result<Vec<Place>> {
         self.with(at, |l| {
             joiners
