@@ -51,19 +51,47 @@ const DROP_COUNTERS: [&str; 4] = [
 const FD_HEADROOM: u64 = 128;
 
 /// What `boxoffice-load fanout` was asked to do.
+#[derive(clap::Args)]
 pub struct Options {
+    /// Filled from the global `--url`s (one per instance).
+    #[arg(skip)]
     pub urls: Vec<String>,
+    /// Sockets (bounded: at most 20,000), round-robin over the `--url`s.
+    #[arg(long, default_value_t = 5000)]
     pub clients: usize,
+    /// Spaced purchases, each pushed to every socket.
+    #[arg(long, default_value_t = 40)]
     pub purchases: usize,
+    /// Milliseconds between two spaced purchases.
+    #[arg(long, default_value_t = 250)]
     pub spacing_ms: u64,
+    /// Purchases made as fast as possible after the spaced ones (0: no burst phase).
+    #[arg(long, default_value_t = 0)]
     pub burst: usize,
+    /// Buyers making the burst's purchases at the same time.
+    #[arg(long, default_value_t = 32)]
     pub burst_concurrency: usize,
+    /// Target the original design's Node stack (shared/peers/node-seed) instead.
+    #[arg(long)]
     pub peer: bool,
+    /// Server process ids whose CPU time and RSS are measured (comma-separated).
+    #[arg(long, value_delimiter = ',')]
     pub server_pids: Vec<u32>,
+    /// Print one JSON line of results instead of the summary.
+    #[arg(long)]
     pub json: bool,
+    /// Source addresses 127.0.0.2.. to spread the sockets over (ephemeral ports are
+    /// per source address).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=250))]
     pub source_addrs: u8,
+    /// Handshakes under way at once.
+    #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,
+    /// Pause after connecting and after joining, milliseconds (the peer acks no join).
+    #[arg(long, default_value_t = 2000)]
     pub settle_ms: u64,
+    /// Longest wait for the last pushes of a phase, seconds.
+    #[arg(long, default_value_t = 20)]
     pub wait_seconds: u64,
 }
 

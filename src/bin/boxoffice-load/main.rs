@@ -88,45 +88,7 @@ enum Command {
     },
     /// Socket.IO fan-out: N sockets in one event's room, spaced purchases, delivery latency
     /// of every push, losses, server CPU per push and RSS per connection.
-    Fanout {
-        /// Sockets (bounded: at most 20,000), round-robin over the `--url`s.
-        #[arg(long, default_value_t = 5000)]
-        clients: usize,
-        /// Spaced purchases, each pushed to every socket.
-        #[arg(long, default_value_t = 40)]
-        purchases: usize,
-        /// Milliseconds between two spaced purchases.
-        #[arg(long, default_value_t = 250)]
-        spacing_ms: u64,
-        /// Purchases made as fast as possible after the spaced ones (0: no burst phase).
-        #[arg(long, default_value_t = 0)]
-        burst: usize,
-        /// Buyers making the burst's purchases at the same time.
-        #[arg(long, default_value_t = 32)]
-        burst_concurrency: usize,
-        /// Target the original design's Node stack (shared/peers/node-seed) instead.
-        #[arg(long)]
-        peer: bool,
-        /// Server process ids whose CPU time and RSS are measured (comma-separated).
-        #[arg(long, value_delimiter = ',')]
-        server_pids: Vec<u32>,
-        /// Print one JSON line of results instead of the summary.
-        #[arg(long)]
-        json: bool,
-        /// Source addresses 127.0.0.2.. to spread the sockets over (ephemeral ports are
-        /// per source address).
-        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=250))]
-        source_addrs: u8,
-        /// Handshakes under way at once.
-        #[arg(long, default_value_t = 256)]
-        connect_concurrency: usize,
-        /// Pause after connecting and after joining, milliseconds (the peer acks no join).
-        #[arg(long, default_value_t = 2000)]
-        settle_ms: u64,
-        /// Longest wait for the last pushes of a phase, seconds.
-        #[arg(long, default_value_t = 20)]
-        wait_seconds: u64,
-    },
+    Fanout(fanout::Options),
     /// For external load tools (wrk): writes `--users` distinct users' tokens, one a line,
     /// dealt round-robin into `<out>.0` .. `<out>.<files - 1>` (one file per wrk thread).
     /// Every token has the same length, so a reader can index a file without splitting it.
@@ -206,35 +168,9 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Fanout {
-            clients,
-            purchases,
-            spacing_ms,
-            burst,
-            burst_concurrency,
-            peer,
-            server_pids,
-            json,
-            source_addrs,
-            connect_concurrency,
-            settle_ms,
-            wait_seconds,
-        } => {
-            let opts = fanout::Options {
-                urls: cli.url.clone(),
-                clients,
-                purchases,
-                spacing_ms,
-                burst,
-                burst_concurrency,
-                peer,
-                server_pids,
-                json,
-                source_addrs,
-                connect_concurrency,
-                settle_ms,
-                wait_seconds: wait_seconds.min(300),
-            };
+        Command::Fanout(mut opts) => {
+            opts.urls = cli.url.clone();
+            opts.wait_seconds = opts.wait_seconds.min(300);
             fanout::run(&jwt, opts).await
         }
         Command::Tokens {
