@@ -32,6 +32,7 @@ pub mod redis_client;
 pub mod shopping;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod tasks;
 pub mod waiting_room;
 

@@ -39,6 +39,7 @@ use crate::realtime::{self, fanout, redis_driver::CountingDriver};
 use crate::redis_client::redact;
 use crate::shopping::Shopping;
 use crate::state::{AppState, Services, Settings};
+use crate::stats::LiveFigures;
 use crate::tasks::Supervisor;
 use crate::waiting_room::line::Line;
 use crate::waiting_room::memory::MemoryLine;
@@ -286,7 +287,15 @@ async fn services(
         coordination: coord.kind(),
         token: config.metrics_token.clone(),
     }));
+    let live = Arc::new(LiveFigures::new(crate::stats::Parts {
+        coord: coord.clone(),
+        stock: inventory.view(),
+        waiting_room: waiting_room.clone(),
+        metrics: metrics.clone(),
+        clock: clock.clone(),
+    }));
     Ok(AppState::new(Services {
+        live,
         shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
         exposition,
         inventory,
@@ -330,6 +339,8 @@ async fn socket_layer(
         coord: state.coord.clone(),
         metrics: metrics.clone(),
         snapshots: Arc::new(realtime::snapshots::SnapshotCache::new(metrics.clone())),
+        live: state.live.clone(),
+        watched: realtime::admin::Watched::default(),
         events_per_sec: config.socket_events_per_sec,
         event_burst: config.socket_event_burst,
         max_sockets_per_user: config.max_sockets_per_user,
@@ -440,6 +451,13 @@ impl RealtimeTasks {
         let (io2, metrics2, room) = (io.clone(), metrics.clone(), self.waiting_room);
         tasks.keep("line fan-out", move |token| {
             fanout::run_queue(io2.clone(), room.subscribe(), metrics2.clone(), token)
+        });
+        // Every instance publishes its figures each second (others' operators count it), and
+        // sends `admin:stats` to its own sockets watching an event.
+        let (io2, rt2) = (io.clone(), rt.clone());
+        tasks.every("admin stats", crate::stats::PUBLISH_EVERY, move || {
+            let (io, rt) = (io2.clone(), rt2.clone());
+            async move { realtime::admin::tick(&io, &rt).await }
         });
         if rt.max_sockets_per_user > 0 {
             let io = io.clone();

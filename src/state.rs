@@ -62,6 +62,8 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// Whether this instance is leaving (SIGTERM): read by readiness and the Socket.IO gate.
     pub drain: Drain,
+    /// Live figures for operators, counted over every instance (`admin:stats`).
+    pub live: Arc<crate::stats::LiveFigures>,
     /// `/readyz`: the stores answer and the instance is not draining (probes cached).
     pub readiness: Arc<Readiness>,
 }

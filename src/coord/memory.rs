@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{Coord, Session, SESSION_TTL_SECS};
+use super::{Coord, Session, FIGURES_MAX, SESSION_TTL_SECS};
 use crate::error::Result;
 use crate::ids::UserId;
+use crate::stats::InstanceFigures;
 
 /// A user's connection slots: socket id -> lease end.
 type Slots = HashMap<String, Instant>;
@@ -17,6 +18,8 @@ type Slots = HashMap<String, Instant>;
 pub struct MemoryCoord {
     sessions: Mutex<HashMap<UserId, (Session, Instant)>>,
     sockets: Mutex<HashMap<UserId, Slots>>,
+    /// Instance -> its last snapshot and when it lapses (in one process: this instance).
+    figures: Mutex<HashMap<String, (InstanceFigures, Instant)>>,
 }
 
 impl MemoryCoord {
@@ -95,6 +98,25 @@ impl Coord for MemoryCoord {
         Ok(())
     }
 
+    async fn publish_figures(&self, figures: &InstanceFigures, ttl: Duration) -> Result<()> {
+        let now = Instant::now();
+        let mut all = self.figures.lock().expect("figures lock");
+        all.retain(|_, (_, until)| *until > now);
+        all.insert(figures.instance.clone(), (figures.clone(), now + ttl));
+        Ok(())
+    }
+
+    async fn live_figures(&self) -> Result<Vec<InstanceFigures>> {
+        let now = Instant::now();
+        let all = self.figures.lock().expect("figures lock");
+        Ok(all
+            .values()
+            .filter(|(_, until)| *until > now)
+            .take(FIGURES_MAX)
+            .map(|(f, _)| f.clone())
+            .collect())
+    }
+
     fn kind(&self) -> &'static str {
         "memory"
     }
@@ -127,6 +149,27 @@ mod tests {
         c.release_socket(&user("u"), "s1").await.unwrap();
         assert!(c.claim_socket(&user("u"), "s3", 3, LEASE).await.unwrap());
         assert!(!c.claim_socket(&user("u"), "s4", 3, LEASE).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn figures_count_while_their_lifetime_lasts() {
+        let c = MemoryCoord::new();
+        let figures = |instance: &str, connections| InstanceFigures {
+            instance: instance.into(),
+            connections,
+            ..Default::default()
+        };
+        c.publish_figures(&figures("a", 1), LEASE).await.unwrap();
+        c.publish_figures(&figures("b", 2), Duration::from_millis(20))
+            .await
+            .unwrap();
+        // A new snapshot replaces the instance's last one.
+        c.publish_figures(&figures("a", 5), LEASE).await.unwrap();
+        let mut live = c.live_figures().await.unwrap();
+        live.sort_by(|x, y| x.instance.cmp(&y.instance));
+        assert_eq!(live, vec![figures("a", 5), figures("b", 2)]);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(c.live_figures().await.unwrap(), vec![figures("a", 5)]);
     }
 
     #[tokio::test]

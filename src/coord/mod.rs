@@ -9,6 +9,10 @@
 //! disconnect runs); a lease is freed by time alone, so a crashed instance's users can
 //! connect again within one lease.
 //!
+//! Each instance also publishes its live figures for operators (holds and admissions per
+//! second, connections, lost pushes) every second, with a short lifetime, and reads every
+//! live instance's to sum them ([`crate::stats`]).
+//!
 //! One trait, two implementations chosen at start-up: [`MemoryCoord`] when the box office
 //! runs as one process, [`RedisCoord`] when `REDIS_URL` is set and several instances share
 //! one Redis.
@@ -23,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::ids::{EventId, UserId};
+use crate::stats::InstanceFigures;
 
 pub use memory::MemoryCoord;
 pub use redis_impl::{unavailable as redis_unavailable, RedisCoord};
@@ -83,6 +88,14 @@ pub trait Coord: Send + Sync + 'static {
     /// one instance). A pair with no slot gets one: after a Redis restart the count heals.
     async fn renew_sockets(&self, sockets: &[(UserId, String)], lease: Duration) -> Result<()>;
 
+    /// Publishes this instance's live figures ([`crate::stats`]), replacing its previous
+    /// snapshot; it counts for `ttl`, so an instance that stops publishing drops out.
+    async fn publish_figures(&self, figures: &InstanceFigures, ttl: Duration) -> Result<()>;
+
+    /// The live snapshot of every instance that published within its `ttl` (at most
+    /// [`FIGURES_MAX`]).
+    async fn live_figures(&self) -> Result<Vec<InstanceFigures>>;
+
     /// Which implementation this is, for health output.
     fn kind(&self) -> &'static str;
 
@@ -91,6 +104,10 @@ pub trait Coord: Send + Sync + 'static {
         Ok(())
     }
 }
+
+/// Instances' snapshots read at most: far more instances than any deployment runs, so a
+/// misbehaving publisher cannot make every read unbounded.
+pub const FIGURES_MAX: usize = 256;
 
 /// How long a session outlives its last change: long enough to ride out a reload, a lost
 /// network or a server restart.

@@ -4,6 +4,10 @@
 //! by the end of their lease in Redis's own clock (`TIME`), so instances with skewed clocks
 //! agree. Claiming is one Lua script (drop lapsed members, count, add if below the limit):
 //! atomic, so two handshakes on two instances cannot both take the last slot.
+//!
+//! Live figures: a hash `{prefix}:figures:all` of instance -> its last snapshot (JSON) and a
+//! sorted set `{prefix}:figures:live` of instance -> when that snapshot lapses (Redis's
+//! clock again). Publishing and reading each drop the lapsed ones first, in one script.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -12,9 +16,10 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 
-use super::{Coord, Session, SESSION_TTL_SECS};
+use super::{Coord, Session, FIGURES_MAX, SESSION_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
+use crate::stats::InstanceFigures;
 
 #[derive(Clone)]
 pub struct RedisCoord {
@@ -82,6 +87,42 @@ for i, key in ipairs(KEYS) do
   redis.call('PEXPIRE', key, lease)
 end
 return #KEYS
+",
+    )
+});
+
+/// KEYS[1] the snapshots hash, KEYS[2] their lapse times; ARGV instance, snapshot, ttl in
+/// ms. Both keys outlive the last publisher by a while, then go.
+static PUBLISH_FIGURES: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #gone > 0 then
+  redis.call('HDEL', KEYS[1], unpack(gone))
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 10)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]) * 10)
+return 1
+",
+    )
+});
+
+/// KEYS as [`PUBLISH_FIGURES`]; ARGV[1] the most to return. The live snapshots.
+static LIVE_FIGURES: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+if #live == 0 then
+  return {}
+end
+return redis.call('HMGET', KEYS[1], unpack(live))
 ",
     )
 });
@@ -159,6 +200,35 @@ impl Coord for RedisCoord {
                 .map_err(unavailable)?;
         }
         Ok(())
+    }
+
+    async fn publish_figures(&self, figures: &InstanceFigures, ttl: Duration) -> Result<()> {
+        let raw = serde_json::to_string(figures).map_err(|e| anyhow::anyhow!(e))?;
+        let _: i64 = PUBLISH_FIGURES
+            .key(self.key("figures", "all"))
+            .key(self.key("figures", "live"))
+            .arg(&figures.instance)
+            .arg(raw)
+            .arg(ttl.as_millis().max(1) as u64)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn live_figures(&self) -> Result<Vec<InstanceFigures>> {
+        let raw: Vec<Option<String>> = LIVE_FIGURES
+            .key(self.key("figures", "all"))
+            .key(self.key("figures", "live"))
+            .arg(FIGURES_MAX)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(raw
+            .into_iter()
+            .flatten()
+            .filter_map(|r| serde_json::from_str(&r).ok())
+            .collect())
     }
 
     fn kind(&self) -> &'static str {

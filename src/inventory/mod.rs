@@ -18,6 +18,7 @@ mod batch;
 mod events;
 mod expiry;
 pub mod feed;
+pub mod figures;
 mod holds;
 pub mod model;
 

@@ -127,6 +127,8 @@ pub struct Recorded {
     holds_expired: Family<EventLabel, Counter>,
     admissions: Family<EventLabel, Counter>,
     joins: Family<OutcomeLabels, Counter>,
+    /// Holds and admissions per event, for the operators' live figures ([`crate::stats`]).
+    pub live: crate::stats::LiveCounters,
 }
 
 impl Default for Recorded {
@@ -142,6 +144,7 @@ impl Default for Recorded {
             holds_expired: Family::default(),
             admissions: Family::default(),
             joins: Family::default(),
+            live: crate::stats::LiveCounters::default(),
         }
     }
 }
@@ -232,6 +235,7 @@ impl Recorded {
     /// Every committed change of the inventory's feed (called by the feed itself, so each is
     /// counted once, on the instance that committed it).
     pub fn change(&self, change: &InventoryChange) {
+        self.live.change(change);
         let event = change.event_id.to_string();
         if change.cause == ChangeCause::Expired {
             self.holds_expired
@@ -250,6 +254,7 @@ impl Recorded {
 
     /// Users let in from `event`'s line by one of this instance's ticks.
     pub fn admitted(&self, event: &EventId, n: u64) {
+        self.live.admitted(event, n);
         if n > 0 {
             self.admissions
                 .get_or_create(&EventLabel {
@@ -262,6 +267,10 @@ impl Recorded {
     /// A join of `event`'s line and where it put the user (`admitted`, `waiting`,
     /// `presale`, `pending`).
     pub fn joined(&self, event: &EventId, outcome: &'static str) {
+        if outcome == "admitted" {
+            // Let in at once (room to spare, nobody waiting): an admission all the same.
+            self.live.admitted(event, 1);
+        }
         self.joins
             .get_or_create(&OutcomeLabels {
                 event: event.to_string(),

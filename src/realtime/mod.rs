@@ -20,6 +20,7 @@
 //! instances (leases in [`crate::coord`], renewed by [`spawn_socket_heartbeat`]); and
 //! `join:event` answers from a per-event cache ([`snapshots`]), not the database.
 
+pub mod admin;
 pub mod drain;
 pub mod fanout;
 pub mod limits;
@@ -58,6 +59,10 @@ pub struct Realtime {
     pub coord: Arc<dyn Coord>,
     pub metrics: Arc<Metrics>,
     pub snapshots: Arc<SnapshotCache>,
+    /// Live figures for `admin:stats` ([`admin`]).
+    pub live: Arc<crate::stats::LiveFigures>,
+    /// Events this instance's admin sockets watch.
+    pub watched: admin::Watched,
     pub events_per_sec: u32,
     pub event_burst: u32,
     /// 0: no limit.
@@ -169,6 +174,8 @@ fn listen<A: Adapter>(socket: &SocketRef<A>, rt: &Realtime) {
     socket.on("join:event", join_event::<A>);
     socket.on("leave:event", leave_event::<A>);
     socket.on("join:queue", join_queue::<A>);
+    socket.on("join:admin", admin::join_admin::<A>);
+    socket.on("leave:admin", admin::leave_admin::<A>);
     socket.on_fallback(unknown_event::<A>);
     // Open from here until `release_slot`, the disconnect handler, counts it out.
     rt.metrics

@@ -15,6 +15,7 @@ mod bad_input;
 mod bot_check;
 mod expiry;
 mod line_recovery;
+mod live_figures;
 mod logging;
 mod metrics;
 mod never_oversell;
