@@ -102,7 +102,9 @@ describe("admin:stats over three instances", () => {
       assert.ok(window.length >= 3 && window.length <= 5, `${window.length} admin:stats in 4 s`);
       for (let i = 1; i < window.length; i++) {
         const gap = window[i].at - window[i - 1].at;
-        assert.ok(gap > 500, `two admin:stats ${gap} ms apart`);
+        // A duplicate would come within a few ms; a slow second (database reads under load)
+        // may bring the next one closer than a second.
+        assert.ok(gap > 200, `two admin:stats ${gap} ms apart`);
       }
     }
 
