@@ -238,26 +238,13 @@ impl LiveFigures {
         let now = Instant::now();
         let counts = self.metrics.recorded.live.counts();
         let mut last = self.last.lock().expect("last figures lock");
-        let secs = now.duration_since(last.at).as_secs_f64().max(0.001);
-        let rate = |now: u64, before: u64| round2(now.saturating_sub(before) as f64 / secs);
-        let events = counts
-            .iter()
-            .map(|(id, c)| {
-                let before = last.counts.get(id).copied().unwrap_or_default();
-                let e = EventRates {
-                    counts: *c,
-                    holds_per_sec: rate(c.holds, before.holds),
-                    admitted_per_sec: rate(c.admitted, before.admitted),
-                };
-                (id.clone(), e)
-            })
-            .collect();
+        let secs = now.duration_since(last.at).as_secs_f64();
         let figures = InstanceFigures {
             instance: self.instance.clone(),
             at_ms: self.clock.now_ms(),
             connections: self.metrics.sockets_open.load(Ordering::Relaxed),
             push_drops: self.push_drops(),
-            events,
+            events: rates_between(&last.counts, &counts, secs),
         };
         last.at = now;
         last.counts = counts;
@@ -344,6 +331,29 @@ impl LiveFigures {
     }
 }
 
+/// Each event's rates over `secs`, from its cumulative counts then and now. An event not
+/// counted before started from zero; a count that went down (never, in one process) is no
+/// negative rate.
+pub fn rates_between(
+    before: &HashMap<EventId, Counts>,
+    now: &HashMap<EventId, Counts>,
+    secs: f64,
+) -> HashMap<EventId, EventRates> {
+    let secs = secs.max(0.001);
+    let rate = |now: u64, before: u64| round2(now.saturating_sub(before) as f64 / secs);
+    now.iter()
+        .map(|(id, c)| {
+            let b = before.get(id).copied().unwrap_or_default();
+            let e = EventRates {
+                counts: *c,
+                holds_per_sec: rate(c.holds, b.holds),
+                admitted_per_sec: rate(c.admitted, b.admitted),
+            };
+            (id.clone(), e)
+        })
+        .collect()
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -396,6 +406,46 @@ mod tests {
         assert_eq!(c.rates[&id("e1")], (5.5, 1.0));
         assert_eq!(c.rates[&id("e2")], (1.0, 0.0));
         assert_eq!(ClusterFigures::sum(&[]), ClusterFigures::default());
+    }
+
+    #[test]
+    fn rates_are_the_counts_difference_over_the_interval() {
+        let counts = |h, a| Counts {
+            holds: h,
+            admitted: a,
+        };
+        let before = HashMap::from([(id("e1"), counts(10, 4)), (id("gone"), counts(3, 3))]);
+        let now = HashMap::from([(id("e1"), counts(16, 4)), (id("new"), counts(2, 5))]);
+        let r = rates_between(&before, &now, 2.0);
+        assert_eq!(r.len(), 2);
+        assert_eq!(
+            (r[&id("e1")].holds_per_sec, r[&id("e1")].admitted_per_sec),
+            (3.0, 0.0)
+        );
+        assert_eq!(r[&id("e1")].counts, counts(16, 4));
+        // Counted for the first time: from zero.
+        assert_eq!(
+            (r[&id("new")].holds_per_sec, r[&id("new")].admitted_per_sec),
+            (1.0, 2.5)
+        );
+        // A quiet interval, and one of no length, are no rate and no division by zero.
+        let quiet = rates_between(&now, &now, 1.0);
+        assert_eq!(quiet[&id("e1")].holds_per_sec, 0.0);
+        let instant = rates_between(&HashMap::new(), &now, 0.0);
+        assert_eq!(instant[&id("new")].holds_per_sec, 2000.0);
+        // Thirds round to hundredths.
+        let third = rates_between(
+            &HashMap::new(),
+            &HashMap::from([(id("e1"), counts(1, 2))]),
+            3.0,
+        );
+        assert_eq!(
+            (
+                third[&id("e1")].holds_per_sec,
+                third[&id("e1")].admitted_per_sec
+            ),
+            (0.33, 0.67)
+        );
     }
 
     #[test]
