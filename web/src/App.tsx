@@ -8,15 +8,35 @@ import { Events } from "./pages/Events";
 import { Orders } from "./pages/Orders";
 import { SignIn } from "./pages/SignIn";
 import { WaitingRoom } from "./pages/WaitingRoom";
+import { AdminEventPage } from "./pages/admin/AdminEventPage";
+import { AdminEvents } from "./pages/admin/AdminEvents";
+import { EventForm } from "./pages/admin/EventForm";
 import { Link, match, usePath } from "./router";
 
-function Screen({ path }: { path: string }) {
+function Screen({ path, user }: { path: string; user: User }) {
   let m;
+  if (path === "/admin" || path.startsWith("/admin/")) {
+    // The server answers 403 to anyone else anyway; this says so before asking.
+    if (user.role !== "admin") return <AdminsOnly />;
+    if (match("/admin/events/new", path)) return <EventForm key="new" />;
+    if ((m = match("/admin/events/:id/edit", path))) return <EventForm key={`edit-${m.id}`} eventId={m.id} />;
+    if ((m = match("/admin/events/:id", path))) return <AdminEventPage key={m.id} eventId={m.id} />;
+    return <AdminEvents />;
+  }
   if ((m = match("/events/:id/queue", path))) return <WaitingRoom key={m.id} eventId={m.id} />;
   if ((m = match("/events/:id", path))) return <EventPage key={m.id} eventId={m.id} />;
   if ((m = match("/checkout/:id", path))) return <Checkout key={m.id} reservationId={m.id} />;
   if (match("/orders", path)) return <Orders />;
   return <Events />;
+}
+
+function AdminsOnly() {
+  return (
+    <main className="card" data-testid="admins-only">
+      <h1>Admins only</h1>
+      <p>This part of Boxoffice is for the box office's operators. <Link to="/">Back to the events</Link></p>
+    </main>
+  );
 }
 
 export function App() {
@@ -41,6 +61,7 @@ export function App() {
           <nav aria-label="Main">
             <Link to="/">Events</Link>
             <Link to="/orders">My orders</Link>
+            {session.user.role === "admin" && <Link to="/admin">Admin</Link>}
           </nav>
         )}
         <ConnectionIndicator />
@@ -51,7 +72,7 @@ export function App() {
           </span>
         )}
       </header>
-      <div className="page">{session ? <Screen path={path} /> : <SignIn onSignedIn={signIn} />}</div>
+      <div className="page">{session ? <Screen path={path} user={session.user} /> : <SignIn onSignedIn={signIn} />}</div>
     </SocketProvider>
   );
 }

@@ -13,8 +13,13 @@ type Schemas = components["schemas"];
 export type User = Schemas["User"];
 export type TicketType = Schemas["TicketType"];
 export type QueueSummary = Schemas["QueueSummary"];
-/** An event as the catalogue lists it; `GET /api/events/:id` adds its waiting line. */
-export type EventInfo = Schemas["Event"] & { queue?: QueueSummary };
+/** An event as the catalogue lists it; `GET /api/events/:id` adds its waiting line. The
+ *  on-sale controls (PROTOCOL "Running an on-sale") are optional here only until the
+ *  generated types carry them. */
+export type EventInfo = Schemas["Event"] & { queue?: QueueSummary } & {
+  salesPaused?: boolean;
+  waitingRoom?: "auto" | "on" | "off";
+};
 export type Seat = Schemas["Seat"];
 export type ReservationItem = Schemas["ReservationItem"];
 export type Reservation = Schemas["Reservation"];
@@ -170,7 +175,38 @@ export const api = {
   pay: (id: string) => call<Schemas["ReservationAnswer"]>("POST", `/reservations/${id}/pay`, {}),
   cancel: (id: string) => call<Schemas["ReservationAnswer"]>("DELETE", `/reservations/${id}`),
   reservations: () => call<Reservation[]>("GET", "/reservations"),
+
+  // The operator console (admin role; anyone else gets 403 admin_only).
+  adminEvent: (id: string) => call<EventInfo>("GET", `/events/${id}`),
+  adminEvents: () => call<EventInfo[]>("GET", "/events"),
+  createEvent: (body: Record<string, unknown>) => call<EventInfo>("POST", "/admin/events", body),
+  /** Only the fields that change; answers the whole event. */
+  patchEvent: (id: string, body: Record<string, unknown>) => call<EventInfo>("PATCH", `/admin/events/${id}`, body),
+  /** The event's paid orders as CSV. Fetched with the bearer token (a plain link sends none). */
+  ordersCsv: async (id: string): Promise<{ blob: Blob; filename: string }> => {
+    const token = savedSession()?.token;
+    const res = await fetch(`/api/admin/events/${id}/orders.csv`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!res.ok) {
+      const data = await res.json().catch(() => null);
+      const e = data?.error ?? {};
+      throw new ApiError(res.status, e.code ?? "error", e.message ?? res.statusText, e);
+    }
+    const named = /filename="?([^";]+)"?/.exec(res.headers.get("content-disposition") ?? "");
+    return { blob: await res.blob(), filename: named?.[1] ?? `orders-${id}.csv` };
+  },
 };
+
+/** Hands a blob to the browser as a download named `filename`. */
+export function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 export const money = (cents: number) =>
   (cents / 100).toLocaleString("en-US", { style: "currency", currency: "USD" });

@@ -16,6 +16,11 @@ interface Props {
   selected: ReadonlySet<string>;
   mine: ReadonlySet<string>;
   onToggle: (seatId: string) => void;
+  /** A map to look at, not to pick from (the operator's dashboard, the event form's preview):
+   *  seats are images with their status in words, not buttons. */
+  readOnly?: boolean;
+  /** What the map is, for assistive technology (read-only maps). */
+  label?: string;
 }
 
 export function lookOf(id: string, states: Props["states"], selected: Props["selected"], mine: Props["mine"]): SeatLook {
@@ -35,7 +40,11 @@ const WORDS: Record<SeatLook, string> = {
 
 const R = 9;
 
-export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
+/** A read-only map speaks of seats held, not "held by someone else". */
+const READ_ONLY_WORDS: Record<SeatLook, string> = { ...WORDS, held: "held" };
+
+export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = false, label }: Props) {
+  const words = readOnly ? READ_ONLY_WORDS : WORDS;
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const [focus, setFocus] = useState(0);
@@ -66,6 +75,7 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
   const index = useMemo(() => new Map(order.map((s, i) => [s.id, i])), [order]);
 
   const move = (e: KeyboardEvent) => {
+    if (readOnly) return;
     const cur = order[focus];
     if (!cur) return;
     let next = focus;
@@ -129,7 +139,7 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
   const viewBox = `${box.x + (box.w - w) / 2 - pan.x} ${box.y + (box.h - h) / 2 - pan.y} ${w} ${h}`;
 
   return (
-    <div className="seatmap">
+    <div className={readOnly ? "seatmap seatmap-readonly" : "seatmap"}>
       <div className="seatmap-tools" role="group" aria-label="Seat map zoom">
         <button type="button" onClick={() => zoomBy(1.25)} aria-label="Zoom in">+</button>
         <button type="button" onClick={() => zoomBy(0.8)} aria-label="Zoom out">−</button>
@@ -139,7 +149,7 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
         ref={svg}
         viewBox={viewBox}
         role="group"
-        aria-label="Seat map. Use the arrow keys to move between seats and Enter to select."
+        aria-label={readOnly ? label ?? "Seat map" : "Seat map. Use the arrow keys to move between seats and Enter to select."}
         data-testid="seatmap"
         onKeyDown={move}
         onPointerDown={onPointerDown}
@@ -159,7 +169,15 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
         ))}
         {order.map((s, i) => {
           const look = lookOf(s.id, states, selected, mine);
-          const label = `Section ${s.section}, row ${s.row}, seat ${s.number}, ${WORDS[look]}`;
+          const label = `Section ${s.section}, row ${s.row}, seat ${s.number}, ${words[look]}`;
+          if (readOnly) {
+            return (
+              <g key={s.id} data-seat={s.id} data-look={look} className={`seat seat-${look}`} role="img" aria-label={label}>
+                <title>{label}</title>
+                <Shape look={look} x={s.x} y={s.y} />
+              </g>
+            );
+          }
           return (
             <g
               key={s.id}
@@ -183,10 +201,10 @@ export function SeatMap({ layout, states, selected, mine, onToggle }: Props) {
         })}
       </svg>
       <ul className="legend" aria-label="Legend">
-        {(["available", "selected", "mine", "held", "sold"] as SeatLook[]).map((l) => (
+        {((readOnly ? ["available", "held", "sold"] : ["available", "selected", "mine", "held", "sold"]) as SeatLook[]).map((l) => (
           <li key={l}>
             <svg width="22" height="22" viewBox="-11 -11 22 22" aria-hidden="true"><Shape look={l} x={0} y={0} /></svg>
-            {WORDS[l][0].toUpperCase() + WORDS[l].slice(1)}
+            {words[l][0].toUpperCase() + words[l].slice(1)}
           </li>
         ))}
       </ul>

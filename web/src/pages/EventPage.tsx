@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, ApiError, money, type Allowance, type EventInfo } from "../api";
 import { SeatMap } from "../components/SeatMap";
+import { useEventUpdates } from "../hooks/useEventUpdates";
 import { useSeatUpdates } from "../hooks/useSeatUpdates";
 import { useTicketUpdates } from "../hooks/useTicketUpdates";
 import { navigate } from "../router";
@@ -70,6 +71,8 @@ export function EventPage({ eventId }: { eventId: string }) {
   }, [eventId]);
   useEffect(refreshMine, [refreshMine]);
 
+  // An operator's change (sales paused or resumed, say) arrives live; the line summary stays.
+  useEventUpdates(eventId, useCallback((e: EventInfo) => setEvent((old) => ({ ...e, queue: old?.queue ?? e.queue })), []));
   const stock = useTicketUpdates(eventId, event?.ticketTypes);
   const { layout, states } = useSeatUpdates(eventId, !!event?.hasSeatMap);
 
@@ -115,6 +118,7 @@ export function EventPage({ eventId }: { eventId: string }) {
     if (e instanceof ApiError && e.code === "customer_limit") {
       return limitReached(Number(e.details.limit ?? allowance?.limit ?? 0), Number(e.details.remaining ?? 0));
     }
+    if (e instanceof ApiError && e.code === "sales_paused") return SALES_PAUSED_HOLD;
     if (e instanceof ApiError && e.code === "not_admitted") return "Your turn to shop has ended. Rejoin the waiting room to continue.";
     if (e instanceof ApiError) return e.message;
     return "Could not reach the box office. Try again.";
@@ -143,6 +147,7 @@ export function EventPage({ eventId }: { eventId: string }) {
     <main data-testid="event-page" data-admitted={admitted}>
       <h1>{event.name}</h1>
       <p className="muted">{event.venue} · {new Date(event.startsAt).toLocaleString()} · holds last {Math.round(event.holdSeconds / 60)} min</p>
+      <PausedNotice paused={event.salesPaused === true} text="You can keep looking; holding seats and tickets works again when sales resume." />
       {error && <p className="error" role="alert" data-testid="error">{error}</p>}
       {admitted && turnEndsAt != null && (lineWaiting || event.queue?.active) && <TurnClock endsAt={turnEndsAt} now={now} eventId={eventId} />}
       {allowance && (
@@ -196,6 +201,18 @@ export function EventPage({ eventId }: { eventId: string }) {
         </section>
       )}
     </main>
+  );
+}
+
+/** What a shopper reads when a hold is refused because the operator paused the sale. */
+export const SALES_PAUSED_HOLD = "Sales are paused — your place is kept; try again when sales resume.";
+
+/** "Sales are paused", in a live region that is always there so its news is announced. */
+export function PausedNotice({ paused, text }: { paused: boolean; text: string }) {
+  return (
+    <div role="status" aria-live="polite" data-testid="paused-status">
+      {paused && <p className="notice paused" data-testid="sales-paused"><strong>Sales are paused.</strong> {text}</p>}
+    </div>
   );
 }
 

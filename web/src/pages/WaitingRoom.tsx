@@ -1,8 +1,10 @@
 import { useEffect, useState } from "react";
 import { api, type EventInfo } from "../api";
 import { BotCheck } from "../components/BotCheck";
+import { useEventUpdates } from "../hooks/useEventUpdates";
 import { useQueueUpdates } from "../hooks/useQueueUpdates";
 import { navigate } from "../router";
+import { PausedNotice } from "./EventPage";
 
 function duration(s: number) {
   if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
@@ -26,6 +28,8 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
   useEffect(() => {
     api.event(eventId).then(setEvent).catch(() => undefined);
   }, [eventId]);
+  // Sales paused or resumed by the operator: the line room brings the event as it changes.
+  useEventUpdates(eventId, setEvent);
   const opensAt = event ? Date.parse(event.saleOpensAt) : 0;
   const beforeSale = opensAt > now;
   // The countdown to the opening ticks once a second until the sale opens.
@@ -81,6 +85,7 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
           </p>
         )}
       </div>
+      <PausedNotice paused={event?.salesPaused === true} text="Your place in line is kept; the line moves again when sales resume." />
       {beforeSale ? (
         <>
           <p className="countdown" data-testid="opens-in" role="timer" aria-live="off">Sale opens in <strong>{clock(toOpen)}</strong></p>
