@@ -98,6 +98,8 @@ error_codes! {
     ReservationChanged = "reservation_changed",
     EmailTaken = "email_taken",
     IdempotencyKeyInUse = "idempotency_key_in_use",
+    /// A hold on an event whose sales an administrator paused.
+    SalesPaused = "sales_paused",
     /// A write that collides with data already there (a unique constraint held).
     Conflict = "conflict",
     // Refused by the HTTP edge (`crate::http::error::Rejection`).
@@ -129,6 +131,14 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+/// One bad field of a request body: its path in the body (`capacity`,
+/// `ticketTypes[0].price`) and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// 400: the request is malformed or a value is out of range.
@@ -137,6 +147,10 @@ pub enum Error {
         code: ErrorCode,
         message: Cow<'static, str>,
     },
+    /// 400 `invalid_field`: every field of the body that is out of range or of the wrong
+    /// form, each under its path in the body (never empty).
+    #[error("{}", .0.first().map_or("invalid field", |f| f.message.as_str()))]
+    InvalidFields(Vec<FieldError>),
     /// 401: no credentials, or credentials that do not verify.
     #[error("{message}")]
     Unauthenticated {
@@ -248,6 +262,7 @@ impl Error {
             | Error::NotFound { code, .. }
             | Error::Conflict { code, .. }
             | Error::Busy { code, .. } => *code,
+            Error::InvalidFields(_) => ErrorCode::InvalidField,
             Error::SeatUnavailable { .. } => ErrorCode::SeatUnavailable,
             Error::UnknownSeats { .. } => ErrorCode::SeatNotFound,
             Error::CustomerLimit { .. } => ErrorCode::CustomerLimit,
@@ -266,6 +281,7 @@ impl Error {
         let text = |e: &anyhow::Error| anyhow::anyhow!("{e:#}");
         match self {
             Error::Invalid { code, message } => Error::invalid(*code, message.clone()),
+            Error::InvalidFields(fields) => Error::InvalidFields(fields.clone()),
             Error::Unauthenticated { code, message } => {
                 Error::unauthenticated(*code, message.clone())
             }
@@ -329,7 +345,7 @@ mod tests {
     /// Codes the contract (`shared/PROTOCOL.md`, v1.1) names for capabilities this server
     /// has not built yet. Building one means adding its code to [`ErrorCode`] and removing it
     /// here.
-    const CONTRACT_NOT_YET_BUILT: &[&str] = &["no_adjacent_seats", "not_sold_out", "sales_paused"];
+    const CONTRACT_NOT_YET_BUILT: &[&str] = &["no_adjacent_seats", "not_sold_out"];
 
     /// A backticked span that is one bare snake_case word: `sold_out`, `internal`.
     fn bare_code(span: &str) -> Option<&str> {

@@ -32,7 +32,7 @@ use crate::drain::Drain;
 use crate::health::Readiness;
 use crate::http::rate_limit::{Buckets, Limits};
 use crate::idempotency::IdempotencyStore;
-use crate::inventory::{supervise_sweeper, ChangeFeed, Inventory};
+use crate::inventory::{supervise_settings_watcher, supervise_sweeper, ChangeFeed, Inventory};
 use crate::metrics::prometheus::{self, Exposition};
 use crate::metrics::Metrics;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
@@ -107,6 +107,8 @@ impl Application {
         state
             .waiting_room
             .supervise(&mut tasks, config.queue_ticker());
+        // Event settings changed on any instance reach this one within a second.
+        supervise_settings_watcher(&state.inventory, &mut tasks);
         if config.sweep_interval_ms > 0 {
             let every = Duration::from_millis(config.sweep_interval_ms);
             supervise_sweeper(state.inventory.clone(), every, &mut tasks);
@@ -458,6 +460,11 @@ impl RealtimeTasks {
         tasks.every("admin stats", crate::stats::PUBLISH_EVERY, move || {
             let (io, rt) = (io2.clone(), rt2.clone());
             async move { realtime::admin::tick(&io, &rt).await }
+        });
+        let (io2, stock) = (io.clone(), rt.stock.clone());
+        tasks.keep("event:updated", move |token| {
+            let changes = stock.settings_changes();
+            realtime::event_updates::run(io2.clone(), stock.clone(), changes, token)
         });
         if rt.max_sockets_per_user > 0 {
             let io = io.clone();

@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorCode};
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Invalid { .. } | Error::InvalidFields(_) => StatusCode::BAD_REQUEST,
             Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::NotFound { .. } | Error::UnknownSeats { .. } => StatusCode::NOT_FOUND,
@@ -60,6 +60,12 @@ impl IntoResponse for Error {
         match &self {
             Error::SeatUnavailable { seat_ids } | Error::UnknownSeats { seat_ids } => {
                 body["seatIds"] = json!(seat_ids);
+            }
+            Error::InvalidFields(fields) => {
+                if let Some(first) = fields.first() {
+                    body["field"] = json!(first.field);
+                }
+                body["fields"] = json!(fields);
             }
             Error::CustomerLimit { limit, remaining } => {
                 body["limit"] = json!(limit);

@@ -94,6 +94,15 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub remaining: Option<i64>,
+    /// `invalid_field`: the first bad field's path in the body (`capacity`,
+    /// `ticketTypes[0].price`, `seatMap.sections[1].rows`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+    /// `invalid_field`: every bad field found, in body order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub fields: Option<Vec<crate::error::FieldError>>,
 }
 
 /// The name of the bearer security scheme, for `security(("bearer" = []))`.

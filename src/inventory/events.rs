@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::model::*;
-use super::Inventory;
+use super::{audit, with_retry, Inventory};
 use crate::db::{self, placeholders};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, SeatId, TicketTypeId};
@@ -35,6 +35,12 @@ fn event_from_row(r: &AnyRow) -> Result<Event> {
         idle_timeout_seconds: r.try_get("idle_timeout_seconds")?,
         max_tickets_per_customer: r.try_get("max_tickets_per_customer")?,
         bot_check: r.try_get::<i64, _>("bot_check")? != 0,
+        sales_paused: r.try_get::<i64, _>("sales_paused")? != 0,
+        waiting_room: {
+            let mode: String = r.try_get("waiting_room")?;
+            WaitingRoomMode::parse(&mode)
+                .ok_or_else(|| anyhow::anyhow!("unknown waiting room mode {mode:?} in database"))?
+        },
         ticket_types: Vec::new(),
     })
 }
@@ -53,7 +59,8 @@ fn ticket_type_from_row(r: &AnyRow) -> Result<TicketType> {
 
 const EVENT_COLUMNS: &str = "id, name, venue, starts_at, sale_opens_at, has_seat_map, capacity, \
                              admit_rate_per_sec, hold_seconds, admission_ttl_seconds, \
-                             idle_timeout_seconds, max_tickets_per_customer, bot_check";
+                             idle_timeout_seconds, max_tickets_per_customer, bot_check, \
+                             sales_paused, waiting_room";
 const TICKET_TYPE_COLUMNS: &str =
     "id, event_id, name, price, total, total - held - sold AS remaining, seated, version";
 
@@ -61,15 +68,27 @@ impl Inventory {
     /// Creates an event, its ticket types and its seats in one transaction.
     #[tracing::instrument(skip_all, fields(name = %new.name))]
     pub async fn create_event(&self, new: NewEvent) -> Result<Event> {
-        self.create_event_seeded(new, None).await?.ok_or_else(|| {
-            anyhow::anyhow!("event creation without a seed cannot be skipped").into()
-        })
+        self.create_event_seeded(new, None, None)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("event creation without a seed cannot be skipped").into()
+            })
+    }
+
+    /// Creates an event for an administrator, with the audit row in the same transaction.
+    #[tracing::instrument(skip_all, fields(name = %new.name))]
+    pub async fn create_event_by(&self, new: NewEvent, actor: &Actor) -> Result<Event> {
+        self.create_event_seeded(new, None, Some(actor))
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("event creation without a seed cannot be skipped").into()
+            })
     }
 
     /// Creates an event once per database under the seed name `seed`: of several instances
     /// seeding at the same moment, one creates it and the others get `None`.
     pub async fn create_event_once(&self, seed: &str, new: NewEvent) -> Result<Option<Event>> {
-        self.create_event_seeded(new, Some(seed)).await
+        self.create_event_seeded(new, Some(seed), None).await
     }
 
     // Over 80 lines on purpose: one transaction writes the event, its ticket types and
@@ -79,6 +98,7 @@ impl Inventory {
         &self,
         new: NewEvent,
         seed: Option<&str>,
+        actor: Option<&Actor>,
     ) -> Result<Option<Event>> {
         let now = self.clock.now_ms();
         let event_id = EventId::generate();
@@ -161,6 +181,22 @@ impl Inventory {
                     .bind("available");
             }
             q.execute(&mut *tx).await?;
+        }
+        if let Some(actor) = actor {
+            let details = serde_json::json!({
+                "name": new.name,
+                "ticketTypes": new.ticket_types.len(),
+                "seats": seats.len(),
+            });
+            audit::record(
+                &mut tx,
+                now,
+                actor,
+                "event.create",
+                Some(&event_id),
+                details,
+            )
+            .await?;
         }
         tx.commit().await?;
         tracing::info!(event_id = %event_id, seats = seats.len(), "event created");
@@ -278,12 +314,15 @@ impl Inventory {
     }
 }
 
-/// What a hold needs to know of an event, none of which changes after the event is created:
-/// the hold length and each ticket type's price and kind. Cached, so a hold costs no extra
-/// query; safe across instances because nothing here is ever updated.
+/// What a hold needs to know of an event: the hold length, whether sales are paused, and
+/// each ticket type's price and kind. Cached per instance, so a hold costs no extra query.
+/// Prices and kinds never change; the event's settings may (`PATCH`), and every change is
+/// forgotten from the cache on every instance within a second ([`super::settings`]).
 #[derive(Debug)]
 pub(super) struct EventTerms {
     pub hold_ms: i64,
+    /// An administrator paused sales: holds answer `409 sales_paused`.
+    pub sales_paused: bool,
     /// Joining the event's line needs a solved bot check.
     pub bot_check: bool,
     pub types: HashMap<TicketTypeId, TypeTerms>,
@@ -310,13 +349,15 @@ impl Inventory {
         if let Some(t) = self.terms.read().expect("terms lock").get(event_id) {
             return Ok(t.clone());
         }
-        let row = sqlx::query("SELECT hold_seconds, bot_check FROM events WHERE id = $1")
-            .bind(event_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or_else(event_not_found)?;
+        let row =
+            sqlx::query("SELECT hold_seconds, bot_check, sales_paused FROM events WHERE id = $1")
+                .bind(event_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or_else(event_not_found)?;
         let hold_seconds: i64 = row.try_get("hold_seconds")?;
         let bot_check = row.try_get::<i64, _>("bot_check")? != 0;
+        let sales_paused = row.try_get::<i64, _>("sales_paused")? != 0;
         let types = sqlx::query("SELECT id, price, seated FROM ticket_types WHERE event_id = $1")
             .bind(event_id)
             .fetch_all(&self.db.pool)
@@ -334,6 +375,7 @@ impl Inventory {
             .collect::<Result<HashMap<_, _>>>()?;
         let terms = Arc::new(EventTerms {
             hold_ms: hold_seconds * 1000,
+            sales_paused,
             bot_check,
             types,
         });
@@ -343,6 +385,94 @@ impl Inventory {
         }
         cache.insert(event_id.clone(), terms.clone());
         Ok(terms)
+    }
+}
+
+impl Inventory {
+    /// Changes an event's settings for an administrator: the change, the next settings
+    /// revision (which every instance polls, [`super::settings`]) and the audit row in one
+    /// transaction. This instance forgets its cached terms at once and announces the change;
+    /// the others within a second. A patch that changes nothing writes nothing.
+    #[tracing::instrument(skip(self, patch, actor))]
+    pub async fn update_event(
+        &self,
+        event_id: &EventId,
+        patch: &EventPatch,
+        actor: &Actor,
+    ) -> Result<Event> {
+        let revision = with_retry(|| self.try_update_event(event_id, patch, actor)).await?;
+        if let Some(revision) = revision {
+            self.settings.changed(event_id, revision);
+        }
+        self.event(event_id).await
+    }
+
+    async fn try_update_event(
+        &self,
+        event_id: &EventId,
+        patch: &EventPatch,
+        actor: &Actor,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.db.begin().await?;
+        let lock = if self.db.is_postgres() {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE id = $1{lock}"
+        ))
+        .bind(event_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(event_not_found)?;
+        let mut event = event_from_row(&row)?;
+        let changes = patch.apply(&mut event);
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        // Taken last, under the one row's lock until commit: revisions commit in order.
+        let revision: i64 = sqlx::query_scalar(
+            "UPDATE settings_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE events SET name = $1, venue = $2, starts_at = $3, sale_opens_at = $4, \
+             capacity = $5, admit_rate_per_sec = $6, hold_seconds = $7, \
+             admission_ttl_seconds = $8, idle_timeout_seconds = $9, \
+             max_tickets_per_customer = $10, bot_check = $11, sales_paused = $12, \
+             waiting_room = $13, revision = $14 WHERE id = $15",
+        )
+        .bind(&event.name)
+        .bind(&event.venue)
+        .bind(event.starts_at)
+        .bind(event.sale_opens_at)
+        .bind(event.capacity)
+        .bind(event.admit_rate_per_sec)
+        .bind(event.hold_seconds)
+        .bind(event.admission_ttl_seconds)
+        .bind(event.idle_timeout_seconds)
+        .bind(event.max_tickets_per_customer)
+        .bind(i64::from(event.bot_check))
+        .bind(i64::from(event.sales_paused))
+        .bind(event.waiting_room.as_str())
+        .bind(revision)
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?;
+        let details = serde_json::json!({ "changes": changes });
+        audit::record(
+            &mut tx,
+            self.clock.now_ms(),
+            actor,
+            "event.update",
+            Some(event_id),
+            details,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(revision))
     }
 }
 

@@ -14,6 +14,7 @@
 //! Every committed change is then published once on the [`ChangeFeed`].
 //! This module knows nothing of HTTP or Socket.IO.
 
+mod audit;
 mod batch;
 mod events;
 mod expiry;
@@ -21,6 +22,8 @@ pub mod feed;
 pub mod figures;
 mod holds;
 pub mod model;
+mod orders;
+mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -33,6 +36,8 @@ use events::EventTerms;
 pub use expiry::supervise_sweeper;
 pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange};
 pub use model::*;
+pub use orders::{OrdersCursor, PaidOrder};
+pub use settings::supervise_settings_watcher;
 
 /// The inventory service. Cheap to clone; every clone shares the pool and the feed.
 #[derive(Clone, Debug)]
@@ -41,20 +46,25 @@ pub struct Inventory {
     clock: Clock,
     feed: ChangeFeed,
     max_tickets_per_order: u32,
-    /// Immutable per-event facts a hold needs (see [`EventTerms`]), cached per instance.
+    /// Per-event facts a hold needs (see [`EventTerms`]), cached per instance; forgotten
+    /// when an event's settings change ([`settings`]).
     terms: Arc<RwLock<HashMap<EventId, Arc<EventTerms>>>>,
+    /// Settings changes: announced here, watched for from other instances.
+    settings: Arc<settings::Settings>,
     /// Each event's queue of holds, run in batches ([`batch`]).
     lanes: Arc<batch::Lanes>,
 }
 
 impl Inventory {
     pub fn new(db: Db, clock: Clock, feed: ChangeFeed, max_tickets_per_order: u32) -> Self {
+        let terms: Arc<RwLock<HashMap<EventId, Arc<EventTerms>>>> = Arc::default();
         Inventory {
             db,
             clock,
             feed,
             max_tickets_per_order,
-            terms: Arc::default(),
+            settings: Arc::new(settings::Settings::new(terms.clone())),
+            terms,
             lanes: Arc::default(),
         }
     }
@@ -94,6 +104,11 @@ impl StockView {
 
     pub async fn event_exists(&self, event_id: &EventId) -> crate::error::Result<bool> {
         self.0.event_exists(event_id).await
+    }
+
+    /// As [`Inventory::settings_changes`].
+    pub fn settings_changes(&self) -> tokio::sync::broadcast::Receiver<EventId> {
+        self.0.settings_changes()
     }
 
     pub async fn pending_reservations_of(

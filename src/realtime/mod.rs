@@ -22,6 +22,7 @@
 
 pub mod admin;
 pub mod drain;
+pub mod event_updates;
 pub mod fanout;
 pub mod limits;
 pub mod redis_driver;

@@ -52,7 +52,8 @@ struct Queue {
 struct State {
     /// A task is calling the line for this event (it takes whatever is queued when done).
     busy: bool,
-    /// The event's line settings, as the last joiner brought them (they never change).
+    /// The event's line settings, as the last joiner brought them (the newest: an
+    /// administrator may change them).
     settings: Option<Arc<LineSettings>>,
     joiners: Vec<Joiner>,
     replies: Vec<oneshot::Sender<Result<Place>>>,

@@ -11,9 +11,14 @@
 --       8 late (zset user -> number: restored users whose number was passed while they were away)
 --       9 fresh (zset user -> arrival: joined during a recovery window, numbered when it closes)
 -- ARGV: 1 op, 2 event id, 3 user, 4 now ms, 5 capacity, 6 admit rate per s, 7 idle ms,
---       8 sale opens at ms, 9 tick ms, 10 turn ms (the admission lifetime), 11.. per op
+--       8 sale opens at ms, 9 tick ms, 10 turn ms (the admission lifetime), 11 gate, 12.. per op
 --
--- `join` takes a batch: ARGV 11.. are (user, claim) pairs, joined one after the other as if
+-- The gate (the event's settings, `LineSettings::gate`): 'auto' admits a joiner at once while
+-- there is room and nobody waits; 'on' numbers every joiner; 'off' admits every joiner at once
+-- whatever the capacity, and ticks admit whoever waits, up to OFF_PER_TICK a tick, with no
+-- rate or capacity limit; 'paused' admits nobody (joins still take numbers, and keep them).
+--
+-- `join` takes a batch: ARGV 12.. are (user, claim) pairs, joined one after the other as if
 -- each were its own call at the same moment, and the answer is one place per pair. Callers
 -- that arrive together on one instance share a call (see `waiting_room::joins`).
 --
@@ -28,6 +33,9 @@ local op, event, user = ARGV[1], ARGV[2], ARGV[3]
 local now, capacity, rate = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local idle, opens, tick_ms = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local turn = tonumber(ARGV[10])
+local gate = ARGV[11]
+-- With the waiting room off, the most one tick lets in (the line empties fast, but boundedly).
+local OFF_PER_TICK = 1000
 local meta, u2n, n2u, active, pre, lines = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local ends, late, fresh = KEYS[7], KEYS[8], KEYS[9]
 
@@ -38,9 +46,9 @@ end
 local epoch = redis.call('HGET', meta, 'epoch')
 
 if op == 'init' then
-  -- ARGV 11: the epoch to start with, unless another instance started the line first.
+  -- ARGV 12: the epoch to start with, unless another instance started the line first.
   if not epoch then
-    epoch = ARGV[11]
+    epoch = ARGV[12]
     redis.call('HSET', meta, 'epoch', epoch)
   end
   return epoch
@@ -61,18 +69,18 @@ local function fresh_seq()
 end
 
 if op == 'recover' then
-  -- ARGV 11 new epoch, 12 the epoch the caller saw lost ('' when none was left), 13 the highest
+  -- ARGV 12 new epoch, 13 the epoch the caller saw lost ('' when none was left), 14 the highest
   -- number issued, 14 the highest serving number, 15 active shoppers, 16 recovery window ms,
   -- 17 admission pause ms, 18 how long slots stay reserved ms. Merges: several instances may
   -- notice the same loss, each with what it remembers.
   local status = 'recovered'
-  if epoch and epoch ~= ARGV[12] then
+  if epoch and epoch ~= ARGV[13] then
     status = 'merged'
   else
-    epoch = ARGV[11]
+    epoch = ARGV[12]
     redis.call('HSET', meta, 'epoch', epoch)
   end
-  local hw_next, hw_serving = tonumber(ARGV[13]), tonumber(ARGV[14])
+  local hw_next, hw_serving = tonumber(ARGV[14]), tonumber(ARGV[15])
   local serving = num('serving')
   if hw_serving > serving then
     -- Numbers up to hw_serving were let in before the loss; anyone holding one in what is left
@@ -89,14 +97,14 @@ if op == 'recover' then
     redis.call('HSET', meta, 'serving', hw_serving)
   end
   if hw_next > num('next') then redis.call('HSET', meta, 'next', hw_next) end
-  local missing = math.max(0, tonumber(ARGV[15]) - redis.call('ZCARD', active))
+  local missing = math.max(0, tonumber(ARGV[16]) - redis.call('ZCARD', active))
   if num('rec_until') > now then
     redis.call('HSET', meta, 'reserved', math.max(reserved(), missing),
       'floor', math.max(num('floor'), hw_serving))
   else
-    redis.call('HSET', meta, 'rec_until', now + tonumber(ARGV[16]),
-      'pause_until', now + tonumber(ARGV[17]), 'floor', math.max(num('serving'), hw_serving),
-      'reserved', missing, 'reserved_until', now + tonumber(ARGV[18]))
+    redis.call('HSET', meta, 'rec_until', now + tonumber(ARGV[17]),
+      'pause_until', now + tonumber(ARGV[18]), 'floor', math.max(num('serving'), hw_serving),
+      'reserved', missing, 'reserved_until', now + tonumber(ARGV[19]))
   end
   redis.call('SADD', lines, event)
   return {status, epoch}
@@ -235,8 +243,9 @@ local function join(u, claim)
     redis.call('SADD', pre, u)
     return place(u)
   end
-  -- The surge switch: straight in while there is room and nobody waits.
-  if num('waiting') == 0 and occupied() < capacity then
+  -- The surge switch: straight in while there is room and nobody waits (or always, with the
+  -- waiting room off; never while paused or with the waiting room on).
+  if gate == 'off' or (gate == 'auto' and num('waiting') == 0 and occupied() < capacity) then
     admit(u)
     return place(u)
   end
@@ -288,8 +297,8 @@ local function join_open(first)
           redis.call('ZADD', ends, turn_ends, u)
         end
         shopping[u] = tonumber(turn_ends)
-      elseif waiting == 0 and shoppers + held < capacity then
-        -- The surge switch: straight in while there is room and nobody waits.
+      elseif gate == 'off' or (gate == 'auto' and waiting == 0 and shoppers + held < capacity) then
+        -- The surge switch: straight in while there is room and nobody waits (see `join`).
         shoppers = shoppers + 1
         shopping[u] = now + turn
         lets_in[#lets_in + 1] = now
@@ -329,12 +338,12 @@ local function join_open(first)
 end
 
 if op == 'join' then
-  -- ARGV 11..: (user, claim) pairs, in arrival order.
+  -- ARGV 12..: (user, claim) pairs, in arrival order.
   if now >= opens and not recovering() and redis.call('ZCARD', fresh) == 0 then
-    return join_open(11)
+    return join_open(12)
   end
   local out = {}
-  for i = 11, #ARGV - 1, 2 do
+  for i = 12, #ARGV - 1, 2 do
     out[#out + 1] = join(ARGV[i], tonumber(ARGV[i + 1]) or -1)
   end
   return out
@@ -351,13 +360,13 @@ elseif op == 'touch' then
   return 0
 
 elseif op == 'reinstate' then
-  -- ARGV 11: when the turn named in the shopper's admission token ends. After a loss, a
+  -- ARGV 12: when the turn named in the shopper's admission token ends. After a loss, a
   -- shopper let in before it comes back with that token and takes a reserved slot again.
   if redis.call('ZSCORE', active, user) then
     redis.call('ZADD', active, now, user)
     return 1
   end
-  local turn_ends = tonumber(ARGV[11]) or 0
+  local turn_ends = tonumber(ARGV[12]) or 0
   if num('reserved_until') <= now or turn_ends <= now then return 0 end
   out_of_line(user)
   redis.call('ZADD', active, now, user)
@@ -401,11 +410,13 @@ elseif op == 'tick' then
   if last > 0 then dt = now - last end
   -- Token bucket shared by all instances: at most `rate` admissions per second, bursting to
   -- one second's worth after a pause.
-  local tokens = math.min(math.max(rate, 1), num('tokens') + rate * dt / 1000)
-  local free = capacity - occupied()
-  -- Early in a recovery, nobody is let in: people coming back with receipts, in whatever
-  -- order, get their numbers before the line moves on.
-  if num('pause_until') > now then free = 0 end
+  local bucket = math.min(math.max(rate, 1), num('tokens') + rate * dt / 1000)
+  local tokens, free = bucket, capacity - occupied()
+  -- The waiting room off: whoever waits goes in, boundedly per tick, past rate and capacity.
+  if gate == 'off' then tokens, free = OFF_PER_TICK, OFF_PER_TICK end
+  -- Paused sales let nobody in. Early in a recovery, nobody is let in either: people coming
+  -- back with receipts, in whatever order, get their numbers before the line moves on.
+  if gate == 'paused' or num('pause_until') > now then free = 0 end
   local serving, waiting, next_number = num('serving'), num('waiting'), num('next')
   local admitted = {}
   local function let_in(u, n)
@@ -428,10 +439,10 @@ elseif op == 'tick' then
     local u = redis.call('HGET', n2u, serving)
     if u then let_in(u, serving) end
   end
-  tokens = tokens - #admitted
+  if gate ~= 'off' then bucket = tokens - #admitted end
   local alpha = 1 - math.exp(-dt / 5000)
   local ewma = num('ewma') + alpha * (#admitted * 1000 / dt - num('ewma'))
-  redis.call('HSET', meta, 'serving', serving, 'waiting', waiting, 'tokens', tostring(tokens),
+  redis.call('HSET', meta, 'serving', serving, 'waiting', waiting, 'tokens', tostring(bucket),
     'last_tick', now, 'ewma', tostring(ewma))
   if waiting == 0 and redis.call('SCARD', pre) == 0 and occupied() == 0
       and redis.call('ZCARD', fresh) == 0 and not recovering() then

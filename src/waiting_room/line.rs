@@ -30,6 +30,59 @@ pub struct LineSettings {
     pub sale_opens_at: Millis,
     /// How often instances tick the line.
     pub tick_ms: i64,
+    /// Who the line lets in, and how (the event's `salesPaused` and `waitingRoom`).
+    pub gate: Gate,
+}
+
+/// Who a line lets in, and how: the event's `waitingRoom` mode, or `Paused` while its sales
+/// are paused (whatever the mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gate {
+    /// Straight in while there is room and nobody waits; otherwise a number.
+    #[default]
+    Auto,
+    /// Every joiner takes a number and waits for a tick, even with free capacity.
+    On,
+    /// Every joiner is admitted at once, whatever the capacity; ticks admit whoever waits
+    /// (boundedly per tick) with no rate or capacity limit.
+    Off,
+    /// Nobody is admitted; joins still take numbers, and keep them.
+    Paused,
+}
+
+/// With the waiting room off, the most one tick lets in.
+pub const OFF_PER_TICK: usize = 1000;
+
+impl Gate {
+    pub fn of(sales_paused: bool, mode: crate::inventory::WaitingRoomMode) -> Gate {
+        use crate::inventory::WaitingRoomMode;
+        match (sales_paused, mode) {
+            (true, _) => Gate::Paused,
+            (false, WaitingRoomMode::Auto) => Gate::Auto,
+            (false, WaitingRoomMode::On) => Gate::On,
+            (false, WaitingRoomMode::Off) => Gate::Off,
+        }
+    }
+
+    /// As `line.lua` reads it (ARGV 11).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gate::Auto => "auto",
+            Gate::On => "on",
+            Gate::Off => "off",
+            Gate::Paused => "paused",
+        }
+    }
+
+    /// A joiner who is not in line may go straight in, given whether anyone waits and
+    /// whether there is room.
+    pub fn admits_at_once(self, nobody_waits: bool, room: bool) -> bool {
+        match self {
+            Gate::Off => true,
+            Gate::Auto => nobody_waits && room,
+            Gate::On | Gate::Paused => false,
+        }
+    }
 }
 
 /// One event's line at one moment: what every operation on it needs.

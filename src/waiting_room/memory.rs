@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use rand::seq::SliceRandom;
 
-use super::line::{At, Claim, Joiner, Line, LineSettings, LineSummary, Place, Recovery, Tick};
+use super::line::{
+    At, Claim, Gate, Joiner, Line, LineSettings, LineSummary, Place, Recovery, Tick, OFF_PER_TICK,
+};
 use crate::clock::Millis;
 use crate::error::Error;
 use crate::error::Result;
@@ -233,8 +235,11 @@ impl EventLine {
             self.pre.insert(user_id.to_string());
             return self.place(user_id, now);
         }
-        // The surge switch: straight in while there is room and nobody waits.
-        if self.waiting == 0 && self.occupied(now) < s.capacity {
+        // The surge switch: straight in while there is room and nobody waits (or always, with
+        // the waiting room off; never while paused or with the waiting room on).
+        if s.gate
+            .admits_at_once(self.waiting == 0, self.occupied(now) < s.capacity)
+        {
             self.admit(user_id, now, s);
             return self.place(user_id, now);
         }
@@ -410,11 +415,16 @@ impl Line for MemoryLine {
             }
             .max(1);
             let rate = s.admit_rate_per_sec;
-            let mut tokens = (l.tokens + rate * dt as f64 / 1000.0).min(rate.max(1.0));
-            let mut free = s.capacity - l.occupied(now);
-            if l.pause_until > now {
-                // Early in a recovery nobody is let in: people coming back with receipts, in
-                // whatever order, get their numbers before the line moves on.
+            let mut bucket = (l.tokens + rate * dt as f64 / 1000.0).min(rate.max(1.0));
+            let (mut tokens, mut free) = (bucket, s.capacity - l.occupied(now));
+            if s.gate == Gate::Off {
+                // Whoever waits goes in, boundedly per tick, past rate and capacity.
+                (tokens, free) = (OFF_PER_TICK as f64, OFF_PER_TICK as i64);
+            }
+            if s.gate == Gate::Paused || l.pause_until > now {
+                // Paused sales let nobody in. Early in a recovery nobody is let in either:
+                // people coming back with receipts, in whatever order, get their numbers
+                // before the line moves on.
                 free = 0;
             }
             let mut admitted = Vec::new();
@@ -439,10 +449,12 @@ impl Line for MemoryLine {
                     admitted.push(u);
                 }
             }
-            tokens -= admitted.len() as f64;
+            if s.gate != Gate::Off {
+                bucket = tokens - admitted.len() as f64;
+            }
             let alpha = 1.0 - (-(dt as f64) / 5000.0).exp();
             l.ewma += alpha * (admitted.len() as f64 * 1000.0 / dt as f64 - l.ewma);
-            l.tokens = tokens;
+            l.tokens = bucket;
             l.last_tick = now;
             state(l, false, admitted)
         })

@@ -48,7 +48,7 @@ use crate::metrics::Metrics;
 use crate::tasks::Supervisor;
 use checkpoint::{Checkpoint, Checkpoints};
 use joins::Joins;
-use line::{At, Claim, Joiner, Line, LineSettings, Place, Recovery, Tick};
+use line::{At, Claim, Gate, Joiner, Line, LineSettings, Place, Recovery, Tick};
 use receipt::Receipts;
 
 /// What the waiting room tells the real-time layer.
@@ -72,7 +72,8 @@ pub enum QueueEvent {
     },
 }
 
-/// Per-event settings a line needs (immutable after the event is created), cached.
+/// Per-event settings a line needs, cached; forgotten when an administrator changes the
+/// event (`forget_settings`, on every instance within a second).
 #[derive(Clone, Debug)]
 struct EventLineSettings {
     line: Arc<LineSettings>,
@@ -210,6 +211,14 @@ impl WaitingRoom {
         Ok(s)
     }
 
+    /// Forgets the event's cached line settings: its next operation reads them afresh.
+    pub fn forget_settings(&self, event_id: &EventId) {
+        self.settings
+            .write()
+            .expect("settings lock")
+            .remove(event_id);
+    }
+
     fn settings_of(&self, event: &Event) -> EventLineSettings {
         EventLineSettings {
             line: Arc::new(LineSettings {
@@ -219,6 +228,7 @@ impl WaitingRoom {
                 turn_ms: event.admission_ttl_seconds * 1000,
                 sale_opens_at: event.sale_opens_at,
                 tick_ms: self.tick_ms,
+                gate: Gate::of(event.sales_paused, event.waiting_room),
             }),
             admission_ttl_ms: event.admission_ttl_seconds * 1000,
         }
@@ -763,6 +773,27 @@ impl WaitingRoom {
             });
         }
         let room = self.clone();
+        tasks.keep("line settings changes", move |token| {
+            let room = room.clone();
+            let mut changes = room.inventory.settings_changes();
+            async move {
+                loop {
+                    let next = tokio::select! {
+                        biased;
+                        _ = token.cancelled() => return,
+                        next = changes.recv() => next,
+                    };
+                    match next {
+                        Ok(event_id) => room.forget_settings(&event_id),
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            room.settings.write().expect("settings lock").clear();
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    }
+                }
+            }
+        });
+        let room = self.clone();
         tasks.keep("cancellations as activity", move |token| {
             let room = room.clone();
             let mut changes = room.inventory.feed().subscribe();
@@ -917,6 +948,7 @@ mod tests {
                 turn_ms: 600_000,
                 sale_opens_at: 0,
                 tick_ms: 200,
+                gate: super::Gate::Auto,
             }),
             admission_ttl_ms: 600_000,
         }

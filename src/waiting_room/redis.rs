@@ -29,7 +29,7 @@ impl RedisLine {
         self.call_with(op, at, user_id, &[]).await
     }
 
-    /// One call of `line.lua`; `extra` are the op's own arguments (ARGV 11..). A `{'lost'}`
+    /// One call of `line.lua`; `extra` are the op's own arguments (ARGV 12..). A `{'lost'}`
     /// reply becomes [`Error::LineLost`].
     async fn call_with(
         &self,
@@ -60,7 +60,8 @@ impl RedisLine {
             .arg(s.idle_ms)
             .arg(s.sale_opens_at)
             .arg(s.tick_ms)
-            .arg(s.turn_ms);
+            .arg(s.turn_ms)
+            .arg(s.gate.as_str());
         for a in extra {
             inv.arg(a);
         }

@@ -10,6 +10,7 @@
 #[macro_use]
 mod helpers;
 
+mod admin_console;
 mod auth_and_startup;
 mod bad_input;
 mod bot_check;

@@ -39,6 +39,7 @@ async fn batches_of_joins_answer_the_same_in_memory_and_in_redis() {
         turn_ms: 120_000,
         sale_opens_at: opens,
         tick_ms: 200,
+        gate: Default::default(),
     };
     let none = Claim::None;
     // (now, sale opens at, the batch); each step also ticks the line afterwards.

@@ -33,6 +33,7 @@ async fn hundred_thousand_join_one_event() {
         turn_ms: 3_600_000,
         sale_opens_at: opens,
         tick_ms: 200,
+        gate: Default::default(),
     });
 
     line.init(

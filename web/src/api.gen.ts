@@ -19,6 +19,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes an event's settings: any of its fields but the ticket types and the seat map.
+         *     Every instance applies the change within a second and tells the event's sockets
+         *     (`event:updated`).
+         */
+        patch: operations["updateEvent"];
+        trace?: never;
+    };
+    "/api/admin/events/{event_id}/orders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event's paid orders as CSV, one row per order, in the order they were paid. Streamed
+         *     a page of 500 orders at a time: an export of any size holds one page in memory.
+         */
+        get: operations["exportOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/guest": {
         parameters: {
             query?: never;
@@ -401,7 +442,7 @@ export interface components {
          *     lists together.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable";
+        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable";
         /**
          * @description What went wrong: a stable `code` to match on, a human `message`, and for some codes
          *     details beside them.
@@ -424,6 +465,13 @@ export interface components {
              * @description `customer_limit`: how many more the caller may take.
              */
             remaining?: number;
+            /**
+             * @description `invalid_field`: the first bad field's path in the body (`capacity`,
+             *     `ticketTypes[0].price`, `seatMap.sections[1].rows`).
+             */
+            field?: string;
+            /** @description `invalid_field`: every bad field found, in body order. */
+            fields?: components["schemas"]["FieldError"][];
         };
         Event: {
             id: components["schemas"]["EventId"];
@@ -457,10 +505,57 @@ export interface components {
             maxTicketsPerCustomer: number;
             /** @description Joining this event's waiting room needs a solved proof-of-work bot check. */
             botCheck: boolean;
+            /**
+             * @description While true, holds answer `409 sales_paused` and the waiting room admits nobody
+             *     (joins still take numbers, and keep them).
+             */
+            salesPaused: boolean;
+            /**
+             * @description How the waiting room admits: `auto` (at once while there is room and nobody waits),
+             *     `on` (everyone takes a number), `off` (everyone at once, whatever the capacity).
+             */
+            waitingRoom: components["schemas"]["WaitingRoomMode"];
             ticketTypes: components["schemas"]["TicketType"][];
         };
         /** @description An event's id. */
         EventId: string;
+        /**
+         * @description The body of `PATCH /api/admin/events/{eventId}`, as sent: any of the event's settings.
+         *     Ticket types and the seat map are not changed here (an unknown field is `invalid_body`).
+         */
+        EventPatchSpec: {
+            name?: string | null;
+            venue?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
+            startsAt?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
+            saleOpensAt?: string | null;
+            /** Format: int64 */
+            capacity?: number | null;
+            /** Format: double */
+            admitRatePerSec?: number | null;
+            /**
+             * Format: int64
+             * @description Applies to holds made from now on.
+             */
+            holdSeconds?: number | null;
+            /** Format: int64 */
+            admissionTtlSeconds?: number | null;
+            /** Format: int64 */
+            idleTimeoutSeconds?: number | null;
+            /** Format: int64 */
+            maxTicketsPerCustomer?: number | null;
+            botCheck?: boolean | null;
+            /** @description While true, holds answer `409 sales_paused` and the waiting room admits nobody. */
+            salesPaused?: boolean | null;
+            waitingRoom?: null | components["schemas"]["WaitingRoomMode"];
+        };
         EventRef: {
             eventId: components["schemas"]["EventId"];
         };
@@ -516,6 +611,14 @@ export interface components {
         /** @description An event as `GET /api/events/:id` returns it: the event plus its waiting line. */
         EventWithQueue: components["schemas"]["Event"] & {
             queue: components["schemas"]["QueueSummary"];
+        };
+        /**
+         * @description One bad field of a request body: its path in the body (`capacity`,
+         *     `ticketTypes[0].price`) and what is wrong with it.
+         */
+        FieldError: {
+            field: string;
+            message: string;
         };
         /** @description `GET /api/health`: the process serves, and which stores it runs on. */
         Health: {
@@ -803,6 +906,11 @@ export interface components {
         };
         /** @description A user's id: a session's subject. */
         UserId: string;
+        /**
+         * @description How an event's waiting room admits joiners.
+         * @enum {string}
+         */
+        WaitingRoomMode: "auto" | "on" | "off";
     };
     responses: {
         /** @description `admin_only`: the token is not an administrator's */
@@ -903,7 +1011,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventWithQueue"];
                 };
             };
-            /** @description `malformed_json`, `invalid_body`, `invalid_field`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            /** @description `malformed_json`, `invalid_body`, `invalid_field` (with `field` and `fields`); `invalid_idempotency_key`, `idempotency_key_reused` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -933,6 +1041,115 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventPatchSpec"];
+            };
+        };
+        responses: {
+            /** @description The event, as `GET /api/events/{event_id}` shows it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventWithQueue"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body` (an unknown field), `invalid_id`, `invalid_field` (with `field` and `fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminOnly"];
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount`; `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels (`section/row/number`) joined with spaces, `amount` in minor units. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="<eventId>-orders.csv"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminOnly"];
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["Internal"];

@@ -23,6 +23,7 @@ fn settings(capacity: i64) -> Arc<LineSettings> {
         turn_ms: 600_000,
         sale_opens_at: 0,
         tick_ms: 200,
+        gate: Default::default(),
     })
 }
 
