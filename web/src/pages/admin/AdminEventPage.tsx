@@ -12,7 +12,7 @@ import { useSeatUpdates } from "../../hooks/useSeatUpdates";
 import { useTicketUpdates } from "../../hooks/useTicketUpdates";
 import { fieldErrorsOf, type AdminEvent, type FieldError, type WaitingRoomMode } from "../../lib/admin";
 import { Link } from "../../router";
-import { SaleState } from "./AdminEvents";
+import { SaleState, when } from "./AdminEvents";
 import { OrdersCsvLink } from "./OrdersCsvLink";
 
 const NO_SEATS: ReadonlySet<string> = new Set();
@@ -33,13 +33,16 @@ export function AdminEventPage({ eventId }: { eventId: string }) {
     <main data-testid="admin-event">
       <p><Link to="/admin">← Operator console</Link></p>
       <div className="admin-head">
-        <h1>{event.name} <SaleState event={event} /></h1>
+        <div className="admin-title">
+          <h1>{event.name}</h1>
+          <span data-testid="sale-badge"><SaleState event={event} /></span>
+        </div>
         <div className="admin-actions">
           <Link to={`/admin/events/${event.id}/edit`}>Edit event</Link>
           <OrdersCsvLink eventId={event.id} label="Download orders (CSV)" />
         </div>
       </div>
-      <p className="muted">{event.venue} · starts {new Date(event.startsAt).toLocaleString()} · sale {Date.parse(event.saleOpensAt) > Date.now() ? `opens ${new Date(event.saleOpensAt).toLocaleString()}` : "open"}</p>
+      <p className="muted">{event.venue} · starts {when(event.startsAt)} · capacity {event.capacity} · admission {event.admitRatePerSec}/s · holds {Math.round(event.holdSeconds / 60)} min</p>
       <Controls event={event} onEvent={setEvent} />
       <Dashboard event={event} />
     </main>
@@ -61,7 +64,9 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
   useEffect(() => setCapacity(String(event.capacity)), [event.capacity]);
   useEffect(() => setRate(String(event.admitRatePerSec)), [event.admitRatePerSec]);
   const paused = event.salesPaused === true;
-  const mode = event.waitingRoom ?? "auto";
+  // The mode just chosen shows at once; it settles to the server's answer (or back, on failure).
+  const [choice, setChoice] = useState<WaitingRoomMode | null>(null);
+  const mode = choice ?? event.waitingRoom ?? "auto";
 
   const patch = useCallback(async (body: Record<string, unknown>, done: (e: AdminEvent) => string) => {
     setBusy(true);
@@ -126,7 +131,10 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
               name={`waiting-room-${event.id}`}
               value={m.value}
               checked={mode === m.value}
-              onChange={() => void patch({ waitingRoom: m.value }, (e) => `Waiting room ${e.waitingRoom ?? m.value}`)}
+              onChange={() => {
+                setChoice(m.value);
+                void patch({ waitingRoom: m.value }, (e) => `Waiting room ${e.waitingRoom ?? m.value}`).finally(() => setChoice(null));
+              }}
             />
             <strong>{m.label}</strong> <span className="muted">— {m.hint}</span>
           </label>

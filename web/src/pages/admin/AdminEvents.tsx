@@ -37,9 +37,9 @@ export function AdminEvents() {
                     {e.name}
                     <div className="muted small">{e.venue}{e.hasSeatMap ? " · seat map" : ""} · from {money(from)}</div>
                   </th>
-                  <td>{new Date(e.startsAt).toLocaleString()}</td>
+                  <td>{when(e.startsAt)}</td>
                   <td><SaleState event={e} /></td>
-                  <td>{left} of {total}</td>
+                  <td className="nowrap">{left} of {total}</td>
                   <td>
                     <div className="admin-actions">
                       <Link to={`/admin/events/${e.id}/edit`}>Edit<span className="sr-only"> {e.name}</span></Link>
@@ -57,8 +57,13 @@ export function AdminEvents() {
   );
 }
 
+/** "Mar 14, 2030, 8:00 PM" in the browser's zone. */
+export const when = (rfc3339: string) => new Date(rfc3339).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
 export function SaleState({ event }: { event: AdminEvent }) {
   if (event.salesPaused) return <span className="badge badge-paused">Paused</span>;
-  if (Date.parse(event.saleOpensAt) > Date.now()) return <span className="badge badge-pending">Opens {new Date(event.saleOpensAt).toLocaleString()}</span>;
+  if (Date.parse(event.saleOpensAt) > Date.now()) {
+    return <><span className="badge badge-pending">Not open yet</span> <span className="muted small">opens {when(event.saleOpensAt)}</span></>;
+  }
   return <span className="badge badge-paid">On sale</span>;
 }
