@@ -13,13 +13,11 @@ type Schemas = components["schemas"];
 export type User = Schemas["User"];
 export type TicketType = Schemas["TicketType"];
 export type QueueSummary = Schemas["QueueSummary"];
-/** An event as the catalogue lists it; `GET /api/events/:id` adds its waiting line. The
- *  on-sale controls (PROTOCOL "Running an on-sale") are optional here only until the
- *  generated types carry them. */
-export type EventInfo = Schemas["Event"] & { queue?: QueueSummary } & {
-  salesPaused?: boolean;
-  waitingRoom?: "auto" | "on" | "off";
-};
+/** An event as the catalogue lists it (with `salesPaused` and `waitingRoom`, PROTOCOL
+ *  "Running an on-sale"); `GET /api/events/:id` adds its waiting line. */
+export type EventInfo = Schemas["Event"] & { queue?: QueueSummary };
+/** The waiting room's mode: "auto", "on" (everyone through the line) or "off". */
+export type WaitingRoomMode = Schemas["WaitingRoomMode"];
 export type Seat = Schemas["Seat"];
 export type ReservationItem = Schemas["ReservationItem"];
 export type Reservation = Schemas["Reservation"];

@@ -160,7 +160,7 @@ export function fieldErrorsOf(body: Record<string, unknown>): FieldError[] {
 // ---------------------------------------------------------------------------------------------
 // The event form
 
-export type WaitingRoomMode = NonNullable<EventInfo["waitingRoom"]>;
+export type { WaitingRoomMode } from "../api";
 /** An event with its on-sale controls (`salesPaused`, `waitingRoom`). */
 export type AdminEvent = EventInfo;
 
