@@ -8,6 +8,12 @@
 //! `queue:progress` per tick tells the whole line where the line is; each admitted user
 //! alone gets `queue:admitted` with a signed admission token.
 //!
+//! An administrator may change that per event ([`line::Gate`]): paused sales admit nobody
+//! (joins still take numbers, and keep them), `waitingRoom: "on"` numbers every joiner even
+//! with room, `"off"` admits every joiner at once and lets whoever waits in, past rate and
+//! capacity. Settings are cached per instance and forgotten on every change (the inventory's
+//! settings watcher), so a change applies everywhere within a second.
+//!
 //! Shopping calls pass through [`Admission::check`]: a valid token for this event and this
 //! user, whose slot is still theirs. Slots come back when the shopper pays, leaves, idles
 //! past the event's timeout, or their turn ends.
