@@ -20,14 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::clock::{to_rfc3339, Clock};
 use crate::coord::Coord;
 use crate::error::Result;
 use crate::ids::{EventId, TicketTypeId};
 use crate::inventory::figures::{SeatFigures, TicketTypeFigures};
-use crate::inventory::{InventoryChange, StockView};
+use crate::inventory::{InventoryChange, StockView, WaitingRoomMode};
 use crate::metrics::Metrics;
 use crate::waiting_room::WaitingRoom;
 
@@ -162,7 +161,7 @@ pub struct AdminStats {
     pub instances: u32,
     pub push_drops: u64,
     pub sales_paused: bool,
-    pub waiting_room: Value,
+    pub waiting_room: WaitingRoomMode,
     /// The event's line capacity (active shoppers at once).
     pub capacity: i64,
 }
@@ -288,8 +287,6 @@ impl LiveFigures {
         let line = self.waiting_room.summary(&event).await?;
         let (holds_per_sec, admitted_per_sec) =
             cluster.rates.get(event_id).copied().unwrap_or_default();
-        // The operator's settings, read from the event as clients see it.
-        let shown = serde_json::to_value(&event).unwrap_or_default();
         Ok(AdminStats {
             event_id: event_id.clone(),
             at: to_rfc3339(self.clock.now_ms()),
@@ -312,14 +309,8 @@ impl LiveFigures {
             connections: cluster.connections,
             instances: cluster.instances,
             push_drops: cluster.push_drops,
-            sales_paused: shown
-                .get("salesPaused")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            waiting_room: shown
-                .get("waitingRoom")
-                .cloned()
-                .unwrap_or_else(|| Value::from("auto")),
+            sales_paused: event.sales_paused,
+            waiting_room: event.waiting_room,
             capacity: event.capacity,
         })
     }

@@ -238,3 +238,33 @@ async fn holds_show_as_a_rate(line: Line) {
 }
 
 on_both_lines!(holds_show_as_a_rate);
+
+/// The operator's settings show as the event has them: paused sales, the waiting room's mode.
+async fn settings_show_as_set(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let event = app.simple_event(1, 2, 5).await;
+    let event_id = id(&event);
+    let f = figures(&app, &event_id).await;
+    assert_eq!(
+        (&f["salesPaused"], &f["waitingRoom"]),
+        (&json!(false), &json!("auto"))
+    );
+    let (s, b) = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/api/admin/events/{event_id}")))
+                .bearer_auth(app.admin_token())
+                .json(&json!({"salesPaused": true, "waitingRoom": "on", "capacity": 7})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let f = figures(&app, &event_id).await;
+    assert_eq!(
+        (&f["salesPaused"], &f["waitingRoom"]),
+        (&json!(true), &json!("on"))
+    );
+    assert_eq!(f["capacity"], 7);
+    app.stop().await;
+}
+
+on_both_databases!(settings_show_as_set);

@@ -135,6 +135,14 @@ describe("admin:stats over three instances", () => {
     await waitFor(got, mark, (s) => s.admittedPerSec > 0, "admittedPerSec > 0", 4000);
     await waitFor(got, mark, (s) => s.ticketTypes[1].held === 20, "20 held", 3000);
 
+    // The operator's settings changed through C show on A's watcher.
+    const patched = await api(c, "PATCH", `/admin/events/${event.id}`, {
+      token: adminToken(),
+      body: { salesPaused: true, waitingRoom: "on" },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await waitFor(got, got.length, (s) => s.salesPaused === true && s.waitingRoom === "on", "the paused sale", 3000);
+
     // An instance killed outright stops counting within a few seconds, its sockets with it.
     await c.stop("SIGKILL");
     const killedAt = Date.now();
