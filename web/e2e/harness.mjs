@@ -2,7 +2,7 @@
 // Debian's Chromium driven by playwright-core, and helpers to act as two people. A server
 // runs embedded (the line in its own memory) unless asked for its own private Redis.
 
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -87,18 +87,45 @@ export async function startRedis() {
   }
 }
 
+const PG_URL = process.env.BOXOFFICE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** A fresh PostgreSQL database of its own (`bo_test_<uuid>`, so test.sh's sweep drops
+ *  leftovers) for servers that share one; `drop()` removes it. */
+export function freshPostgres(pgUrl = PG_URL) {
+  const name = `bo_test_${randomUUID().replaceAll("-", "")}`;
+  try {
+    execFileSync("psql", [pgUrl, "-q", "-c", `CREATE DATABASE ${name}`], { stdio: "pipe" });
+  } catch (e) {
+    throw new Error(`PostgreSQL is required at ${pgUrl} (run ./scripts/test.sh): ${e.stderr ?? e}`);
+  }
+  const base = pgUrl.split("?")[0];
+  return {
+    url: base.slice(0, base.lastIndexOf("/")) + "/" + name,
+    drop: () => {
+      try {
+        execFileSync("psql", [pgUrl, "-q", "-c", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
+      } catch { /* the sweep of test.sh drops it next time */ }
+    },
+  };
+}
+
 /** A server on `port` over the data in `dir`; restartable on the same port and data.
  *  `env`: extra environment for the server (e.g. `{ BOT_CHECK: "pow" }`).
  *  `redis: true`: the line in a private redis-server of its own (`server.redis`, kept
- *  across restarts, stopped by `cleanup`) instead of the server's memory. */
+ *  across restarts, stopped by `cleanup`) instead of the server's memory; or a redis from
+ *  `startRedis()` that several servers share (with one `redisPrefix`; not stopped by
+ *  `cleanup`). `databaseUrl`: a database instead of the SQLite file in `dir` (PostgreSQL from
+ *  `freshPostgres()`, for several instances over one database). */
 export class Server {
-  constructor(env = {}, { redis = false } = {}) {
+  constructor(env = {}, { redis = false, redisPrefix, databaseUrl } = {}) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), "bo-e2e-"));
     this.port = null;
     this.env = env;
-    this.withRedis = redis;
-    this.redis = null;
-    this.redisPrefix = `bo-e2e-${randomUUID().slice(0, 8)}`;
+    this.withRedis = redis === true;
+    this.redis = typeof redis === "object" && redis ? redis : null;
+    this.sharedRedis = this.redis !== null;
+    this.redisPrefix = redisPrefix ?? `bo-e2e-${randomUUID().slice(0, 8)}`;
+    this.databaseUrl = databaseUrl ?? null;
   }
   get url() {
     return `http://127.0.0.1:${this.port}`;
@@ -115,7 +142,7 @@ export class Server {
         ...inherited,
         HOST: "127.0.0.1",
         PORT: String(this.port),
-        DATABASE_URL: `sqlite://${this.dir}/boxoffice.db`,
+        DATABASE_URL: this.databaseUrl ?? `sqlite://${this.dir}/boxoffice.db`,
         DATA_DIR: this.dir,
         WEB_DIR,
         JWT_SECRET: SECRET,
@@ -145,7 +172,7 @@ export class Server {
     running.delete(this.proc);
   }
   async cleanup() {
-    await this.redis?.stop();
+    if (!this.sharedRedis) await this.redis?.stop();
     this.redis = null;
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -227,6 +254,11 @@ export async function person(browser, server, viewport = { width: 1100, height: 
 
 export async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A screenshot of one part of a page (a locator), as `shot` names it. */
+export async function shotOf(locator, name) {
+  await locator.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
 /** The remaining count shown for a ticket type on the event page. */
