@@ -21,6 +21,8 @@ interface Props {
   readOnly?: boolean;
   /** What the map is, for assistive technology (read-only maps). */
   label?: string;
+  /** The states the legend explains (default: every state the map can show). */
+  legend?: SeatLook[];
 }
 
 export function lookOf(id: string, states: Props["states"], selected: Props["selected"], mine: Props["mine"]): SeatLook {
@@ -43,7 +45,7 @@ const R = 9;
 /** A read-only map speaks of seats held, not "held by someone else". */
 const READ_ONLY_WORDS: Record<SeatLook, string> = { ...WORDS, held: "held" };
 
-export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = false, label }: Props) {
+export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = false, label, legend }: Props) {
   const words = readOnly ? READ_ONLY_WORDS : WORDS;
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
@@ -201,7 +203,7 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
         })}
       </svg>
       <ul className="legend" aria-label="Legend">
-        {((readOnly ? ["available", "held", "sold"] : ["available", "selected", "mine", "held", "sold"]) as SeatLook[]).map((l) => (
+        {(legend ?? (readOnly ? ["available", "held", "sold"] : ["available", "selected", "mine", "held", "sold"]) as SeatLook[]).map((l) => (
           <li key={l}>
             <svg width="22" height="22" viewBox="-11 -11 22 22" aria-hidden="true"><Shape look={l} x={0} y={0} /></svg>
             {words[l][0].toUpperCase() + words[l].slice(1)}

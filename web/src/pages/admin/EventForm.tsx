@@ -5,7 +5,7 @@
 
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, money, type Seat } from "../../api";
-import { SeatMap } from "../../components/SeatMap";
+import { SeatMap, type SeatLook } from "../../components/SeatMap";
 import {
   buildCreateBody, buildPatch, draftFromEvent, emptyDraft, fieldErrorsOf, gaPath, newKey, parseLocalInput, previewSeats,
   rowLabel, sectionPath, seatedPath, toMinor, zoneName, type AdminEvent, type EventDraft, type FieldError,
@@ -15,6 +15,8 @@ import { Link, navigate } from "../../router";
 const NO_STATES = new Map();
 const NO_SEATS: ReadonlySet<string> = new Set();
 const ignore = () => undefined;
+/** A new event's seats are all available: the preview's legend says only that. */
+const PREVIEW_LEGEND: SeatLook[] = ["available"];
 
 const idOf = (path: string) => `f-${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
 
@@ -324,7 +326,7 @@ export function EventForm({ eventId }: { eventId?: string }) {
                       })}
                       <li><strong>{preview.length} seats in all</strong></li>
                     </ul>
-                    <SeatMap layout={preview} states={NO_STATES} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="Preview of the seat map" />
+                    <SeatMap layout={preview} states={NO_STATES} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="Preview of the seat map" legend={PREVIEW_LEGEND} />
                   </>
                 )}
               </section>
