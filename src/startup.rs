@@ -103,6 +103,9 @@ impl Application {
             crate::redis_client::probe(client).await?;
         }
         let state = services(&config, &secret, &accepted, db, redis.as_ref(), clock).await?;
+        // Where event settings revisions stand, before anything is cached: every change from
+        // here on is seen by the watcher.
+        state.inventory.poll_settings().await?;
         let mut tasks = Supervisor::new();
         state
             .waiting_room

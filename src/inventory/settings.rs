@@ -74,7 +74,8 @@ impl Inventory {
     }
 
     /// One poll: announces the events changed by other instances since the last poll;
-    /// returns how many. The first poll only notes where the revisions stand.
+    /// returns how many. The first poll only notes where the revisions stand, so it runs at
+    /// start-up, before anything is cached (`Application::build`).
     pub async fn poll_settings(&self) -> Result<usize> {
         let current: i64 =
             sqlx::query_scalar("SELECT revision FROM settings_revision WHERE id = 1")

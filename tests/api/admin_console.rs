@@ -424,7 +424,72 @@ async fn orders_csv(backend: Backend) {
     app.stop().await;
 }
 
+/// Two servers on one database (no Redis): a pause through one reaches the other's cached
+/// terms within a second, through its settings watcher alone.
+async fn a_second_instance_follows_within_a_second(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let mut config = crate::helpers::test_config(first.database_url.clone());
+    config.database_max_connections = 5;
+    let second = TestApp::spawn_config(config).await;
+    let event = first.simple_event(1, 2, 100).await;
+    let event_id = id(&event);
+    let ga = event["ticketTypes"][1]["id"].as_str().unwrap().to_string();
+    // Room for every hold made while polling for the pause.
+    let admin = first.admin_token();
+    let (s, _) = patch(
+        &first,
+        &event_id,
+        Some(&admin),
+        json!({"maxTicketsPerCustomer": 10000}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let ann = second.token("ann");
+    let admission = second.admission(&ann, &event_id).await;
+    let hold = || {
+        second.send(
+            second
+                .client
+                .post(second.url("/api/reservations"))
+                .bearer_auth(&ann)
+                .header("X-Admission-Token", &admission)
+                .json(&json!({"eventId": event_id, "ticketTypeId": ga, "quantity": 1})),
+        )
+    };
+    // The second instance has the event's terms cached now.
+    assert_eq!(hold().await.0, StatusCode::CREATED);
+
+    let (s, _) = patch(
+        &first,
+        &event_id,
+        Some(&first.admin_token()),
+        json!({"salesPaused": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let paused_at = std::time::Instant::now();
+    loop {
+        let (s, b) = hold().await;
+        if s == StatusCode::CONFLICT && code(&b) == "sales_paused" {
+            eprintln!(
+                "the second instance refused holds {:?} after the pause",
+                paused_at.elapsed()
+            );
+            break;
+        }
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert!(
+            paused_at.elapsed() < std::time::Duration::from_secs(1),
+            "the second instance still sells a second after the pause"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    second.stop().await;
+    first.stop().await;
+}
+
 on_both_databases!(
+    a_second_instance_follows_within_a_second,
     orders_csv,
     patch_changes_settings,
     patch_refusals,
