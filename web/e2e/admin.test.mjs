@@ -190,6 +190,7 @@ test("an operator creates, runs and watches an on-sale across two instances", as
   await newcomer.getByTestId("waiting-room").waitFor();
   await newcomer.getByTestId("sales-paused").waitFor();
   await newcomer.getByTestId("place").getByText("Your place in line: 1").waitFor();
+  await newcomer.getByTestId("estimate").getByText("Estimated wait: the line moves again when sales resume.").waitFor();
 
   // Resume: the notice goes and the hold goes through.
   await admin.getByRole("button", { name: "Resume sales" }).click();

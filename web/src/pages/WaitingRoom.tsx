@@ -30,6 +30,8 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
   }, [eventId]);
   // Sales paused or resumed by the operator: the line room brings the event as it changes.
   useEventUpdates(eventId, setEvent);
+  /** While sales are paused nobody is let in: no estimate means anything then. */
+  const paused = event?.salesPaused === true;
   const opensAt = event ? Date.parse(event.saleOpensAt) : 0;
   const beforeSale = opensAt > now;
   // The countdown to the opening ticks once a second until the sale opens.
@@ -92,14 +94,14 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
           <p data-testid="place">You are in the waiting room. When the sale opens, everyone who is here gets a place in a random order, ahead of anyone who comes later: arriving early does not help, and keeping this page open is all you need to do.</p>
         </>
       ) : (
-        <p>You are in the waiting room: it is busy right now. Keep this page open; you will go to the event by yourself when it is your turn.</p>
+        <p>{paused ? "You are in the waiting room." : "You are in the waiting room: it is busy right now."} Keep this page open; you will go to the event by yourself when it is your turn.</p>
       )}
       {!beforeSale && q.place == null && <p data-testid="place">The sale has opened: your place is being given out now.</p>}
       {!beforeSale && q.place != null && (
         <>
           <p className="place" data-testid="place">Your place in line: <strong>{q.place}</strong></p>
           <p data-testid="ahead">{q.place - 1 === 0 ? "You are next." : `${q.place - 1} ${q.place - 1 === 1 ? "person" : "people"} ahead of you.`}</p>
-          <p data-testid="estimate">Estimated wait: {duration(q.estimatedWait)}</p>
+          <p data-testid="estimate">{paused ? "Estimated wait: the line moves again when sales resume." : `Estimated wait: ${duration(q.estimatedWait)}`}</p>
           <div className="bar" role="progressbar" aria-label="Progress through the line" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress}>
             <div style={{ width: `${Math.max(3, progress)}%` }} />
           </div>
