@@ -174,9 +174,12 @@ test("an operator creates, runs and watches an on-sale across two instances", as
   // Pause: the shopper's page says so live, and their next hold is refused with the words.
   await shopper.goto(`${ctx.two.url}/events/${eventId}`);
   await shopper.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
-  await admin.getByRole("button", { name: "Pause sales" }).click();
+  // By keyboard: Enter on the focused button; the focus stays on it as it turns into "Resume".
+  await admin.getByRole("button", { name: "Pause sales" }).focus();
+  await admin.keyboard.press("Enter");
   await admin.getByTestId("control-result").getByText(/Sales paused/).waitFor();
   await admin.getByRole("button", { name: "Resume sales" }).waitFor();
+  assert.equal(await admin.evaluate(() => document.activeElement?.textContent), "Resume sales");
   await shopper.getByTestId("sales-paused").waitFor({ timeout: 3000 });
   await shopper.locator('[data-look="available"]').first().click();
   await shopper.getByTestId("hold").click();
@@ -193,7 +196,7 @@ test("an operator creates, runs and watches an on-sale across two instances", as
   await newcomer.getByTestId("estimate").getByText("Estimated wait: the line moves again when sales resume.").waitFor();
 
   // Resume: the notice goes and the hold goes through.
-  await admin.getByRole("button", { name: "Resume sales" }).click();
+  await admin.keyboard.press("Space");
   await admin.getByTestId("control-result").getByText(/Sales resumed/).waitFor();
   await within(3000, async () => (await shopper.getByTestId("sales-paused").count()) === 0, "the paused notice goes");
   await newcomer.locator('[data-testid="event-page"][data-admitted="true"]').waitFor({ timeout: 5000 });
@@ -203,6 +206,12 @@ test("an operator creates, runs and watches an on-sale across two instances", as
 
   // The waiting room mode and the capacity mid-sale, each a PATCH with its result shown.
   await admin.getByRole("radio", { name: /^On/ }).check();
+  await admin.getByTestId("control-result").getByText(/Waiting room on/).waitFor();
+  // The radio group by keyboard: arrows choose (each choice applied), the focus stays put.
+  await admin.keyboard.press("ArrowDown");
+  await admin.getByTestId("control-result").getByText(/Waiting room off/).waitFor();
+  assert.equal(await admin.evaluate(() => document.activeElement?.getAttribute("value")), "off");
+  await admin.keyboard.press("ArrowUp");
   await admin.getByTestId("control-result").getByText(/Waiting room on/).waitFor();
   await admin.getByLabel("Capacity", { exact: true }).fill("250");
   await admin.getByLabel("Admission rate (per second)").fill("25");

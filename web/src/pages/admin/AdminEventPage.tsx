@@ -2,7 +2,7 @@
 // admission rate mid-sale, each a PATCH) and the live dashboard fed by `admin:stats` every
 // second, counted over every instance, with ten-minute charts and the seat map by status.
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, money } from "../../api";
 import { SeatMap } from "../../components/SeatMap";
 import { TimeChart, type Line } from "../../components/TimeChart";
@@ -68,7 +68,12 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
   const [choice, setChoice] = useState<WaitingRoomMode | null>(null);
   const mode = choice ?? event.waitingRoom ?? "auto";
 
+  // Controls stay enabled (and focused) while a change runs, so a keyboard user keeps their
+  // place; a second change waits for the first to answer.
+  const running = useRef(false);
   const patch = useCallback(async (body: Record<string, unknown>, done: (e: AdminEvent) => string) => {
+    if (running.current) return;
+    running.current = true;
     setBusy(true);
     setErrors([]);
     try {
@@ -81,6 +86,7 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
         setResult({ ok: false, text: `Not changed: ${e.message}` });
       } else setResult({ ok: false, text: "Not changed: could not reach the box office." });
     } finally {
+      running.current = false;
       setBusy(false);
     }
   }, [event.id, onEvent]);
@@ -115,14 +121,14 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
         <button
           type="button"
           className={paused ? "primary" : "danger"}
-          disabled={busy}
+          aria-disabled={busy || undefined}
           data-testid="pause"
           onClick={() => void patch({ salesPaused: !paused }, (e) => (e.salesPaused ? "Sales paused" : "Sales resumed"))}
         >
           {paused ? "Resume sales" : "Pause sales"}
         </button>
       </div>
-      <fieldset className="modes" disabled={busy}>
+      <fieldset className="modes" aria-busy={busy || undefined}>
         <legend>Waiting room</legend>
         {MODES.map((m) => (
           <label key={m.value} className="mode">
@@ -132,6 +138,7 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
               value={m.value}
               checked={mode === m.value}
               onChange={() => {
+                if (running.current) return;
                 setChoice(m.value);
                 void patch({ waitingRoom: m.value }, (e) => `Waiting room ${e.waitingRoom ?? m.value}`).finally(() => setChoice(null));
               }}
@@ -153,7 +160,7 @@ function Controls({ event, onEvent }: { event: AdminEvent; onEvent: (e: AdminEve
             aria-invalid={err("admitRatePerSec") ? true : undefined} aria-describedby={err("admitRatePerSec") ? "c-rate-error" : undefined} />
           {err("admitRatePerSec") && <span id="c-rate-error" className="field-error">{err("admitRatePerSec")!.message}</span>}
         </div>
-        <button type="submit" className="secondary" disabled={busy}>Apply</button>
+        <button type="submit" className="secondary" aria-disabled={busy || undefined}>Apply</button>
       </form>
       <p role="status" aria-live="polite" data-testid="control-result" className={result ? (result.ok ? "ok" : "error") : undefined}>{result?.text}</p>
     </section>

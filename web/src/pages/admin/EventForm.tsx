@@ -334,7 +334,7 @@ export function EventForm({ eventId }: { eventId?: string }) {
           </>
         )}
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy} data-testid="save">{editing ? "Save changes" : "Create event"}</button>
+          <button type="submit" className="primary" aria-disabled={busy || undefined} data-testid="save">{editing ? "Save changes" : "Create event"}</button>
           <button type="button" className="secondary" onClick={() => navigate(editing ? `/admin/events/${eventId}` : "/admin")}>Cancel</button>
         </div>
       </form>
