@@ -123,6 +123,8 @@ error_codes! {
     InvalidPayload = "invalid_payload",
     /// The store could not answer the event's request; try again.
     Unavailable = "unavailable",
+    /// `join:admin` on a socket already watching the most events one socket may watch.
+    TooManyWatched = "too_many_watched",
 }
 
 impl std::fmt::Display for ErrorCode {

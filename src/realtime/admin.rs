@@ -24,9 +24,6 @@ use crate::ids::EventId;
 /// `{ok:false, error:"too_many_watched"}`.
 pub const WATCH_MAX: usize = 5;
 
-/// The ack error of a `join:admin` past [`WATCH_MAX`].
-pub const TOO_MANY_WATCHED: &str = "too_many_watched";
-
 /// Room of the administrators' sockets watching an event's figures.
 pub fn admin_room(event_id: &EventId) -> String {
     format!("admin:{event_id}")
@@ -83,8 +80,7 @@ pub async fn join_admin<A: Adapter>(
         let mut list = watching.0.lock().expect("watching lock");
         if !list.contains(&event_id) {
             if list.len() >= WATCH_MAX {
-                let _ = ack.send(&json!({ "ok": false, "error": TOO_MANY_WATCHED }));
-                return;
+                return ack_error(ack, ErrorCode::TooManyWatched);
             }
             list.push(event_id.clone());
         }
