@@ -42,6 +42,8 @@ const ERRORS: Record<string, string> = {
   admin_only: "Only administrators can watch the sale.",
   event_not_found: "There is no such event.",
   rate_limited: "Too many requests; retrying on the next reconnect.",
+  too_many_watched: "This tab already watches five events' figures; close another dashboard first.",
+  unavailable: "The live figures could not be read just now; retrying on the next reconnect.",
 };
 
 export function useAdminStats(eventId: string) {
