@@ -109,7 +109,7 @@ pub const ORDERS_CSV_HEADER: &str =
     responses(
         (status = 200, description = "RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount`; \
             `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels \
-            (`section/row/number`) joined with spaces, `amount` in minor units. A cell that starts with \
+            (`section/row/number`) joined with `; `, `amount` in minor units. A cell that starts with \
             `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`.",
             content_type = "text/csv", body = String,
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"<eventId>-orders.csv\"`"))),
@@ -206,7 +206,8 @@ fn pages(
     })
 }
 
-/// One order as a CSV row (CRLF-terminated).
+/// One order as a CSV row (CRLF-terminated), written by the `csv` crate (RFC 4180 quoting)
+/// from cells defused by [`csv_cell`].
 pub fn order_row(o: &PaidOrder) -> String {
     let cells = [
         o.id.as_str().to_string(),
@@ -215,54 +216,62 @@ pub fn order_row(o: &PaidOrder) -> String {
         o.email.clone().unwrap_or_default(),
         o.name.clone().unwrap_or_default(),
         o.ticket_types.join("; "),
-        o.seats.join(" "),
+        o.seats.join("; "),
         o.quantity.to_string(),
         o.amount.to_string(),
     ];
-    let mut row = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    row.push_str("\r\n");
-    row
+    csv_line(&cells)
 }
 
-/// One CSV cell: RFC 4180 quoting, and a leading `'` on a cell a spreadsheet would run as a
-/// formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return).
-pub fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
+/// One CSV line, CRLF-terminated: the `csv` crate's RFC 4180 quoting over cells defused by
+/// [`csv_cell`].
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(128));
+    w.write_record(cells.iter().map(|c| csv_cell(c.as_ref()).into_owned()))
+        .expect("writing to memory cannot fail");
+    let bytes = w.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("the cells were UTF-8")
+}
+
+/// One cell as a spreadsheet may safely open it: a leading `'` on a cell it would run as a
+/// formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return). Quoting is
+/// the `csv` writer's.
+pub fn csv_cell(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}").into()
     } else {
-        v.to_string()
-    };
-    if v.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
+        v.into()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::csv_cell;
+    use super::{csv_cell, csv_line};
 
     #[test]
-    fn cells_are_quoted_and_formulas_defused() {
+    fn formulas_are_defused() {
         assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_cell("=1+1"), "'=1+1");
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("-1"), "'-1");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
-        assert_eq!(
-            csv_cell("=HYPERLINK(\"x\",\"y\")"),
-            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
-        );
+        assert_eq!(csv_cell("\rx"), "'\rx");
         assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn lines_are_quoted_and_defused() {
+        assert_eq!(csv_line(&["plain", "", "7"]), "plain,,7\r\n");
+        assert_eq!(csv_line(&["a,b"]), "\"a,b\"\r\n");
+        assert_eq!(csv_line(&["say \"hi\""]), "\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(csv_line(&["two\nlines"]), "\"two\nlines\"\r\n");
+        assert_eq!(csv_line(&["\rx"]), "\"'\rx\"\r\n");
+        assert_eq!(
+            csv_line(&["=HYPERLINK(\"x\",\"y\")", "ok"]),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",ok\r\n"
+        );
     }
 }

@@ -389,7 +389,7 @@ async fn orders_csv(backend: Backend) {
     assert_eq!(
         lines[1],
         format!(
-            "{seated_id},{paid_at},{eve_id},eve@example.com,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",Seated,A/A/1 A/A/2,2,10000"
+            "{seated_id},{paid_at},{eve_id},eve@example.com,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",Seated,A/A/1; A/A/2,2,10000"
         ),
         "quoted (RFC 4180) and the formula defused"
     );
