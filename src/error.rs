@@ -90,6 +90,9 @@ error_codes! {
     /// Seats held or sold by someone else (with `seatIds`).
     SeatUnavailable = "seat_unavailable",
     SoldOut = "sold_out",
+    /// Best available: no block of that many adjacent seats in one row is free (with
+    /// `quantity`).
+    NoAdjacentSeats = "no_adjacent_seats",
     /// Past the event's per-customer limit (with `limit` and `remaining`).
     CustomerLimit = "customer_limit",
     HoldExpired = "hold_expired",
@@ -179,6 +182,9 @@ pub enum Error {
     /// (`maxTicketsPerCustomer`, pending and paid reservations together).
     #[error("this would take you past the limit of {limit} tickets per customer for this event; you may take {remaining} more")]
     CustomerLimit { limit: i64, remaining: i64 },
+    /// 409: best available found no block of `quantity` adjacent free seats in one row.
+    #[error("no {quantity} adjacent seats in one row are available")]
+    NoAdjacentSeats { quantity: i64 },
     /// 404 with the list of seat ids that do not belong to the event.
     #[error("unknown seats for this event")]
     UnknownSeats { seat_ids: Vec<String> },
@@ -268,6 +274,7 @@ impl Error {
             Error::SeatUnavailable { .. } => ErrorCode::SeatUnavailable,
             Error::UnknownSeats { .. } => ErrorCode::SeatNotFound,
             Error::CustomerLimit { .. } => ErrorCode::CustomerLimit,
+            Error::NoAdjacentSeats { .. } => ErrorCode::NoAdjacentSeats,
             Error::Duplicate => ErrorCode::Conflict,
             Error::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Error::LineLost => ErrorCode::LineRecovering,
@@ -296,6 +303,9 @@ impl Error {
             Error::CustomerLimit { limit, remaining } => Error::CustomerLimit {
                 limit: *limit,
                 remaining: *remaining,
+            },
+            Error::NoAdjacentSeats { quantity } => Error::NoAdjacentSeats {
+                quantity: *quantity,
             },
             Error::UnknownSeats { seat_ids } => Error::UnknownSeats {
                 seat_ids: seat_ids.clone(),
@@ -347,7 +357,7 @@ mod tests {
     /// Codes the contract (`shared/PROTOCOL.md`, v1.1) names for capabilities this server
     /// has not built yet. Building one means adding its code to [`ErrorCode`] and removing it
     /// here.
-    const CONTRACT_NOT_YET_BUILT: &[&str] = &["no_adjacent_seats", "not_sold_out"];
+    const CONTRACT_NOT_YET_BUILT: &[&str] = &["not_sold_out"];
 
     /// A backticked span that is one bare snake_case word: `sold_out`, `internal`.
     fn bare_code(span: &str) -> Option<&str> {

@@ -23,6 +23,7 @@ impl Error {
             Error::SeatUnavailable { .. }
             | Error::Conflict { .. }
             | Error::CustomerLimit { .. }
+            | Error::NoAdjacentSeats { .. }
             | Error::Duplicate => StatusCode::CONFLICT,
             Error::Unavailable(_) | Error::Busy { .. } | Error::LineLost => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -70,6 +71,9 @@ impl IntoResponse for Error {
             Error::CustomerLimit { limit, remaining } => {
                 body["limit"] = json!(limit);
                 body["remaining"] = json!(remaining);
+            }
+            Error::NoAdjacentSeats { quantity } => {
+                body["quantity"] = json!(quantity);
             }
             _ => {}
         }

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::extract::{AdmissionToken, ApiJson, CurrentUser};
 use super::openapi::{ApiError, RateLimited, Unauthorized, Unavailable};
-use crate::error::Result;
+use crate::error::{Error, FieldError, Result};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId};
 use crate::inventory::{Quantity, Reservation, SeatSelection};
 use crate::state::AppState;
@@ -20,6 +20,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(reserve_seats))
+        .routes(routes!(reserve_best))
         .routes(routes!(reserve_tickets, mine))
         .routes(routes!(pay))
         .routes(routes!(cancel))
@@ -45,6 +46,23 @@ struct ReserveTickets {
     /// 1 to `MAX_TICKETS_PER_ORDER` (default 10).
     #[schema(minimum = 1)]
     quantity: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ReserveBest {
+    #[schema(value_type = EventId)]
+    event_id: String,
+    /// Adjacent seats wanted in one row: 1 to `MAX_TICKETS_PER_ORDER` (default 10), and
+    /// within the caller's remaining per-customer allowance.
+    #[schema(minimum = 1)]
+    quantity: i64,
+    /// Only seats of this (seated) ticket type.
+    #[schema(value_type = Option<TicketTypeId>)]
+    ticket_type_id: Option<String>,
+    /// Only seats of this section of the event's seat map (its name).
+    #[schema(max_length = 200)]
+    section: Option<String>,
 }
 
 /// One reservation, as holds, payments and cancellations answer.
@@ -84,6 +102,55 @@ async fn reserve_seats(
     let hold = state
         .shopping
         .hold_seats(&event, &user.id, &seats, token.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, wrap(hold)))
+}
+
+/// Holds the best block of `quantity` adjacent free seats in one row: front rows first, then
+/// the middle of the row, avoiding a single empty seat left between taken ones where another
+/// block fits. A block taken by someone else a moment earlier is not an answer: the next best
+/// block is taken in the same request.
+#[utoipa::path(post, path = "/seats/best", tag = "shopping", operation_id = "holdBestSeats",
+    request_body = ReserveBest,
+    params(("X-Admission-Token" = Option<String>, Header, description = "The event's admission token from the waiting room")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Held: the block's seats, in seat order", body = ReservationAnswer),
+        (status = 400, description = "`malformed_json`, `invalid_body`, `invalid_id`, `invalid_quantity`, `too_many_tickets`, `invalid_field` (`section` not in the seat map, `ticketTypeId` not seated)", body = ApiError),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`not_admitted`", body = ApiError),
+        (status = 404, description = "`event_not_found`, `ticket_type_not_found`", body = ApiError),
+        (status = 409, description = "`no_adjacent_seats` (with `quantity`), `customer_limit` (with `limit`, `remaining`), `sales_paused`", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`", body = ApiError),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
+async fn reserve_best(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    AdmissionToken(token): AdmissionToken,
+    ApiJson(body): ApiJson<ReserveBest>,
+) -> Result<(StatusCode, Json<ReservationAnswer>)> {
+    let event = EventId::parse(body.event_id)?;
+    let quantity = Quantity::parse(body.quantity, state.shopping.max_tickets_per_order())?;
+    let kind = body.ticket_type_id.map(TicketTypeId::parse).transpose()?;
+    let section = body.section;
+    if section.as_ref().is_some_and(|s| s.len() > 200) {
+        return Err(Error::InvalidFields(vec![FieldError {
+            field: "section".into(),
+            message: "no such section in this event's seat map".into(),
+        }]));
+    }
+    let hold = state
+        .shopping
+        .hold_best(
+            &event,
+            &user.id,
+            quantity,
+            kind.as_ref(),
+            section.as_deref(),
+            token.as_deref(),
+        )
         .await?;
     Ok((StatusCode::CREATED, wrap(hold)))
 }

@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::{Any, Row, Transaction};
 use tokio::sync::oneshot;
 
+use super::best::{self, BestRequest, FreeRows, Place};
 use super::events::{event_not_found, EventTerms};
 use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
 use super::holds::{
@@ -68,6 +69,9 @@ pub(super) enum HoldRequest {
         quantity: i64,
         price: i64,
     },
+    /// The best block of adjacent free seats in one row, chosen inside the batch
+    /// ([`super::best`]).
+    Best(BestRequest),
 }
 
 impl HoldRequest {
@@ -75,6 +79,7 @@ impl HoldRequest {
         match self {
             HoldRequest::Seats(ids) => ids.len() as i64,
             HoldRequest::Tickets { quantity, .. } => *quantity,
+            HoldRequest::Best(b) => b.quantity,
         }
     }
 }
@@ -354,16 +359,31 @@ impl Inventory {
             .iter()
             .flat_map(|w| match &w.request {
                 HoldRequest::Seats(ids) => ids.as_slice(),
-                HoldRequest::Tickets { .. } => &[],
+                HoldRequest::Tickets { .. } | HoldRequest::Best(_) => &[],
             })
             .chain(items.values().flatten().filter_map(|i| i.2.as_ref()))
             .collect();
-        let seats = lock_seats(&mut tx, event_id, &seat_ids, &freed, lock).await?;
+        // A best-available hold chooses among every free seat of the event: then they are all
+        // locked (and read) with the asked ones, in one statement.
+        let any_best = wanted
+            .iter()
+            .any(|w| matches!(w.request, HoldRequest::Best(_)));
+        let seats = lock_seats(&mut tx, event_id, &seat_ids, &freed, any_best, lock).await?;
+        let free_rows = if any_best {
+            FreeRows::new(
+                seats
+                    .iter()
+                    .filter(|(_, s)| s.available)
+                    .map(|(id, s)| s.place(id)),
+            )
+        } else {
+            FreeRows::default()
+        };
         let ga_types: BTreeSet<&TicketTypeId> = wanted
             .iter()
             .filter_map(|w| match &w.request {
                 HoldRequest::Tickets { ticket_type_id, .. } => Some(ticket_type_id),
-                HoldRequest::Seats(_) => None,
+                HoldRequest::Seats(_) | HoldRequest::Best(_) => None,
             })
             .collect();
         let mut stock = lock_stock(&mut tx, event_id, &ga_types, lock).await?;
@@ -374,7 +394,7 @@ impl Inventory {
         }
 
         // Every hold decided in arrival order against the locked state and the batch so far.
-        let mut taken: HashSet<&SeatId> = HashSet::new();
+        let mut taken: HashSet<SeatId> = HashSet::new();
         let mut decided: Vec<Result<Vec<ReservationItem>>> = Vec::with_capacity(wanted.len());
         for w in wanted {
             let n = w.request.count();
@@ -393,9 +413,10 @@ impl Inventory {
                     quantity,
                     price,
                 } => decide_tickets(ticket_type_id, *quantity, *price, &mut stock),
+                HoldRequest::Best(b) => best::decide(b, &free_rows, &taken, terms),
             };
-            if let (Ok(_), HoldRequest::Seats(ids)) = (&items, &w.request) {
-                taken.extend(ids.iter());
+            if let Ok(items) = &items {
+                taken.extend(items.iter().filter_map(|i| i.seat_id.clone()));
             }
             if items.is_ok() {
                 *counts.entry(w.user_id.clone()).or_default() += n;
@@ -736,7 +757,7 @@ fn take_batch(queue: &mut VecDeque<Job>) -> Vec<Job> {
 fn decide_seats(
     ids: &[SeatId],
     seats: &HashMap<SeatId, LockedSeat>,
-    taken: &HashSet<&SeatId>,
+    taken: &HashSet<SeatId>,
     terms: &EventTerms,
 ) -> Result<Vec<ReservationItem>> {
     let unknown: Vec<String> = ids
@@ -746,7 +767,7 @@ fn decide_seats(
         .collect();
     let missed: Vec<&SeatId> = ids
         .iter()
-        .filter(|id| seats.get(*id).is_none_or(|s| !s.available) || taken.contains(id))
+        .filter(|id| seats.get(*id).is_none_or(|s| !s.available) || taken.contains(*id))
         .collect();
     if !missed.is_empty() {
         return Err(if unknown.is_empty() {
@@ -842,25 +863,52 @@ async fn lock_customers(
 struct LockedSeat {
     available: bool,
     ticket_type_id: TicketTypeId,
+    section: String,
+    row: String,
+    number: i64,
+    rank: i64,
 }
 
-/// Locks the requested seats of the event (in id order) and reads their state.
+impl LockedSeat {
+    fn place(&self, id: &SeatId) -> Place {
+        Place {
+            id: id.clone(),
+            section: self.section.clone(),
+            row: self.row.clone(),
+            number: self.number,
+            rank: self.rank,
+            ticket_type_id: self.ticket_type_id.clone(),
+        }
+    }
+}
+
+/// Locks the requested seats of the event (in id order) and reads their state; with
+/// `all_free`, every free seat of the event too, in the same statement (the same id order).
+/// On PostgreSQL a seat taken by another transaction while this one waited for its lock is
+/// read again after that commit and, no longer free, left out.
 async fn lock_seats(
     tx: &mut Transaction<'static, Any>,
     event_id: &EventId,
     ids: &BTreeSet<&SeatId>,
     freed: &HashSet<&ReservationId>,
+    all_free: bool,
     lock: &str,
 ) -> Result<HashMap<SeatId, LockedSeat>> {
-    if ids.is_empty() {
+    if ids.is_empty() && !all_free {
         return Ok(HashMap::new());
     }
     let ids = padded(&ids.iter().copied().collect::<Vec<_>>());
+    let which = match (ids.is_empty(), all_free) {
+        (true, _) => "status = 'available'".to_string(),
+        (false, true) => format!(
+            "(status = 'available' OR id IN ({}))",
+            placeholders(1, ids.len())
+        ),
+        (false, false) => format!("id IN ({})", placeholders(1, ids.len())),
+    };
     let sql = format!(
-        "SELECT id, status, reservation_id, ticket_type_id FROM seats \
-         WHERE event_id = $1 AND id IN ({}) \
-         ORDER BY id{lock}",
-        placeholders(1, ids.len())
+        "SELECT id, status, reservation_id, ticket_type_id, section, row_label, number, seat_rank \
+         FROM seats WHERE event_id = $1 AND {which} ORDER BY id{lock}"
     );
     let mut q = sqlx::query(&sql).bind(event_id);
     for id in &ids {
@@ -876,6 +924,10 @@ async fn lock_seats(
                 available: r.try_get::<String, _>("status")? == "available"
                     || holder.is_some_and(|h| freed.contains(&h)),
                 ticket_type_id: r.try_get("ticket_type_id")?,
+                section: r.try_get("section")?,
+                row: r.try_get("row_label")?,
+                number: r.try_get("number")?,
+                rank: r.try_get("seat_rank")?,
             },
         );
     }

@@ -158,17 +158,21 @@ impl Inventory {
         }
 
         let seats = lay_out_seats(&new.sections);
-        for chunk in seats.chunks(SEAT_INSERT_CHUNK) {
+        let ranks = super::best::rank_seats(&seats);
+        for (chunk, ranks) in seats
+            .chunks(SEAT_INSERT_CHUNK)
+            .zip(ranks.chunks(SEAT_INSERT_CHUNK))
+        {
             let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(i * 9, 9)))
+                .map(|i| format!("({})", placeholders(i * 10, 10)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
-                "INSERT INTO seats (id, event_id, ticket_type_id, section, row_label, number, x, y, status) \
+                "INSERT INTO seats (id, event_id, ticket_type_id, section, row_label, number, x, y, status, seat_rank) \
                  VALUES {values}"
             );
             let mut q = sqlx::query(&sql);
-            for s in chunk {
+            for (s, rank) in chunk.iter().zip(ranks) {
                 q = q
                     .bind(SeatId::generate())
                     .bind(&event_id)
@@ -178,7 +182,8 @@ impl Inventory {
                     .bind(s.number)
                     .bind(s.x)
                     .bind(s.y)
-                    .bind("available");
+                    .bind("available")
+                    .bind(*rank);
             }
             q.execute(&mut *tx).await?;
         }
@@ -283,7 +288,7 @@ impl Inventory {
             return Err(event_not_found());
         }
         sqlx::query(
-            "SELECT id, section, row_label, number, x, y, ticket_type_id, status, version \
+            "SELECT id, section, row_label, number, x, y, ticket_type_id, status, version, seat_rank \
              FROM seats WHERE event_id = $1 ORDER BY y, x",
         )
         .bind(event_id)
@@ -301,6 +306,7 @@ impl Inventory {
                 ticket_type_id: r.try_get("ticket_type_id")?,
                 status: SeatStatus::parse(&r.try_get::<String, _>("status")?)?,
                 version: r.try_get("version")?,
+                rank: r.try_get("seat_rank")?,
             })
         })
         .collect()
@@ -480,12 +486,12 @@ pub(super) fn event_not_found() -> Error {
     Error::not_found(ErrorCode::EventNotFound, "no such event")
 }
 
-struct LaidOutSeat {
+pub(super) struct LaidOutSeat {
     section: String,
     row: String,
     number: i64,
-    x: f64,
-    y: f64,
+    pub(super) x: f64,
+    pub(super) y: f64,
     ticket_type_index: usize,
 }
 

@@ -16,6 +16,7 @@
 
 mod audit;
 mod batch;
+mod best;
 mod events;
 mod expiry;
 pub mod feed;

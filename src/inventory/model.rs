@@ -122,6 +122,10 @@ pub struct Seat {
     pub ticket_type_id: TicketTypeId,
     pub status: SeatStatus,
     pub version: i64,
+    /// The seat's place in the event's ranking, 1 = best (front rows first, then the middle
+    /// of each row): the order best available takes seats in.
+    #[schema(minimum = 1)]
+    pub rank: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -343,6 +343,7 @@ mod tests {
             ticket_type_id: tt(),
             status,
             version,
+            rank: 1,
         }
     }
 

@@ -79,6 +79,28 @@ impl Shopping {
         self.counted(event, started, hold.await)
     }
 
+    /// Holds the best block of `quantity` adjacent free seats in one row of `event` for
+    /// `user` (of `ticket_type`, in `section`, when given), if the user is admitted: the same
+    /// rules as any hold, then `409 no_adjacent_seats` when no block fits.
+    pub async fn hold_best(
+        &self,
+        event: &EventId,
+        user: &UserId,
+        quantity: Quantity,
+        ticket_type: Option<&TicketTypeId>,
+        section: Option<&str>,
+        admission_token: Option<&str>,
+    ) -> Result<Reservation> {
+        let started = Instant::now();
+        let hold = async {
+            let admitted = self.admission.check(event, user, admission_token).await?;
+            self.inventory
+                .hold_best(&admitted, quantity, ticket_type, section)
+                .await
+        };
+        self.counted(event, started, hold.await)
+    }
+
     /// Pays `user`'s pending hold (simulated payment). Needs no admission: a shopper whose
     /// turn ended may still pay for what they hold.
     pub async fn pay(&self, reservation: &ReservationId, user: &UserId) -> Result<Reservation> {

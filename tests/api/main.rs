@@ -13,6 +13,7 @@ mod helpers;
 mod admin_console;
 mod auth_and_startup;
 mod bad_input;
+mod best_available;
 mod bot_check;
 mod expiry;
 mod line_recovery;

@@ -182,7 +182,7 @@ async fn database_refuses_oversell(backend: Backend) {
 }
 
 /// Cross-checks the counters against the rows they summarise, straight from the database.
-async fn assert_invariants(app: &TestApp) {
+pub(crate) async fn assert_invariants(app: &TestApp) {
     let pool = app.db().await;
     let bad_types: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM ticket_types t WHERE t.seated = 1 AND t.held <> \

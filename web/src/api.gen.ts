@@ -373,6 +373,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/seats/best": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Holds the best block of `quantity` adjacent free seats in one row: front rows first, then
+         *     the middle of the row, avoiding a single empty seat left between taken ones where another
+         *     block fits. A block taken by someone else a moment earlier is not an answer: the next best
+         *     block is taken in the same request.
+         */
+        post: operations["holdBestSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/seats/reserve": {
         parameters: {
             query?: never;
@@ -442,7 +464,7 @@ export interface components {
          *     lists together.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable" | "too_many_watched";
+        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "no_adjacent_seats" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable" | "too_many_watched";
         /**
          * @description What went wrong: a stable `code` to match on, a human `message`, and for some codes
          *     details beside them.
@@ -797,6 +819,18 @@ export interface components {
         };
         /** @enum {string} */
         ReservationStatus: "pending" | "paid" | "cancelled" | "expired";
+        ReserveBest: {
+            eventId: components["schemas"]["EventId"];
+            /**
+             * Format: int64
+             * @description Adjacent seats wanted in one row: 1 to `MAX_TICKETS_PER_ORDER` (default 10), and
+             *     within the caller's remaining per-customer allowance.
+             */
+            quantity: number;
+            ticketTypeId?: null | components["schemas"]["TicketTypeId"];
+            /** @description Only seats of this section of the event's seat map (its name). */
+            section?: string | null;
+        };
         ReserveSeats: {
             eventId: components["schemas"]["EventId"];
             /** @description Distinct seats of the event, at most `MAX_TICKETS_PER_ORDER` (default 10). */
@@ -827,6 +861,12 @@ export interface components {
             status: components["schemas"]["SeatStatus"];
             /** Format: int64 */
             version: number;
+            /**
+             * Format: int64
+             * @description The seat's place in the event's ranking, 1 = best (front rows first, then the middle
+             *     of each row): the order best available takes seats in.
+             */
+            rank: number;
         };
         /** @description A seat's id (seats belong to one event). */
         SeatId: string;
@@ -2021,6 +2061,86 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    holdBestSeats: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The event's admission token from the waiting room */
+                "X-Admission-Token"?: string | null;
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReserveBest"];
+            };
+        };
+        responses: {
+            /** @description Held: the block's seats, in seat order */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationAnswer"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_id`, `invalid_quantity`, `too_many_tickets`, `invalid_field` (`section` not in the seat map, `ticketTypeId` not seated); `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `not_admitted` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found`, `ticket_type_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `no_adjacent_seats` (with `quantity`), `customer_limit` (with `limit`, `remaining`), `sales_paused`; `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["Internal"];
