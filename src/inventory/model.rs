@@ -123,8 +123,9 @@ pub struct Seat {
     pub status: SeatStatus,
     pub version: i64,
     /// The seat's place in the event's ranking, 1 = best (front rows first, then the middle
-    /// of each row): the order best available takes seats in.
-    #[schema(minimum = 1)]
+    /// of each row): the order best available takes seats in. Always sent; optional in the
+    /// schema only so that seats a client makes up itself (the admin map preview) need none.
+    #[schema(minimum = 1, required = false)]
     pub rank: i64,
 }
 

@@ -864,9 +864,10 @@ export interface components {
             /**
              * Format: int64
              * @description The seat's place in the event's ranking, 1 = best (front rows first, then the middle
-             *     of each row): the order best available takes seats in.
+             *     of each row): the order best available takes seats in. Always sent; optional in the
+             *     schema only so that seats a client makes up itself (the admin map preview) need none.
              */
-            rank: number;
+            rank?: number;
         };
         /** @description A seat's id (seats belong to one event). */
         SeatId: string;
@@ -1158,7 +1159,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount`; `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels (`section/row/number`) joined with spaces, `amount` in minor units. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`. */
+            /** @description RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount`; `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels (`section/row/number`) joined with `; `, `amount` in minor units. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`. */
             200: {
                 headers: {
                     /** @description `attachment; filename="<eventId>-orders.csv"` */
