@@ -112,6 +112,7 @@ impl Application {
             .supervise(&mut tasks, config.queue_ticker());
         // Event settings changed on any instance reach this one within a second.
         supervise_settings_watcher(&state.inventory, &mut tasks);
+        crate::inventory::supervise_waitlist(state.inventory.clone(), &mut tasks);
         if config.sweep_interval_ms > 0 {
             let every = Duration::from_millis(config.sweep_interval_ms);
             supervise_sweeper(state.inventory.clone(), every, &mut tasks);
@@ -463,6 +464,15 @@ impl RealtimeTasks {
         tasks.every("admin stats", crate::stats::PUBLISH_EVERY, move || {
             let (io, rt) = (io2.clone(), rt2.clone());
             async move { realtime::admin::tick(&io, &rt).await }
+        });
+        let (io2, metrics2, stock) = (io.clone(), metrics.clone(), rt.stock.clone());
+        tasks.keep("waitlist offers fan-out", move |token| {
+            realtime::waitlist::run(
+                io2.clone(),
+                stock.subscribe_offers(),
+                metrics2.clone(),
+                token,
+            )
         });
         let (io2, stock) = (io.clone(), rt.stock.clone());
         tasks.keep("event:updated", move |token| {

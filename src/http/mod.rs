@@ -19,6 +19,7 @@ pub mod rate_limit;
 pub mod request_id;
 mod reservations;
 pub mod security;
+mod waitlist;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method};
@@ -46,6 +47,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(reservations::router())
         .merge(queue::router())
+        .merge(waitlist::router())
         .merge(botcheck::router())
         .merge(openapi::router())
         .routes(routes!(health))

@@ -369,11 +369,17 @@ impl Inventory {
             .iter()
             .any(|w| matches!(w.request, HoldRequest::Best(_)));
         let seats = lock_seats(&mut tx, event_id, &seat_ids, &freed, any_best, lock).await?;
+        // Types with people on their waitlist: their free units wait for the offers.
+        let withheld = if wanted.is_empty() {
+            HashSet::new()
+        } else {
+            super::waitlist::withheld_types(&mut tx, event_id).await?
+        };
         let free_rows = if any_best {
             FreeRows::new(
                 seats
                     .iter()
-                    .filter(|(_, s)| s.available)
+                    .filter(|(_, s)| s.available && !withheld.contains(&s.ticket_type_id))
                     .map(|(id, s)| s.place(id)),
             )
         } else {
@@ -392,6 +398,11 @@ impl Inventory {
                 *left += quantity;
             }
         }
+        for type_id in &withheld {
+            if let Some(left) = stock.get_mut(type_id) {
+                *left = 0;
+            }
+        }
 
         // Every hold decided in arrival order against the locked state and the batch so far.
         let mut taken: HashSet<SeatId> = HashSet::new();
@@ -407,7 +418,7 @@ impl Inventory {
                 continue;
             }
             let items = match &w.request {
-                HoldRequest::Seats(ids) => decide_seats(ids, &seats, &taken, terms),
+                HoldRequest::Seats(ids) => decide_seats(ids, &seats, &taken, &withheld, terms),
                 HoldRequest::Tickets {
                     ticket_type_id,
                     quantity,
@@ -758,6 +769,7 @@ fn decide_seats(
     ids: &[SeatId],
     seats: &HashMap<SeatId, LockedSeat>,
     taken: &HashSet<SeatId>,
+    withheld: &HashSet<TicketTypeId>,
     terms: &EventTerms,
 ) -> Result<Vec<ReservationItem>> {
     let unknown: Vec<String> = ids
@@ -767,7 +779,12 @@ fn decide_seats(
         .collect();
     let missed: Vec<&SeatId> = ids
         .iter()
-        .filter(|id| seats.get(*id).is_none_or(|s| !s.available) || taken.contains(*id))
+        .filter(|id| {
+            seats
+                .get(*id)
+                .is_none_or(|s| !s.available || withheld.contains(&s.ticket_type_id))
+                || taken.contains(*id)
+        })
         .collect();
     if !missed.is_empty() {
         return Err(if unknown.is_empty() {

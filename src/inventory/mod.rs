@@ -25,6 +25,7 @@ mod holds;
 pub mod model;
 mod orders;
 mod settings;
+mod waitlist;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -39,6 +40,7 @@ pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange
 pub use model::*;
 pub use orders::{OrdersCursor, PaidOrder};
 pub use settings::supervise_settings_watcher;
+pub use waitlist::{supervise_waitlist, WaitlistEntry, WaitlistOffer, MAX_ENTRIES_PER_EVENT};
 
 /// The inventory service. Cheap to clone; every clone shares the pool and the feed.
 #[derive(Clone, Debug)]
@@ -54,6 +56,8 @@ pub struct Inventory {
     settings: Arc<settings::Settings>,
     /// Each event's queue of holds, run in batches ([`batch`]).
     lanes: Arc<batch::Lanes>,
+    /// Waitlist offers as they are made ([`waitlist`]).
+    offers: tokio::sync::broadcast::Sender<Arc<WaitlistOffer>>,
 }
 
 impl Inventory {
@@ -67,6 +71,7 @@ impl Inventory {
             settings: Arc::new(settings::Settings::new(terms.clone())),
             terms,
             lanes: Arc::default(),
+            offers: waitlist::offer_channel(),
         }
     }
 
@@ -110,6 +115,11 @@ impl StockView {
     /// As [`Inventory::settings_changes`].
     pub fn settings_changes(&self) -> tokio::sync::broadcast::Receiver<EventId> {
         self.0.settings_changes()
+    }
+
+    /// As [`Inventory::subscribe_offers`].
+    pub fn subscribe_offers(&self) -> tokio::sync::broadcast::Receiver<Arc<WaitlistOffer>> {
+        self.0.subscribe_offers()
     }
 
     pub async fn pending_reservations_of(

@@ -306,7 +306,7 @@ async fn push<A: Adapter>(
 
 /// The feed's next message, or `None` once `token` is cancelled (checked first, so a
 /// stopping server does not start another batch).
-async fn next_or_stop<T: Clone>(
+pub(crate) async fn next_or_stop<T: Clone>(
     feed: &mut Receiver<T>,
     token: &CancellationToken,
 ) -> Option<Result<T, RecvError>> {
@@ -321,7 +321,7 @@ async fn next_or_stop<T: Clone>(
 /// or restarting), the adapter skips the local sockets too; deliver to this instance's own
 /// sockets anyway, so a Redis outage costs cross-instance pushes only, and count it. A socket
 /// whose outgoing queue is full misses this push (the others got it): count it, don't resend.
-async fn emit<A: Adapter>(
+pub(crate) async fn emit<A: Adapter>(
     io: &SocketIo<A>,
     room: String,
     name: &'static str,

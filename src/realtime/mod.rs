@@ -29,6 +29,7 @@ pub mod redis_driver;
 pub mod relay;
 pub mod request_head;
 pub mod snapshots;
+pub mod waitlist;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -27,3 +27,4 @@ mod tls;
 mod waiting_room;
 mod waiting_room_joins;
 mod waiting_room_scale;
+mod waitlist;

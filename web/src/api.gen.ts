@@ -412,6 +412,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Joins the waitlist of a sold-out ticket type; posting again for the same type changes the
+         *     quantity and keeps the place (200).
+         */
+        post: operations["joinWaitlist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waitlist/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's waitlist entries for the event, each with its place and its pending offer. */
+        get: operations["myWaitlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waitlist/{event_id}/{ticket_type_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leaves the waitlist of one ticket type (204 also when not on it). A pending offer stays the
+         *     caller's hold.
+         */
+        delete: operations["leaveWaitlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -457,6 +514,9 @@ export interface components {
             email: string;
             password: string;
         };
+        Entries: {
+            entries: components["schemas"]["WaitlistEntry"][];
+        };
         /**
          * @description Every error code the server sends: in REST error bodies (`{"error": {"code"}}`)
          *     and in Socket.IO acks (`{ok: false, error}`). The wire contract documents each
@@ -464,7 +524,7 @@ export interface components {
          *     lists together.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "no_adjacent_seats" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable" | "too_many_watched";
+        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "no_adjacent_seats" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "not_sold_out" | "too_many_waitlists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable" | "too_many_watched";
         /**
          * @description What went wrong: a stable `code` to match on, a human `message`, and for some codes
          *     details beside them.
@@ -655,6 +715,27 @@ export interface components {
             eventId: components["schemas"]["EventId"];
             /** @description A receipt from an earlier answer: restores the place if the line was lost. */
             receipt?: string | null;
+        };
+        JoinWaitlist: {
+            eventId: components["schemas"]["EventId"];
+            ticketTypeId: components["schemas"]["TicketTypeId"];
+            /**
+             * Format: int64
+             * @description 1 to `MAX_TICKETS_PER_ORDER` (default 10), and within the per-customer allowance.
+             */
+            quantity: number;
+        };
+        /** @description The caller's place on one waitlist. */
+        Joined: {
+            eventId: components["schemas"]["EventId"];
+            ticketTypeId: components["schemas"]["TicketTypeId"];
+            /** Format: int64 */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description 1 = the next to be offered.
+             */
+            position: number;
         };
         /** @description `GET /api/auth/me`: who the bearer token names. */
         Me: {
@@ -952,6 +1033,19 @@ export interface components {
          * @enum {string}
          */
         WaitingRoomMode: "auto" | "on" | "off";
+        /** @description One entry of the caller's, as `GET /api/waitlist/{eventId}` shows it. */
+        WaitlistEntry: {
+            eventId: components["schemas"]["EventId"];
+            ticketTypeId: components["schemas"]["TicketTypeId"];
+            /** Format: int64 */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description 1 = the next to be offered: waiting entries of the type that joined earlier, plus one.
+             */
+            position: number;
+            offer?: null | components["schemas"]["Reservation"];
+        };
     };
     responses: {
         /** @description `admin_only`: the token is not an administrator's */
@@ -2222,6 +2316,166 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinWaitlist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinWaitlist"];
+            };
+        };
+        responses: {
+            /** @description Already on it: quantity changed, place kept */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Joined"];
+                };
+            };
+            /** @description On the waitlist */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Joined"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_id`, `invalid_quantity`; `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `event_not_found`, `ticket_type_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_sold_out`, `customer_limit` (with `limit`, `remaining`), `too_many_waitlists`; `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    myWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entries"];
+                };
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    leaveWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: components["schemas"]["EventId"];
+                ticket_type_id: components["schemas"]["TicketTypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not on that waitlist (any more) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["Internal"];
