@@ -274,8 +274,15 @@ impl Inventory {
     /// Offers free units of every waitlisted type to the first waiting users; returns how many
     /// offers this call made. Safe on any number of instances at once.
     pub async fn offer_waiting(&self) -> Result<usize> {
+        // Only the types with something to do (free units, or an offer that is over): a
+        // read without locks, so idle waitlists cost one query per round.
         let types: Vec<(EventId, TicketTypeId)> = sqlx::query(
-            "SELECT DISTINCT event_id, ticket_type_id FROM waitlist_entries ORDER BY ticket_type_id",
+            "SELECT DISTINCT e.event_id, e.ticket_type_id FROM waitlist_entries e \
+             JOIN ticket_types t ON t.id = e.ticket_type_id \
+             WHERE t.total - t.held - t.sold > 0 \
+                OR (e.offer_id IS NOT NULL AND NOT EXISTS \
+                    (SELECT 1 FROM reservations r WHERE r.id = e.offer_id AND r.status = 'pending')) \
+             ORDER BY e.ticket_type_id",
         )
         .fetch_all(&self.db.pool)
         .await?

@@ -322,7 +322,49 @@ async fn expired_seats_are_offered_then_sold_openly(backend: Backend) {
     app.stop().await;
 }
 
+/// Offer rounds running at once (as on several instances) offer each unit once.
+async fn concurrent_rounds_offer_each_unit_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (event, _seated, ga) = small_event(&app).await;
+    let (_, x_hold) = app.buy(&app.token("x"), &event, &ga, 2).await;
+    for user in ["a", "b", "c"] {
+        assert_eq!(
+            join(&app, user, &event, &ga, 1).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let x_res = x_hold["reservation"]["id"].as_str().unwrap();
+    let (status, _) = app
+        .delete(&format!("/api/reservations/{x_res}"), Some(&app.token("x")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let inventory = &app.state.inventory;
+    let rounds = futures::future::join_all((0..6).map(|_| inventory.offer_waiting())).await;
+    for r in rounds {
+        r.unwrap();
+    }
+    let offered: Vec<bool> =
+        futures::future::join_all(["a", "b", "c"].map(|u| entry(&app, u, &event, &ga)))
+            .await
+            .into_iter()
+            .map(|e| !e.unwrap()["offer"].is_null())
+            .collect();
+    assert_eq!(offered, [true, true, false]);
+    let db = app.db().await;
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservations WHERE status = 'pending' AND user_id IN ('a', 'b', 'c')",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(pending, 2);
+    assert_eq!(app.remaining(&event, 1).await, 0);
+    invariants(&app).await;
+    app.stop().await;
+}
+
 on_both_databases!(
+    concurrent_rounds_offer_each_unit_once,
     joins_only_when_sold_out_in_order,
     returned_stock_goes_to_the_first_in_line,
     expired_seats_are_offered_then_sold_openly,
