@@ -68,6 +68,26 @@ enum Command {
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         release: bool,
     },
+    /// Best-available holds per second under contention (`POST /api/seats/best`): the same
+    /// event, buyers and release as `holds`, each buyer asking for 1..=max-seats adjacent
+    /// seats instead of picking random seats on the map.
+    Best {
+        /// Concurrent buyers.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seats in the event (fewer seats, more contention).
+        #[arg(long, default_value_t = 2000)]
+        seats: usize,
+        /// How long to run, in seconds (bounded: at most 300).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Largest number of seats per hold (each hold asks for 1..=this).
+        #[arg(long, default_value_t = 4)]
+        max_seats: usize,
+        /// Cancel each successful hold at once, keeping the pool from draining.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        release: bool,
+    },
     /// Waiting-room joins per second: `--users` distinct users join one event.
     Joins {
         /// Distinct users joining (bounded: at most 1,000,000).
@@ -141,16 +161,32 @@ async fn main() -> anyhow::Result<()> {
             max_seats,
             release,
         } => {
-            holds(
-                &url,
-                &jwt,
+            let run = Run {
                 concurrency,
                 seats,
-                seconds.min(300),
-                max_seats,
+                seconds: seconds.min(300),
+                max_seats: max_seats.max(1),
                 release,
-            )
-            .await
+                best: false,
+            };
+            holds(&url, &jwt, run).await
+        }
+        Command::Best {
+            concurrency,
+            seats,
+            seconds,
+            max_seats,
+            release,
+        } => {
+            let run = Run {
+                concurrency,
+                seats,
+                seconds: seconds.min(300),
+                max_seats: max_seats.max(1),
+                release,
+                best: true,
+            };
+            holds(&url, &jwt, run).await
         }
         Command::Joins {
             users,
@@ -461,17 +497,28 @@ struct Counters {
     released: AtomicU64,
 }
 
-// Over 80 lines on purpose: one benchmark scenario (an event, buyers that join, hold and
-// cancel until the clock runs out, then the report), read top to bottom like its output.
-async fn holds(
-    url: &str,
-    jwt: &Jwt,
+/// One `holds` or `best` run.
+struct Run {
     concurrency: usize,
     seats: usize,
     seconds: u64,
     max_seats: usize,
     release: bool,
-) -> anyhow::Result<()> {
+    /// Ask `POST /api/seats/best` for a quantity instead of picking seats on the map.
+    best: bool,
+}
+
+// Over 80 lines on purpose: one benchmark scenario (an event, buyers that join, hold and
+// cancel until the clock runs out, then the report), read top to bottom like its output.
+async fn holds(url: &str, jwt: &Jwt, run: Run) -> anyhow::Result<()> {
+    let Run {
+        concurrency,
+        seats,
+        seconds,
+        max_seats,
+        release,
+        best,
+    } = run;
     let client = http_client(concurrency)?;
     let per_row = 50usize;
     let rows = seats.div_ceil(per_row).max(1);
@@ -508,8 +555,9 @@ async fn holds(
             .filter_map(|s| s["id"].as_str().map(str::to_string))
             .collect(),
     );
+    let kind = if best { "best available" } else { "map picks" };
     println!(
-        "event {event_id}: {} seats, {concurrency} buyers, {seconds} s, 1-{max_seats} seats per hold, release={release}",
+        "event {event_id}: {} seats, {concurrency} buyers, {seconds} s, 1-{max_seats} seats per hold ({kind}), release={release}",
         all.len()
     );
 
@@ -534,17 +582,25 @@ async fn holds(
                         .await
                         .unwrap_or_default();
                 }
-                let wanted: Vec<String> = {
+                let (path, body, n) = {
                     let mut rng = rand::thread_rng();
                     let n = rng.gen_range(1..=max_seats);
-                    all.choose_multiple(&mut rng, n).cloned().collect()
+                    if best {
+                        let body = json!({"eventId": event_id, "quantity": n});
+                        ("best", body, n)
+                    } else {
+                        let wanted: Vec<String> =
+                            all.choose_multiple(&mut rng, n).cloned().collect();
+                        let body = json!({"eventId": event_id, "seatIds": wanted});
+                        ("reserve", body, n)
+                    }
                 };
                 let t0 = Instant::now();
                 let resp = client
-                    .post(format!("{url}/api/seats/reserve"))
+                    .post(format!("{url}/api/seats/{path}"))
                     .bearer_auth(&token)
                     .header("x-admission-token", &admission)
-                    .json(&json!({"eventId": event_id, "seatIds": wanted}))
+                    .json(&body)
                     .send()
                     .await;
                 let status = resp.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
@@ -552,9 +608,7 @@ async fn holds(
                 match status {
                     201 => {
                         counters.held.fetch_add(1, Ordering::Relaxed);
-                        counters
-                            .seats_held
-                            .fetch_add(wanted.len() as u64, Ordering::Relaxed);
+                        counters.seats_held.fetch_add(n as u64, Ordering::Relaxed);
                         let body: Value = resp.unwrap().json().await.unwrap_or_default();
                         if release {
                             if let Some(id) = body["reservation"]["id"].as_str() {
