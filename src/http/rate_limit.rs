@@ -152,10 +152,13 @@ fn limited(metrics: &Metrics, retry_after: u64) -> Response {
 }
 
 /// Calls that spend the per-user shopping bucket: every change, the queue calls, and the
-/// per-user reads of the database (`/events/:id/allowance`). Public catalogue reads are not
-/// per user and stay outside it.
+/// per-user reads of the database (`/events/:id/allowance`, `/waitlist/:id`). Public catalogue
+/// reads are not per user and stay outside it.
 fn per_user_call(method: &Method, path: &str) -> bool {
-    method != Method::GET || path.starts_with("/queue/") || path.ends_with("/allowance")
+    method != Method::GET
+        || path.starts_with("/queue/")
+        || path.starts_with("/waitlist/")
+        || path.ends_with("/allowance")
 }
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -11,7 +11,7 @@
 //! transaction locks the type's entries (so the instances take turns per type), drops the
 //! entries whose offer was paid, cancelled or lapsed, and, while units are free, makes the
 //! first waiting entry a pending reservation of `min(free, wanted, allowance)` units (seated
-//! types: free seats of the type, in seat order), exactly like a hold: the seats by a
+//! types: the best-ranked free seats of the type), exactly like a hold: the seats by a
 //! conditional update, the customer's count, the counter with its CHECK. The offer is an
 //! ordinary pending hold: it expires after the event's `holdSeconds` and is paid with the
 //! ordinary pay. After commit, each offer goes on the change feed as a hold (live stock stays
@@ -406,7 +406,7 @@ impl Inventory {
         if seated {
             seat_queue = sqlx::query_scalar(
                 "SELECT id FROM seats WHERE ticket_type_id = $1 AND status = 'available' \
-                 ORDER BY section, row_label, number LIMIT $2",
+                 ORDER BY seat_rank, section, row_label, number LIMIT $2",
             )
             .bind(type_id)
             .bind(total)

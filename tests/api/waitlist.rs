@@ -363,7 +363,35 @@ async fn concurrent_rounds_offer_each_unit_once(backend: Backend) {
     app.stop().await;
 }
 
+/// The waitlist calls, reads included, spend the per-user shopping bucket.
+async fn waitlist_floods_are_rate_limited(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.shop_rate_per_user = 2.0).await;
+    let (event, _seated, ga) = small_event(&app).await;
+    let token = app.token("flooder");
+    let mut limited = 0;
+    for i in 0..30 {
+        let (status, body) = match i % 3 {
+            0 => {
+                app.get(&format!("/api/waitlist/{event}"), Some(&token))
+                    .await
+            }
+            1 => join(&app, "flooder", &event, &ga, 1).await,
+            _ => {
+                app.delete(&format!("/api/waitlist/{event}/{ga}"), Some(&token))
+                    .await
+            }
+        };
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["error"]["code"], "rate_limited");
+            limited += 1;
+        }
+    }
+    assert!(limited >= 20, "{limited} of 30 waitlist calls refused");
+    app.stop().await;
+}
+
 on_both_databases!(
+    waitlist_floods_are_rate_limited,
     concurrent_rounds_offer_each_unit_once,
     joins_only_when_sold_out_in_order,
     returned_stock_goes_to_the_first_in_line,
