@@ -29,6 +29,23 @@ export type QueueAnswer = Schemas["QueueAnswer"];
 export type ErrorCode = Schemas["ErrorCode"];
 type Session = Schemas["Session"];
 
+/** A place on a sold-out ticket type's waitlist (PROTOCOL "v1.1 additions", Shopping):
+ *  `position` 1 is the next to be offered; `offer` is the pending reservation held for the
+ *  user, or null. Hand-written until the server's OpenAPI document names it. */
+export interface WaitlistEntry {
+  eventId: string;
+  ticketTypeId: string;
+  quantity: number;
+  position: number;
+  offer?: Reservation | null;
+}
+/** `waitlist:offer`, pushed to the offered user's sockets only. */
+export interface WaitlistOffer {
+  eventId: string;
+  ticketTypeId: string;
+  reservation: Reservation;
+}
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -170,6 +187,15 @@ export const api = {
     call<Schemas["ReservationAnswer"]>("POST", "/seats/reserve", { eventId, seatIds }, admitted(eventId)),
   holdTickets: (eventId: string, ticketTypeId: string, quantity: number) =>
     call<Schemas["ReservationAnswer"]>("POST", "/reservations", { eventId, ticketTypeId, quantity }, admitted(eventId)),
+  /** The best block of `quantity` adjacent seats in one row (optionally of one type or section),
+   *  held like any hold; `409 no_adjacent_seats` when no block fits. */
+  bestSeats: (eventId: string, quantity: number, opts: { ticketTypeId?: string; section?: string } = {}) =>
+    call<Schemas["ReservationAnswer"]>("POST", "/seats/best", { eventId, quantity, ...opts }, admitted(eventId)),
+  joinWaitlist: (eventId: string, ticketTypeId: string, quantity: number) =>
+    call<WaitlistEntry>("POST", "/waitlist", { eventId, ticketTypeId, quantity }),
+  leaveWaitlist: (eventId: string, ticketTypeId: string) =>
+    call<null>("DELETE", `/waitlist/${encodeURIComponent(eventId)}/${encodeURIComponent(ticketTypeId)}`),
+  waitlist: (eventId: string) => call<{ entries: WaitlistEntry[] }>("GET", `/waitlist/${encodeURIComponent(eventId)}`),
   pay: (id: string) => call<Schemas["ReservationAnswer"]>("POST", `/reservations/${id}/pay`, {}),
   cancel: (id: string) => call<Schemas["ReservationAnswer"]>("DELETE", `/reservations/${id}`),
   reservations: () => call<Reservation[]>("GET", "/reservations"),

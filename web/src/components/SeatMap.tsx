@@ -23,6 +23,8 @@ interface Props {
   label?: string;
   /** The states the legend explains (default: every state the map can show). */
   legend?: SeatLook[];
+  /** Seats "Best available" just found: ringed (and pulsing, motion allowing) for a moment. */
+  found?: ReadonlySet<string>;
 }
 
 export function lookOf(id: string, states: Props["states"], selected: Props["selected"], mine: Props["mine"]): SeatLook {
@@ -45,7 +47,9 @@ const R = 9;
 /** A read-only map speaks of seats held, not "held by someone else". */
 const READ_ONLY_WORDS: Record<SeatLook, string> = { ...WORDS, held: "held" };
 
-export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = false, label, legend }: Props) {
+const NONE: ReadonlySet<string> = new Set();
+
+export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = false, label, legend, found = NONE }: Props) {
   const words = readOnly ? READ_ONLY_WORDS : WORDS;
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
@@ -171,7 +175,8 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
         ))}
         {order.map((s, i) => {
           const look = lookOf(s.id, states, selected, mine);
-          const label = `Section ${s.section}, row ${s.row}, seat ${s.number}, ${words[look]}`;
+          const isFound = found.has(s.id);
+          const label = `Section ${s.section}, row ${s.row}, seat ${s.number}, ${words[look]}${isFound ? ", just found for you" : ""}`;
           if (readOnly) {
             return (
               <g key={s.id} data-seat={s.id} data-look={look} className={`seat seat-${look}`} role="img" aria-label={label}>
@@ -185,7 +190,8 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
               key={s.id}
               data-seat={s.id}
               data-look={look}
-              className={`seat seat-${look}`}
+              data-found={isFound || undefined}
+              className={isFound ? `seat seat-${look} seat-found` : `seat seat-${look}`}
               role="button"
               tabIndex={i === focus ? 0 : -1}
               aria-label={label}
@@ -198,6 +204,7 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
             >
               <title>{label}</title>
               <Shape look={look} x={s.x} y={s.y} />
+              {isFound && <circle cx={s.x} cy={s.y} r={R + 5} className="found-ring" />}
             </g>
           );
         })}

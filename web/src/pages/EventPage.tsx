@@ -1,13 +1,17 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { api, ApiError, money, type Allowance, type EventInfo } from "../api";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, ApiError, money, type Allowance, type EventInfo, type Reservation, type Seat, type WaitlistEntry } from "../api";
 import { SeatMap } from "../components/SeatMap";
 import { useEventUpdates } from "../hooks/useEventUpdates";
 import { useSeatUpdates } from "../hooks/useSeatUpdates";
 import { useTicketUpdates } from "../hooks/useTicketUpdates";
-import { navigate } from "../router";
+import { useWaitlist } from "../hooks/useWaitlist";
+import { clock, describeBlock, liveOffer, noAdjacentMessage, placeText, quantityChoices, sectionsOf } from "../lib/shopping";
+import { Link, navigate } from "../router";
 
 /** Keeps the admission alive (and the token fresh) while the page is open. */
 const KEEPALIVE_MS = 20_000;
+/** How long the seats "Best available" found stay ringed on the map before checkout opens. */
+const FOUND_MS = 1500;
 
 export function EventPage({ eventId }: { eventId: string }) {
   const [event, setEvent] = useState<EventInfo | null>(null);
@@ -22,6 +26,12 @@ export function EventPage({ eventId }: { eventId: string }) {
   /** Others are waiting in line (as of the last join or status answer). */
   const [lineWaiting, setLineWaiting] = useState(false);
   const [now, setNow] = useState(Date.now());
+  /** Seats "Best available" just found, ringed on the map until checkout opens. */
+  const [found, setFound] = useState<ReadonlySet<string>>(new Set());
+  const [foundText, setFoundText] = useState<string | null>(null);
+  const [paidOffer, setPaidOffer] = useState<Reservation | null>(null);
+  const toCheckout = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => { if (toCheckout.current) clearTimeout(toCheckout.current); }, []);
 
   // Entering the event means joining its waiting room: straight in while there is room,
   // otherwise to the line.
@@ -75,6 +85,7 @@ export function EventPage({ eventId }: { eventId: string }) {
   useEventUpdates(eventId, useCallback((e: EventInfo) => setEvent((old) => ({ ...e, queue: old?.queue ?? e.queue })), []));
   const stock = useTicketUpdates(eventId, event?.ticketTypes);
   const { layout, states } = useSeatUpdates(eventId, !!event?.hasSeatMap);
+  const { waitlist, refresh: refreshWaitlist, set: setWaitlistEntry } = useWaitlist(eventId);
 
   const seatById = useMemo(() => new Map(layout.map((s) => [s.id, s])), [layout]);
   const seatName = useCallback((id: string) => {
@@ -139,8 +150,59 @@ export function EventPage({ eventId }: { eventId: string }) {
     }
   };
 
+  /** Best available: the server picks the block; it is ringed on the map, then checkout opens. */
+  const best = async (quantity: number, section: string) => {
+    setBusy(true);
+    setError(null);
+    setFoundText(null);
+    try {
+      const { reservation } = await api.bestSeats(eventId, quantity, section ? { section } : {});
+      const ids = reservation.items.map((i) => i.seatId).filter((id): id is string => !!id);
+      setSelected(new Set());
+      setMine((m) => new Set([...m, ...ids]));
+      setFound(new Set(ids));
+      setFoundText(`Found ${describeBlock(ids, seatById)}. Taking you to checkout…`);
+      toCheckout.current = setTimeout(() => navigate(`/checkout/${reservation.id}`), FOUND_MS);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "no_adjacent_seats") setError(noAdjacentMessage(Number(e.details.quantity ?? quantity), section || undefined));
+      else setError(explain(e));
+      if (e instanceof ApiError && e.code === "not_admitted") navigate(`/events/${eventId}/queue`);
+      refreshMine();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const joinWaitlist = async (ticketTypeId: string, n: number) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setWaitlistEntry(ticketTypeId, await api.joinWaitlist(eventId, ticketTypeId, n));
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "not_sold_out") setError("Tickets of this type are on sale again — buy them now instead.");
+      else setError(explain(e));
+      refreshWaitlist();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const leaveWaitlist = async (ticketTypeId: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.leaveWaitlist(eventId, ticketTypeId);
+      setWaitlistEntry(ticketTypeId, null);
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   if (!event) return error ? <p className="error" role="alert">{error}</p> : <p aria-busy="true">Loading…</p>;
   const typeName = new Map(event.ticketTypes.map((t) => [t.id, t]));
+  const offers = [...waitlist.values()].filter((w) => liveOffer(w.offer, Date.now()));
+  const sections = sectionsOf(layout);
   const selectedTotal = [...selected].reduce((n, id) => n + (typeName.get(seatById.get(id)?.ticketTypeId ?? "")?.price ?? 0), 0);
 
   return (
@@ -150,6 +212,20 @@ export function EventPage({ eventId }: { eventId: string }) {
       <PausedNotice paused={event.salesPaused === true} text="You can keep looking; holding seats and tickets works again when sales resume." />
       {error && <p className="error" role="alert" data-testid="error">{error}</p>}
       {admitted && turnEndsAt != null && (lineWaiting || event.queue?.active) && <TurnClock endsAt={turnEndsAt} now={now} eventId={eventId} />}
+      {offers.map((w) => (
+        <WaitlistOfferPanel
+          key={w.offer!.id}
+          offer={w.offer!}
+          typeName={typeName.get(w.ticketTypeId)?.name ?? "ticket"}
+          seatById={seatById}
+          onPaid={(r) => { setPaidOffer(r); setWaitlistEntry(w.ticketTypeId, null); refreshWaitlist(); refreshMine(); }}
+        />
+      ))}
+      {paidOffer && (
+        <section className="offer" data-testid="waitlist-offer" data-status="paid" aria-label="Waitlist offer paid">
+          <p className="ok" role="status">Paid — the tickets from the waitlist are yours. Enjoy the show! <Link to="/orders">My orders</Link></p>
+        </section>
+      )}
       {allowance && (
         <p className="allowance" data-testid="allowance" aria-live="polite">
           {allowance.remaining > 0
@@ -164,6 +240,28 @@ export function EventPage({ eventId }: { eventId: string }) {
           <tbody>
             {event.ticketTypes.map((t) => {
               const left = stock.get(t.id)?.remainingQuantity ?? t.remainingQuantity;
+              const entry = waitlist.get(t.id);
+              if (left === 0 || entry) {
+                return (
+                  <tr key={t.id} data-testid={`type-${t.name}`}>
+                    <td>{t.name}</td>
+                    <td>{money(t.price)}</td>
+                    <td data-testid="remaining" aria-live="polite">{left}</td>
+                    <td>
+                      <WaitlistCell
+                        typeId={t.id}
+                        typeName={t.name}
+                        soldOut={left === 0}
+                        entry={entry}
+                        choices={quantityChoices(allowance?.perOrder, allowance?.remaining)}
+                        busy={busy}
+                        onJoin={(n) => joinWaitlist(t.id, n)}
+                        onLeave={() => leaveWaitlist(t.id)}
+                      />
+                    </td>
+                  </tr>
+                );
+              }
               return (
                 <tr key={t.id} data-testid={`type-${t.name}`}>
                   <td>{t.name}</td>
@@ -191,7 +289,14 @@ export function EventPage({ eventId }: { eventId: string }) {
       {event.hasSeatMap && (
         <section aria-labelledby="seats-h">
           <h2 id="seats-h">Seats</h2>
-          <SeatMap layout={layout} states={states} selected={selected} mine={mine} onToggle={toggle} />
+          <BestAvailable
+            sections={sections}
+            choices={quantityChoices(allowance?.perOrder, allowance?.remaining)}
+            disabled={busy || !admitted || allowance?.remaining === 0 || foundText != null}
+            foundText={foundText}
+            onFind={best}
+          />
+          <SeatMap layout={layout} states={states} selected={selected} mine={mine} onToggle={toggle} found={found} />
           <div className="hold-bar">
             <span>{selected.size === 0 ? "No seats selected" : `${selected.size} seat${selected.size > 1 ? "s" : ""} · ${money(selectedTotal)}`}</span>
             <button type="button" className="primary" data-testid="hold" disabled={busy || selected.size === 0 || !admitted} onClick={() => hold(() => api.holdSeats(eventId, [...selected]))}>
@@ -242,4 +347,130 @@ function TurnClock({ endsAt, now, eventId }: { endsAt: number; now: number; even
 function limitReached(limit: number, remaining: number): string {
   if (remaining <= 0) return `You have reached this event's limit of ${limit} tickets per customer, counting the ones you hold and have bought.`;
   return `This event allows ${limit} tickets per customer, counting the ones you hold and have bought. You can take ${remaining} more.`;
+}
+
+/**
+ * "Best available": how many seats and (optionally) which section; the server finds the best
+ * block of adjacent seats in one row and holds it. A plain form: Tab reaches every control,
+ * Enter submits.
+ */
+function BestAvailable({ sections, choices, disabled, foundText, onFind }: {
+  sections: string[];
+  choices: number[];
+  disabled: boolean;
+  foundText: string | null;
+  onFind: (quantity: number, section: string) => void;
+}) {
+  const [quantity, setQuantity] = useState(2);
+  const [section, setSection] = useState("");
+  const q = Math.min(quantity, choices[choices.length - 1] ?? 1);
+  return (
+    <form className="best" data-testid="best" aria-labelledby="best-h" onSubmit={(e) => { e.preventDefault(); if (!disabled) onFind(q, section); }}>
+      <h3 id="best-h">Best available</h3>
+      <label>
+        Seats together
+        <select data-testid="best-quantity" value={q} onChange={(e) => setQuantity(Number(e.target.value))}>
+          {choices.map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+      {sections.length > 1 && (
+        <label>
+          Section
+          <select data-testid="best-section" value={section} onChange={(e) => setSection(e.target.value)}>
+            <option value="">Any section</option>
+            {sections.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+      )}
+      <button type="submit" className="primary" data-testid="best-find" aria-disabled={disabled}>Find best seats</button>
+      <p className="found" role="status" aria-live="polite" data-testid="best-found">{foundText}</p>
+    </form>
+  );
+}
+
+/** A sold-out type's last column: join the waitlist, or the user's place and a Leave button. */
+function WaitlistCell({ typeId, typeName, soldOut, entry, choices, busy, onJoin, onLeave }: {
+  typeId: string;
+  typeName: string;
+  soldOut: boolean;
+  entry: WaitlistEntry | undefined;
+  choices: number[];
+  busy: boolean;
+  onJoin: (quantity: number) => void;
+  onLeave: () => void;
+}) {
+  const [quantity, setQuantity] = useState(1);
+  const q = Math.min(quantity, choices[choices.length - 1] ?? 1);
+  if (entry) {
+    const offered = liveOffer(entry.offer, Date.now());
+    return (
+      <div className="waitlist" data-testid="waitlist" data-position={entry.position}>
+        <p className="place" role="status" data-testid="waitlist-place">
+          {offered ? `${entry.quantity} held for you — pay above.` : `${placeText(entry.position)} (${entry.quantity} wanted)`}
+        </p>
+        {!offered && (
+          <button type="button" className="secondary" data-testid="waitlist-leave" disabled={busy} onClick={onLeave}>
+            Leave the waitlist<span className="sr-only"> for {typeName}</span>
+          </button>
+        )}
+      </div>
+    );
+  }
+  if (!soldOut) return null;
+  return (
+    <form className="waitlist" data-testid="waitlist" onSubmit={(e) => { e.preventDefault(); onJoin(q); }}>
+      <span className="muted">Sold out.</span>
+      <label className="sr-only" htmlFor={`wq-${typeId}`}>Tickets of {typeName} wanted</label>
+      <select id={`wq-${typeId}`} data-testid="waitlist-quantity" value={q} onChange={(e) => setQuantity(Number(e.target.value))}>
+        {choices.map((n) => <option key={n} value={n}>{n}</option>)}
+      </select>
+      <button type="submit" className="primary" data-testid="waitlist-join" disabled={busy}>Join the waitlist</button>
+    </form>
+  );
+}
+
+/** Tickets that came back, held for this user from the waitlist: what, until when, and Pay. */
+function WaitlistOfferPanel({ offer, typeName, seatById, onPaid }: {
+  offer: Reservation;
+  typeName: string;
+  seatById: ReadonlyMap<string, Seat>;
+  onPaid: (r: Reservation) => void;
+}) {
+  const [now, setNow] = useState(Date.now());
+  const [state, setState] = useState<"open" | "paying">("open");
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const { seconds, text } = clock(Date.parse(offer.expiresAt), now);
+  const seatIds = offer.items.map((i) => i.seatId).filter((id): id is string => !!id);
+  const what = seatIds.length ? describeBlock(seatIds, seatById) : `${offer.items.reduce((n, i) => n + i.quantity, 0)} × ${typeName}`;
+  const pay = async () => {
+    setState("paying");
+    setError(null);
+    try {
+      onPaid((await api.pay(offer.id)).reservation);
+    } catch (e) {
+      setState("open");
+      setError(e instanceof ApiError && e.code === "hold_expired" ? "This offer has lapsed; the tickets went to the next person waiting." : e instanceof ApiError ? e.message : "Could not reach the box office. Try again.");
+    }
+  };
+  return (
+    <section className="offer" data-testid="waitlist-offer" data-status={state} aria-labelledby={`offer-${offer.id}`}>
+      <h2 id={`offer-${offer.id}`} role="alert">From the waitlist: {what} held for you</h2>
+      {seconds === 0 ? (
+        <p className="error" role="alert">This offer has lapsed; the tickets went to the next person waiting.</p>
+      ) : (
+        <>
+          <p role="timer" aria-live="off" data-testid="offer-countdown">Yours to buy for <strong>{text}</strong> — then they go to the next person waiting.</p>
+          <div className="actions">
+            <button type="button" className="primary" data-testid="offer-pay" disabled={state === "paying"} onClick={pay}>Pay {money(offer.total)}</button>
+            <Link to={`/checkout/${offer.id}`}>Open in checkout</Link>
+          </div>
+        </>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+    </section>
+  );
 }
