@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { savedSession, saveSession, type User } from "./api";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
+import { OfferNotice } from "./components/OfferNotice";
 import { SocketProvider } from "./hooks/useSocket";
 import { Checkout } from "./pages/Checkout";
 import { EventPage } from "./pages/EventPage";
@@ -72,6 +73,7 @@ export function App() {
           </span>
         )}
       </header>
+      {session && <OfferNotice path={path} />}
       <div className="page">{session ? <Screen path={path} user={session.user} /> : <SignIn onSignedIn={signIn} />}</div>
     </SocketProvider>
   );
