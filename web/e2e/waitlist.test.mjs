@@ -66,6 +66,43 @@ test("waitlist: place 1, a refund comes back as an offer with a countdown, paid"
   await b.context().close();
 });
 
+test("waitlist: an offer while the shopper is on another page shows a banner that leads to checkout", async () => {
+  const event = await ctx.server.createEvent({
+    name: "Encore Night",
+    ticketTypes: [{ name: "Encore", price: 4500, quantity: 1 }],
+    seatMap: null,
+  });
+  const a = await person(ctx.browser, ctx.server);
+  const b = await person(ctx.browser, ctx.server);
+  await a.goto(`${ctx.server.url}/events/${event.id}`);
+  await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
+  await a.getByTestId("type-Encore").getByRole("button", { name: "Buy" }).click();
+  await a.getByTestId("pay").click();
+  await a.locator('[data-testid="checkout"][data-status="paid"]').waitFor();
+
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
+  await b.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
+  await b.getByTestId("type-Encore").getByTestId("waitlist-join").click();
+  await b.getByTestId("type-Encore").getByTestId("waitlist-place").filter({ hasText: "number 1" }).waitFor();
+  // B wanders off to the event list (in-app navigation: the socket stays).
+  await b.getByRole("link", { name: "Events" }).click();
+  await b.getByTestId("events").waitFor();
+
+  await a.goto(`${ctx.server.url}/orders`);
+  await a.getByTestId("order-refund").click();
+  await a.getByTestId("order-refund-confirm").click();
+
+  const notice = b.getByTestId("offer-notice");
+  await notice.waitFor({ timeout: 5000 });
+  await notice.getByRole("link", { name: "Pay for them now" }).click();
+  await b.getByTestId("checkout").waitFor();
+  assert.equal(await b.getByTestId("offer-notice").count(), 0, "no banner on the offer's own checkout");
+  await b.getByTestId("pay").click();
+  await b.locator('[data-testid="checkout"][data-status="paid"]').waitFor();
+  await a.context().close();
+  await b.context().close();
+});
+
 test("waitlist: leave, and no waitlist while tickets are on sale", async () => {
   const event = await ctx.server.createEvent({
     name: "Matinee",
