@@ -64,7 +64,7 @@ test("best available: no block that size fits -> a clear message, nothing held",
   await a.locator('[data-look="available"]').first().waitFor();
   await a.getByTestId("best-quantity").selectOption("4");
   await a.getByTestId("best-find").click();
-  await a.getByTestId("error").filter({ hasText: "No 4 seats together — try fewer or another section." }).waitFor({ timeout: 5000 });
+  await a.getByTestId("best-error").filter({ hasText: "No 4 seats together — try fewer or another section." }).waitFor({ timeout: 5000 });
   assert.equal(await a.locator('[data-look="mine"]').count(), 0);
   assert.match(a.url(), new RegExp(`/events/${event.id}$`));
   await shot(a, "best-no-adjacent");

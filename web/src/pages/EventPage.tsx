@@ -29,6 +29,8 @@ export function EventPage({ eventId }: { eventId: string }) {
   /** Seats "Best available" just found, ringed on the map until checkout opens. */
   const [found, setFound] = useState<ReadonlySet<string>>(new Set());
   const [foundText, setFoundText] = useState<string | null>(null);
+  /** Why "Best available" found nothing, said next to its button. */
+  const [bestError, setBestError] = useState<string | null>(null);
   const [paidOffer, setPaidOffer] = useState<Reservation | null>(null);
   const toCheckout = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => { if (toCheckout.current) clearTimeout(toCheckout.current); }, []);
@@ -154,6 +156,7 @@ export function EventPage({ eventId }: { eventId: string }) {
   const best = async (quantity: number, section: string) => {
     setBusy(true);
     setError(null);
+    setBestError(null);
     setFoundText(null);
     try {
       const { reservation } = await api.bestSeats(eventId, quantity, section ? { section } : {});
@@ -164,8 +167,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       setFoundText(`Found ${describeBlock(ids, seatById)}. Taking you to checkout…`);
       toCheckout.current = setTimeout(() => navigate(`/checkout/${reservation.id}`), FOUND_MS);
     } catch (e) {
-      if (e instanceof ApiError && e.code === "no_adjacent_seats") setError(noAdjacentMessage(Number(e.details.quantity ?? quantity), section || undefined));
-      else setError(explain(e));
+      setBestError(e instanceof ApiError && e.code === "no_adjacent_seats" ? noAdjacentMessage(Number(e.details.quantity ?? quantity), section || undefined) : explain(e));
       if (e instanceof ApiError && e.code === "not_admitted") navigate(`/events/${eventId}/queue`);
       refreshMine();
     } finally {
@@ -294,6 +296,7 @@ export function EventPage({ eventId }: { eventId: string }) {
             choices={quantityChoices(allowance?.perOrder, allowance?.remaining)}
             disabled={busy || !admitted || allowance?.remaining === 0 || foundText != null}
             foundText={foundText}
+            error={bestError}
             onFind={best}
           />
           <SeatMap layout={layout} states={states} selected={selected} mine={mine} onToggle={toggle} found={found} />
@@ -354,11 +357,12 @@ function limitReached(limit: number, remaining: number): string {
  * block of adjacent seats in one row and holds it. A plain form: Tab reaches every control,
  * Enter submits.
  */
-function BestAvailable({ sections, choices, disabled, foundText, onFind }: {
+function BestAvailable({ sections, choices, disabled, foundText, error, onFind }: {
   sections: string[];
   choices: number[];
   disabled: boolean;
   foundText: string | null;
+  error: string | null;
   onFind: (quantity: number, section: string) => void;
 }) {
   const [quantity, setQuantity] = useState(2);
@@ -384,6 +388,7 @@ function BestAvailable({ sections, choices, disabled, foundText, onFind }: {
       )}
       <button type="submit" className="primary" data-testid="best-find" aria-disabled={disabled}>Find best seats</button>
       <p className="found" role="status" aria-live="polite" data-testid="best-found">{foundText}</p>
+      {error && <p className="error" role="alert" data-testid="best-error">{error}</p>}
     </form>
   );
 }
