@@ -410,8 +410,8 @@ function WaitlistCell({ typeId, typeName, soldOut, entry, choices, busy, onJoin,
     const offered = liveOffer(entry.offer, Date.now());
     return (
       <div className="waitlist" data-testid="waitlist" data-position={entry.position}>
-        <p className="place" role="status" data-testid="waitlist-place">
-          {offered ? `${entry.quantity} held for you — pay above.` : `${placeText(entry.position)} (${entry.quantity} wanted)`}
+        <p className="waitlist-place" role="status" data-testid="waitlist-place">
+          {offered ? "Held for you — pay above." : <>{placeText(entry.position)} <span className="muted">Waiting for {entry.quantity}.</span></>}
         </p>
         {!offered && (
           <button type="button" className="secondary" data-testid="waitlist-leave" disabled={busy} onClick={onLeave}>
