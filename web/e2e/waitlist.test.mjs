@@ -103,6 +103,43 @@ test("waitlist: an offer while the shopper is on another page shows a banner tha
   await b.context().close();
 });
 
+test("waitlist on a seated type: the returned seats are offered, named, and paid", async () => {
+  const event = await ctx.server.createEvent({
+    name: "Chamber Recital",
+    ticketTypes: [{ name: "Box", price: 12000 }],
+    seatMap: { sections: [{ name: "Box", rows: 1, seatsPerRow: 2, ticketTypeIndex: 0 }] },
+  });
+  const a = await person(ctx.browser, ctx.server);
+  const b = await person(ctx.browser, ctx.server);
+  await a.goto(`${ctx.server.url}/events/${event.id}`);
+  await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
+  for (const n of [1, 2]) await a.getByRole("button", { name: `Section Box, row A, seat ${n}, available` }).click();
+  await a.getByTestId("hold").click();
+  await a.getByTestId("pay").click();
+  await a.locator('[data-testid="checkout"][data-status="paid"]').waitFor();
+
+  await b.goto(`${ctx.server.url}/events/${event.id}`);
+  await b.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
+  const row = b.getByTestId("type-Box");
+  await row.getByTestId("waitlist-quantity").selectOption("2");
+  await row.getByTestId("waitlist-join").click();
+  await row.getByTestId("waitlist-place").filter({ hasText: "number 1" }).waitFor();
+
+  await a.goto(`${ctx.server.url}/orders`);
+  await a.getByTestId("order-refund").click();
+  await a.getByTestId("order-refund-confirm").click();
+
+  const offer = b.getByTestId("waitlist-offer");
+  await offer.waitFor({ timeout: 5000 });
+  assert.match(await offer.textContent(), /Box row A seats 1–2 held for you/);
+  // On B's map the seats are B's; nobody else sees them available.
+  for (const n of [1, 2]) await b.getByRole("button", { name: `Section Box, row A, seat ${n}, held by you` }).waitFor({ timeout: 5000 });
+  await b.getByTestId("waitlist-offer").getByRole("button", { name: /Pay \$240\.00/ }).click();
+  await b.locator('[data-testid="waitlist-offer"][data-status="paid"]').waitFor();
+  await a.context().close();
+  await b.context().close();
+});
+
 test("waitlist: leave, and no waitlist while tickets are on sale", async () => {
   const event = await ctx.server.createEvent({
     name: "Matinee",

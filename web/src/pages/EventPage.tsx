@@ -88,6 +88,11 @@ export function EventPage({ eventId }: { eventId: string }) {
   const stock = useTicketUpdates(eventId, event?.ticketTypes);
   const { layout, states } = useSeatUpdates(eventId, !!event?.hasSeatMap);
   const { waitlist, refresh: refreshWaitlist, set: setWaitlistEntry } = useWaitlist(eventId);
+  // Seats a waitlist offer holds for me are mine on the map as soon as the offer arrives.
+  const mineWithOffers = useMemo(() => {
+    const offered = [...waitlist.values()].flatMap((w) => (w.offer?.status === "pending" ? w.offer.items.map((i) => i.seatId) : []));
+    return offered.length ? new Set([...mine, ...offered.filter((id): id is string => !!id)]) : mine;
+  }, [mine, waitlist]);
 
   const seatById = useMemo(() => new Map(layout.map((s) => [s.id, s])), [layout]);
   const seatName = useCallback((id: string) => {
@@ -299,7 +304,7 @@ export function EventPage({ eventId }: { eventId: string }) {
             error={bestError}
             onFind={best}
           />
-          <SeatMap layout={layout} states={states} selected={selected} mine={mine} onToggle={toggle} found={found} />
+          <SeatMap layout={layout} states={states} selected={selected} mine={mineWithOffers} onToggle={toggle} found={found} />
           <div className="hold-bar">
             <span>{selected.size === 0 ? "No seats selected" : `${selected.size} seat${selected.size > 1 ? "s" : ""} · ${money(selectedTotal)}`}</span>
             <button type="button" className="primary" data-testid="hold" disabled={busy || selected.size === 0 || !admitted} onClick={() => hold(() => api.holdSeats(eventId, [...selected]))}>
