@@ -31,15 +31,9 @@ type Session = Schemas["Session"];
 
 /** A place on a sold-out ticket type's waitlist (PROTOCOL "v1.1 additions", Shopping):
  *  `position` 1 is the next to be offered; `offer` is the pending reservation held for the
- *  user, or null. Hand-written until the server's OpenAPI document names it. */
-export interface WaitlistEntry {
-  eventId: string;
-  ticketTypeId: string;
-  quantity: number;
-  position: number;
-  offer?: Reservation | null;
-}
-/** `waitlist:offer`, pushed to the offered user's sockets only. */
+ *  user, or null. */
+export type WaitlistEntry = Schemas["WaitlistEntry"];
+/** `waitlist:offer`, pushed to the offered user's sockets only (Socket.IO: not in the OpenAPI document). */
 export interface WaitlistOffer {
   eventId: string;
   ticketTypeId: string;
@@ -192,10 +186,10 @@ export const api = {
   bestSeats: (eventId: string, quantity: number, opts: { ticketTypeId?: string; section?: string } = {}) =>
     call<Schemas["ReservationAnswer"]>("POST", "/seats/best", { eventId, quantity, ...opts }, admitted(eventId)),
   joinWaitlist: (eventId: string, ticketTypeId: string, quantity: number) =>
-    call<WaitlistEntry>("POST", "/waitlist", { eventId, ticketTypeId, quantity }),
+    call<Schemas["Joined"]>("POST", "/waitlist", { eventId, ticketTypeId, quantity }),
   leaveWaitlist: (eventId: string, ticketTypeId: string) =>
     call<null>("DELETE", `/waitlist/${encodeURIComponent(eventId)}/${encodeURIComponent(ticketTypeId)}`),
-  waitlist: (eventId: string) => call<{ entries: WaitlistEntry[] }>("GET", `/waitlist/${encodeURIComponent(eventId)}`),
+  waitlist: (eventId: string) => call<Schemas["Entries"]>("GET", `/waitlist/${encodeURIComponent(eventId)}`),
   pay: (id: string) => call<Schemas["ReservationAnswer"]>("POST", `/reservations/${id}/pay`, {}),
   cancel: (id: string) => call<Schemas["ReservationAnswer"]>("DELETE", `/reservations/${id}`),
   reservations: () => call<Reservation[]>("GET", "/reservations"),
