@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::{Any, Row, Transaction};
 use tokio::sync::oneshot;
 
-use super::best::{self, BestRequest, FreeRows, Place};
+use super::best::{self, BestRequest};
 use super::events::{event_not_found, EventTerms};
 use super::feed::{ChangeCause, InventoryChange, SeatChange, StockChange};
 use super::holds::{
@@ -317,6 +317,16 @@ impl Inventory {
         } else {
             ""
         };
+        // A best-available hold needs the event's layout: read (once per instance) before the
+        // transaction, whose connection may be the pool's only one (SQLite).
+        let layout = if wanted
+            .iter()
+            .any(|w| matches!(w.request, HoldRequest::Best(_)))
+        {
+            Some(self.layout(event_id).await?)
+        } else {
+            None
+        };
         let mut tx = self.db.begin().await?;
         let limit: Option<i64> =
             sqlx::query_scalar("SELECT max_tickets_per_customer FROM events WHERE id = $1")
@@ -375,16 +385,18 @@ impl Inventory {
         } else {
             super::waitlist::withheld_types(&mut tx, event_id).await?
         };
-        let free_rows = if any_best {
-            FreeRows::new(
-                seats
-                    .iter()
-                    .filter(|(_, s)| s.available && !withheld.contains(&s.ticket_type_id))
-                    .map(|(id, s)| s.place(id)),
-            )
-        } else {
-            FreeRows::default()
-        };
+        // Which seats of the layout are free, as a bitmap the batch's holds then take from.
+        let mut free = vec![false; layout.as_ref().map_or(0, |l| l.len())];
+        if let Some(layout) = &layout {
+            for (id, s) in &seats {
+                if !s.available || withheld.contains(&s.ticket_type_id) {
+                    continue;
+                }
+                if let Some(i) = layout.pos(id) {
+                    free[i] = true;
+                }
+            }
+        }
         let ga_types: BTreeSet<&TicketTypeId> = wanted
             .iter()
             .filter_map(|w| match &w.request {
@@ -424,10 +436,18 @@ impl Inventory {
                     quantity,
                     price,
                 } => decide_tickets(ticket_type_id, *quantity, *price, &mut stock),
-                HoldRequest::Best(b) => best::decide(b, &free_rows, &taken, terms),
+                HoldRequest::Best(b) => match &layout {
+                    Some(layout) => best::decide(b, layout, &free, terms),
+                    None => Err(anyhow::anyhow!("a best-available hold without a layout").into()),
+                },
             };
             if let Ok(items) = &items {
-                taken.extend(items.iter().filter_map(|i| i.seat_id.clone()));
+                for seat in items.iter().filter_map(|i| i.seat_id.as_ref()) {
+                    if let Some(i) = layout.as_ref().and_then(|l| l.pos(seat)) {
+                        free[i] = false;
+                    }
+                    taken.insert(seat.clone());
+                }
             }
             if items.is_ok() {
                 *counts.entry(w.user_id.clone()).or_default() += n;
@@ -880,23 +900,6 @@ async fn lock_customers(
 struct LockedSeat {
     available: bool,
     ticket_type_id: TicketTypeId,
-    section: String,
-    row: String,
-    number: i64,
-    rank: i64,
-}
-
-impl LockedSeat {
-    fn place(&self, id: &SeatId) -> Place {
-        Place {
-            id: id.clone(),
-            section: self.section.clone(),
-            row: self.row.clone(),
-            number: self.number,
-            rank: self.rank,
-            ticket_type_id: self.ticket_type_id.clone(),
-        }
-    }
 }
 
 /// Locks the requested seats of the event (in id order) and reads their state; with
@@ -924,8 +927,8 @@ async fn lock_seats(
         (false, false) => format!("id IN ({})", placeholders(1, ids.len())),
     };
     let sql = format!(
-        "SELECT id, status, reservation_id, ticket_type_id, section, row_label, number, seat_rank \
-         FROM seats WHERE event_id = $1 AND {which} ORDER BY id{lock}"
+        "SELECT id, status, reservation_id, ticket_type_id FROM seats \
+         WHERE event_id = $1 AND {which} ORDER BY id{lock}"
     );
     let mut q = sqlx::query(&sql).bind(event_id);
     for id in &ids {
@@ -941,10 +944,6 @@ async fn lock_seats(
                 available: r.try_get::<String, _>("status")? == "available"
                     || holder.is_some_and(|h| freed.contains(&h)),
                 ticket_type_id: r.try_get("ticket_type_id")?,
-                section: r.try_get("section")?,
-                row: r.try_get("row_label")?,
-                number: r.try_get("number")?,
-                rank: r.try_get("seat_rank")?,
             },
         );
     }

@@ -27,7 +27,10 @@
 //! when no block fits at all. The conditional `UPDATE … WHERE status = 'available'` and the
 //! partial unique index still refuse any double sale.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use sqlx::Row;
 
 use super::batch::HoldRequest;
 use super::events::{EventTerms, LaidOutSeat};
@@ -35,7 +38,7 @@ use super::model::*;
 use super::Inventory;
 use crate::admission::Admitted;
 use crate::error::{Error, ErrorCode, FieldError, Result};
-use crate::ids::{SeatId, TicketTypeId};
+use crate::ids::{EventId, SeatId, TicketTypeId};
 
 /// Each laid-out seat's rank (1 = best), in the order given.
 pub(super) fn rank_seats(seats: &[LaidOutSeat]) -> Vec<i64> {
@@ -64,7 +67,7 @@ pub(super) struct BestRequest {
     pub section: Option<String>,
 }
 
-/// A free seat as the batch locked it.
+/// A seat of the event's layout.
 #[derive(Clone, Debug)]
 pub(super) struct Place {
     pub id: SeatId,
@@ -73,13 +76,20 @@ pub(super) struct Place {
     pub number: i64,
     pub rank: i64,
     pub ticket_type_id: TicketTypeId,
+    /// Its index in the layout's flat order (the batch's free-seat bitmap).
+    pub pos: usize,
 }
 
-/// The free seats of an event, row by row (each row's seats by number).
-#[derive(Default)]
-pub(super) struct FreeRows(Vec<Vec<Place>>);
+/// An event's seats row by row (each row's seats by number), with each seat's index. A seat
+/// map never changes once made, so each instance reads it once per event and keeps it; a
+/// batch reads only which seats are free.
+#[derive(Debug, Default)]
+pub(super) struct Layout {
+    rows: Vec<Vec<Place>>,
+    index: HashMap<SeatId, usize>,
+}
 
-impl FreeRows {
+impl Layout {
     pub fn new(places: impl IntoIterator<Item = Place>) -> Self {
         let mut rows: BTreeMap<(String, String), Vec<Place>> = BTreeMap::new();
         for p in places {
@@ -87,32 +97,50 @@ impl FreeRows {
                 .or_default()
                 .push(p);
         }
-        FreeRows(
-            rows.into_values()
-                .map(|mut row| {
-                    row.sort_by_key(|p| p.number);
-                    row
-                })
-                .collect(),
-        )
+        let mut rows: Vec<Vec<Place>> = rows.into_values().collect();
+        let mut index = HashMap::new();
+        let mut pos = 0;
+        for row in &mut rows {
+            row.sort_by_key(|p| p.number);
+            for p in row.iter_mut() {
+                p.pos = pos;
+                index.insert(p.id.clone(), pos);
+                pos += 1;
+            }
+        }
+        Layout { rows, index }
+    }
+
+    /// Seats in the layout.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The seat's index, if it is the event's.
+    pub fn pos(&self, id: &SeatId) -> Option<usize> {
+        self.index.get(id).copied()
     }
 }
+
+/// Layouts kept at most per instance; past this the cache starts over.
+const LAYOUT_CACHE_MAX: usize = 1_000;
 
 /// How good a block is: fewer lone gaps, then fewer runs of three left, then a smaller rank
 /// sum, then a better best seat.
 type Score = (u8, u8, i64, i64);
 
-/// Chooses the best block for `request` among `rows`, leaving out the seats `taken` by
-/// earlier holds of the batch; its items in seat order, or `409 no_adjacent_seats`.
+/// Chooses the best block for `request` among the seats of `layout` marked in `free` (free
+/// in the database and not taken by an earlier hold of the batch); its items in seat order,
+/// or `409 no_adjacent_seats`.
 pub(super) fn decide(
     request: &BestRequest,
-    rows: &FreeRows,
-    taken: &HashSet<SeatId>,
+    layout: &Layout,
+    free: &[bool],
     terms: &EventTerms,
 ) -> Result<Vec<ReservationItem>> {
     let q = request.quantity.max(1) as usize;
     let mut best: Option<(Score, Vec<&Place>)> = None;
-    for row in &rows.0 {
+    for row in &layout.rows {
         if request
             .section
             .as_ref()
@@ -122,7 +150,7 @@ pub(super) fn decide(
         }
         let mut run: Vec<&Place> = Vec::new();
         for p in row {
-            let usable = !taken.contains(&p.id)
+            let usable = free.get(p.pos).copied().unwrap_or(false)
                 && request
                     .ticket_type_id
                     .as_ref()
@@ -189,6 +217,41 @@ fn consider<'a>(run: &[&'a Place], q: usize, best: &mut Option<(Score, Vec<&'a P
 }
 
 impl Inventory {
+    /// The event's seat layout, read once per instance and kept.
+    pub(super) async fn layout(&self, event_id: &EventId) -> Result<Arc<Layout>> {
+        if let Some(l) = self.layouts.read().expect("layouts lock").get(event_id) {
+            return Ok(l.clone());
+        }
+        let rows = sqlx::query(
+            "SELECT id, section, row_label, number, seat_rank, ticket_type_id FROM seats \
+             WHERE event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let places = rows
+            .iter()
+            .map(|r| {
+                Ok(Place {
+                    id: r.try_get("id")?,
+                    section: r.try_get("section")?,
+                    row: r.try_get("row_label")?,
+                    number: r.try_get("number")?,
+                    rank: r.try_get("seat_rank")?,
+                    ticket_type_id: r.try_get("ticket_type_id")?,
+                    pos: 0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let layout = Arc::new(Layout::new(places));
+        let mut cache = self.layouts.write().expect("layouts lock");
+        if cache.len() >= LAYOUT_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(event_id.clone(), layout.clone());
+        Ok(layout)
+    }
+
     /// Holds the best block of `quantity` adjacent free seats in one row for the admitted
     /// user (of `ticket_type_id`, in `section`, when given), in the event's next batch.
     #[tracing::instrument(skip(self))]
@@ -273,7 +336,7 @@ mod tests {
     }
 
     /// One row of `n` seats, ranked from the middle out; `free` says which are free.
-    fn row(free: &[bool]) -> FreeRows {
+    fn row(free: &[bool]) -> Layout {
         let n = free.len() as i64;
         let centre = (n + 1) as f64 / 2.0;
         let mut by_distance: Vec<i64> = (1..=n).collect();
@@ -282,13 +345,14 @@ mod tests {
                 .total_cmp(&(*b as f64 - centre).abs())
                 .then(a.cmp(b))
         });
-        FreeRows::new((1..=n).filter(|i| free[*i as usize - 1]).map(|i| Place {
+        Layout::new((1..=n).map(|i| Place {
             id: SeatId::parse(format!("s{i}")).unwrap(),
             section: "A".into(),
             row: "A".into(),
             number: i,
             rank: by_distance.iter().position(|x| *x == i).unwrap() as i64 + 1,
             ticket_type_id: TicketTypeId::parse("tt").unwrap(),
+            pos: 0,
         }))
     }
 
@@ -298,7 +362,7 @@ mod tests {
             ticket_type_id: None,
             section: None,
         };
-        decide(&request, &row(free), &HashSet::new(), &terms())
+        decide(&request, &row(free), free, &terms())
             .ok()
             .map(|items| {
                 items

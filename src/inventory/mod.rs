@@ -56,6 +56,8 @@ pub struct Inventory {
     settings: Arc<settings::Settings>,
     /// Each event's queue of holds, run in batches ([`batch`]).
     lanes: Arc<batch::Lanes>,
+    /// Each event's seat layout for best available ([`best`]), cached per instance.
+    layouts: Arc<RwLock<HashMap<EventId, Arc<best::Layout>>>>,
     /// Waitlist offers as they are made ([`waitlist`]).
     offers: tokio::sync::broadcast::Sender<Arc<WaitlistOffer>>,
 }
@@ -71,6 +73,7 @@ impl Inventory {
             settings: Arc::new(settings::Settings::new(terms.clone())),
             terms,
             lanes: Arc::default(),
+            layouts: Arc::default(),
             offers: waitlist::offer_channel(),
         }
     }
