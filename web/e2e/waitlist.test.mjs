@@ -55,6 +55,8 @@ test("waitlist: place 1, a refund comes back as an offer with a countdown, paid"
   assert.match(first, /Yours to buy for \d+:\d\d/);
   await within(3000, async () => (await offer.getByTestId("offer-countdown").textContent()) !== first, "the countdown ticks");
   assert.equal(await remaining(b, "Encore"), 0, "returned units are not on open sale");
+  // The offer is B's hold: the allowance shown counts it.
+  await within(3000, async () => /You may take 8 more tickets/.test(await b.getByTestId("allowance").textContent()), "the allowance counts the offer");
   await shot(b, "waitlist-offer");
 
   await offer.getByRole("button", { name: /Pay \$90\.00/ }).click();

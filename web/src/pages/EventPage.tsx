@@ -88,6 +88,11 @@ export function EventPage({ eventId }: { eventId: string }) {
   const stock = useTicketUpdates(eventId, event?.ticketTypes);
   const { layout, states } = useSeatUpdates(eventId, !!event?.hasSeatMap);
   const { waitlist, refresh: refreshWaitlist, set: setWaitlistEntry } = useWaitlist(eventId);
+  // An offer is a hold of mine: the allowance shown must count it as soon as it arrives.
+  const offerIds = [...waitlist.values()].map((w) => w.offer?.id ?? "").filter(Boolean).join(",");
+  useEffect(() => {
+    if (offerIds) api.allowance(eventId).then(setAllowance).catch(() => undefined);
+  }, [offerIds, eventId]);
   // Seats a waitlist offer holds for me are mine on the map as soon as the offer arrives.
   const mineWithOffers = useMemo(() => {
     const offered = [...waitlist.values()].flatMap((w) => (w.offer?.status === "pending" ? w.offer.items.map((i) => i.seatId) : []));
