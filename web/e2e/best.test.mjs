@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { person, serverAndBrowser, shot } from "./harness.mjs";
+import { person, serverAndBrowser, shot, within } from "./harness.mjs";
 
 const ctx = serverAndBrowser();
 
@@ -37,6 +37,7 @@ test("best available: 2 seats together, ringed on the map, straight to checkout,
   assert.equal(Math.abs(Number(parsed[0][3]) - Number(parsed[1][3])), 1, `adjacent: ${labels}`);
   await a.getByTestId("best-found").filter({ hasText: /Found Stalls row \w+ seats \d+–\d+/ }).waitFor({ timeout: 2000 });
   await a.locator('[data-found="true"][data-look="mine"]').nth(1).waitFor({ timeout: 2000 });
+  await within(1500, async () => /You may take 8 more tickets/.test(await a.getByTestId("allowance").textContent()), "the allowance counts the block");
   await shot(a, "best-available");
 
   await a.getByTestId("checkout").waitFor({ timeout: 5000 });

@@ -175,6 +175,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       setMine((m) => new Set([...m, ...ids]));
       setFound(new Set(ids));
       setFoundText(`Found ${describeBlock(ids, seatById)}. Taking you to checkout…`);
+      api.allowance(eventId).then(setAllowance).catch(() => undefined);
       toCheckout.current = setTimeout(() => navigate(`/checkout/${reservation.id}`), FOUND_MS);
     } catch (e) {
       setBestError(e instanceof ApiError && e.code === "no_adjacent_seats" ? noAdjacentMessage(Number(e.details.quantity ?? quantity), section || undefined) : explain(e));
