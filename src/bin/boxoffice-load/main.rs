@@ -51,43 +51,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Seat holds per second under contention.
-    Holds {
-        /// Concurrent buyers.
-        #[arg(long, default_value_t = 64)]
-        concurrency: usize,
-        /// Seats in the event (fewer seats, more contention).
-        #[arg(long, default_value_t = 2000)]
-        seats: usize,
-        /// How long to run, in seconds (bounded: at most 300).
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// Largest number of seats per hold (each hold takes 1..=this).
-        #[arg(long, default_value_t = 4)]
-        max_seats: usize,
-        /// Cancel each successful hold at once, keeping the pool from draining.
-        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-        release: bool,
-    },
+    Holds(HoldLoad),
     /// Best-available holds per second under contention (`POST /api/seats/best`): the same
     /// event, buyers and release as `holds`, each buyer asking for 1..=max-seats adjacent
     /// seats instead of picking random seats on the map.
-    Best {
-        /// Concurrent buyers.
-        #[arg(long, default_value_t = 64)]
-        concurrency: usize,
-        /// Seats in the event (fewer seats, more contention).
-        #[arg(long, default_value_t = 2000)]
-        seats: usize,
-        /// How long to run, in seconds (bounded: at most 300).
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// Largest number of seats per hold (each hold asks for 1..=this).
-        #[arg(long, default_value_t = 4)]
-        max_seats: usize,
-        /// Cancel each successful hold at once, keeping the pool from draining.
-        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-        release: bool,
-    },
+    Best(HoldLoad),
     /// Waiting-room joins per second: `--users` distinct users join one event.
     Joins {
         /// Distinct users joining (bounded: at most 1,000,000).
@@ -154,40 +122,8 @@ async fn main() -> anyhow::Result<()> {
         .context("--jwt-secret (or JWT_SECRET) is required to mint tokens")?;
     let jwt = Jwt::new(secret.as_bytes(), 3600)?;
     match cli.command {
-        Command::Holds {
-            concurrency,
-            seats,
-            seconds,
-            max_seats,
-            release,
-        } => {
-            let run = Run {
-                concurrency,
-                seats,
-                seconds: seconds.min(300),
-                max_seats: max_seats.max(1),
-                release,
-                best: false,
-            };
-            holds(&url, &jwt, run).await
-        }
-        Command::Best {
-            concurrency,
-            seats,
-            seconds,
-            max_seats,
-            release,
-        } => {
-            let run = Run {
-                concurrency,
-                seats,
-                seconds: seconds.min(300),
-                max_seats: max_seats.max(1),
-                release,
-                best: true,
-            };
-            holds(&url, &jwt, run).await
-        }
+        Command::Holds(load) => holds(&url, &jwt, load.run(false)).await,
+        Command::Best(load) => holds(&url, &jwt, load.run(true)).await,
         Command::Joins {
             users,
             concurrency,
@@ -498,6 +434,40 @@ struct Counters {
 }
 
 /// One `holds` or `best` run.
+/// The flags `holds` and `best` share.
+#[derive(clap::Args)]
+struct HoldLoad {
+    /// Concurrent buyers.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Seats in the event (fewer seats, more contention).
+    #[arg(long, default_value_t = 2000)]
+    seats: usize,
+    /// How long to run, in seconds (bounded: at most 300).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Largest number of seats per hold (each hold takes, or asks for, 1..=this).
+    #[arg(long, default_value_t = 4)]
+    max_seats: usize,
+    /// Cancel each successful hold at once, keeping the pool from draining.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    release: bool,
+}
+
+impl HoldLoad {
+    /// The run these flags ask for, bounded; `best` asks `POST /api/seats/best`.
+    fn run(self, best: bool) -> Run {
+        Run {
+            concurrency: self.concurrency,
+            seats: self.seats,
+            seconds: self.seconds.min(300),
+            max_seats: self.max_seats.max(1),
+            release: self.release,
+            best,
+        }
+    }
+}
+
 struct Run {
     concurrency: usize,
     seats: usize,
