@@ -26,35 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-run() { # binary label kind -> prints "holds/s median_ms"
-  local bin=$1 label=$2 kind=$3 port db url pid out
-  port=$(free_port)
-  if [ "$kind" = pg ]; then
-    db=bo_bench_holds_$RANDOM$RANDOM
-    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
-    url="${pg%/*}/$db"
-  else
-    mkdir -p "$work/$label-$port"
-    url="sqlite://$work/$label-$port/bo.db"
-  fi
-  env -u REDIS_URL DATABASE_URL="$url" DATA_DIR="$work" HOST=127.0.0.1 PORT="$port" \
-    JWT_SECRET="$secret" SEED_DEMO=false SHOP_RATE_PER_USER=0 RUST_LOG=error \
-    "$bin" >"$work/$label.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-  out=$("$load" --url "http://127.0.0.1:$port" --jwt-secret "$secret" holds --seconds 10 \
-    --concurrency 64 --seats 2000 2>&1) || { echo "$out" >&2; kill "$pid"; return 1; }
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  [ "$kind" = pg ] && psql "$pg" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
-  # "holds: N ok (R/s, ...)" and "latency ms: median M, ..." from boxoffice-load's summary.
-  local rate ms
-  rate=$(grep -oE '^holds: [0-9]+ ok \([0-9.]+/s' <<<"$out" | grep -oE '[0-9.]+/s' | tr -d '/s' || true)
-  ms=$(grep -oE 'median [0-9.]+' <<<"$out" | head -1 | grep -oE '[0-9.]+' || true)
-  if [ -z "$rate" ]; then echo "$out" >&2; return 1; fi
-  echo "$rate ${ms:--}"
-}
-
-
 kinds=()
 case $mode in pg) kinds=(pg) ;; sqlite) kinds=(sqlite) ;; *) kinds=(pg sqlite) ;; esac
 if [[ " ${kinds[*]} " == *" pg "* ]]; then
@@ -68,8 +39,9 @@ for kind in "${kinds[@]}"; do
     if (( r % 2 )); then order=(old new); else order=(new old); fi
     for which in "${order[@]}"; do
       bin=$old; [ "$which" = new ] && bin=$new
-      res=$(run "$bin" "$which-$r" "$kind")
-      echo "round $r $kind $which: ${res% *} holds/s, median ${res#* } ms (load $(cut -d' ' -f1 /proc/loadavg))"
+      res=$(hold_run "$bin" "$kind" holds 2000)
+      read -r rate ms _ <<<"$res"
+      echo "round $r $kind $which: $rate holds/s, median $ms ms (load $(cut -d' ' -f1 /proc/loadavg))"
       echo "$res" >>"$work/$kind.$which"
     done
     if [ "$kind" = pg ]; then

@@ -21,3 +21,36 @@ alternate() {
   old_median=$(printf '%s\n' "${lines[@]}" | awk '$1=="old"{print $2}' | median)
   new_median=$(printf '%s\n' "${lines[@]}" | awk '$1=="new"{print $2}' | median)
 }
+
+# One `boxoffice-load holds|best` run against a server of its own: BIN on a free loopback port
+# with a fresh database (pg: a database of its own on $pg, dropped after; sqlite: a file under
+# $work), 64 buyers for 10 s on SEATS seats, every won hold cancelled at once. Prints
+# "holds/s median_ms conflicts". The caller sets $work, $pg, $secret and $load.
+hold_run() { # bin kind(pg|sqlite) cmd(holds|best) seats
+  local bin=$1 kind=$2 cmd=$3 seats=$4 port db url pid out
+  port=$(free_port)
+  if [ "$kind" = pg ]; then
+    db=bo_bench_${cmd}_$RANDOM$RANDOM
+    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
+    url="${pg%/*}/$db"
+  else
+    mkdir -p "$work/$cmd-$port"
+    url="sqlite://$work/$cmd-$port/bo.db"
+  fi
+  env -u REDIS_URL DATABASE_URL="$url" DATA_DIR="$work" HOST=127.0.0.1 PORT="$port" \
+    JWT_SECRET="$secret" SEED_DEMO=false SHOP_RATE_PER_USER=0 RUST_LOG=error \
+    "$bin" >"$work/$cmd-$port.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  out=$("$load" --url "http://127.0.0.1:$port" --jwt-secret "$secret" "$cmd" --seconds 10 \
+    --concurrency 64 --seats "$seats" 2>&1) || { echo "$out" >&2; kill "$pid"; return 1; }
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  [ "$kind" = pg ] && psql "$pg" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+  # "holds: N ok (R/s, ...)", "latency ms: median M, ..." and "K conflicts" from the summary.
+  local rate ms conflicts
+  rate=$(grep -oE '^holds: [0-9]+ ok \([0-9.]+/s' <<<"$out" | grep -oE '[0-9.]+/s' | tr -d '/s' || true)
+  ms=$(grep -oE 'median [0-9.]+' <<<"$out" | head -1 | grep -oE '[0-9.]+' || true)
+  conflicts=$(grep -oE '[0-9]+ conflicts' <<<"$out" | grep -oE '[0-9]+' || true)
+  if [ -z "$rate" ]; then echo "$out" >&2; return 1; fi
+  echo "$rate ${ms:--} ${conflicts:-0}"
+}
