@@ -1,6 +1,8 @@
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { savedSession, saveSession, type User } from "./api";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
+import { LanguageSwitcher } from "./components/LanguageSwitcher";
 import { OfferNotice } from "./components/OfferNotice";
 import { SocketProvider } from "./hooks/useSocket";
 import { Checkout } from "./pages/Checkout";
@@ -32,15 +34,17 @@ function Screen({ path, user }: { path: string; user: User }) {
 }
 
 function AdminsOnly() {
+  const { t } = useTranslation();
   return (
     <main className="card" data-testid="admins-only">
-      <h1>Admins only</h1>
-      <p>This part of Boxoffice is for the box office's operators. <Link to="/">Back to the events</Link></p>
+      <h1>{t("app.adminsOnlyTitle")}</h1>
+      <p>{t("app.adminsOnlyText")} <Link to="/">{t("app.backToEvents")}</Link></p>
     </main>
   );
 }
 
 export function App() {
+  const { t } = useTranslation();
   const [session, setSession] = useState<{ token: string; user: User } | null>(savedSession);
   const path = usePath();
 
@@ -56,22 +60,23 @@ export function App() {
           <svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true" className="brand-icon">
             <path d="M1 1h20v4a3 3 0 0 0 0 6v4H1v-4a3 3 0 0 0 0-6z" fill="#f59e0b" />
           </svg>
-          Boxoffice
+          {t("app.brand")}
         </Link>
         {session && (
-          <nav aria-label="Main">
-            <Link to="/">Events</Link>
-            <Link to="/orders">My orders</Link>
-            {session.user.role === "admin" && <Link to="/admin">Admin</Link>}
+          <nav aria-label={t("app.mainNav")}>
+            <Link to="/">{t("app.events")}</Link>
+            <Link to="/orders">{t("app.orders")}</Link>
+            {session.user.role === "admin" && <Link to="/admin">{t("app.admin")}</Link>}
           </nav>
         )}
         <ConnectionIndicator />
         {session && (
           <span className="who">
             {session.user.name}
-            <button type="button" className="link" onClick={() => { saveSession(null); setSession(null); }}>Sign out</button>
+            <button type="button" className="link" onClick={() => { saveSession(null); setSession(null); }}>{t("app.signOut")}</button>
           </span>
         )}
+        <LanguageSwitcher />
       </header>
       {session && <OfferNotice path={path} />}
       <div className="page">{session ? <Screen path={path} user={session.user} /> : <SignIn onSignedIn={signIn} />}</div>

@@ -2,6 +2,7 @@
 // ApiError carrying the server's stable code, so screens can say what went wrong.
 
 import type { components } from "./api.gen";
+import { fmt, i18n } from "./i18n";
 import { dropReceipt, loadReceipt, noteAnswer, type KeyValueStore } from "./lib/receipts";
 
 // The shapes the server sends and reads come from its OpenAPI document (GET /api/openapi.json,
@@ -226,5 +227,30 @@ export function saveBlob(blob: Blob, filename: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export const money = (cents: number) =>
-  (cents / 100).toLocaleString("en-US", { style: "currency", currency: "USD" });
+/** A price in minor units, in `currency` (the event's), as the reader's language writes it:
+ *  ₩99,000 / $25.00. */
+export const money = (minor: number, currency = "USD") => fmt.price(minor, currency);
+
+/** The event's (or reservation's) currency: ISO 4217, upper case. Servers from before events
+ *  carried one sold in US dollars. */
+export function currencyOf(x: object | null | undefined): string {
+  const c = (x as { currency?: unknown } | null | undefined)?.currency;
+  return typeof c === "string" && /^[A-Z]{3}$/.test(c) ? c : "USD";
+}
+
+/** The venue's IANA time zone ("Asia/Seoul"); UTC where the event does not say. */
+export function timeZoneOf(x: object | null | undefined): string {
+  const z = (x as { timeZone?: unknown } | null | undefined)?.timeZone;
+  return typeof z === "string" && z ? z : "UTC";
+}
+
+/** What to tell the reader about a failed call, in their language: the message of the
+ *  error's `code` (every ErrorCode has one in both catalogues), the server's own words for
+ *  a code this app does not know, or "could not reach the box office". */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    const key = `errors.${e.code}`;
+    return i18n.exists(key) ? i18n.t(key as "errors.network") : i18n.t("errors.fallback", { message: e.message });
+  }
+  return i18n.t("errors.network");
+}
