@@ -183,6 +183,11 @@ if [ -f web/package.json ]; then
       say "installing Chromium with apt (browser tests)"
       apt_install chromium || die "browser tests need /usr/bin/chromium: apt-get install chromium"
     fi
+    # The Korean screens (e2e/i18n.test.mjs) and their screenshots need a Hangul font.
+    if ! fc-list :lang=ko 2>/dev/null | grep -q .; then
+      say "installing a Korean font with apt (browser tests in Korean)"
+      apt_install fonts-nanum || say "no Korean font: the Korean screenshots will show boxes"
+    fi
     say "web app: browser tests (headless Chromium)"
     (cd web && npm run build && npm run e2e)
   fi

@@ -30,7 +30,7 @@ export function match(pattern: string, path: string): Record<string, string> | n
   return params;
 }
 
-export function Link({ to, children, className }: { to: string; children: React.ReactNode; className?: string }) {
+export function Link({ to, children, className }: { to: string; children?: React.ReactNode; className?: string }) {
   return (
     <a
       href={to}

@@ -8,15 +8,20 @@
 
 import "altcha/external";
 import "altcha/altcha.css";
+// The widget's own words in Korean (English is built in); it follows the `language` given.
+import "altcha/i18n/ko";
 import type {} from "altcha/types/react";
 import ShaWorker from "altcha/workers/sha?worker";
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { language } from "../i18n";
 
 $altcha.algorithms.set("SHA-256", () => new ShaWorker());
 
 type State = "unverified" | "verifying" | "verified" | "expired" | "error" | "code";
 
 export function BotCheck({ onSolved, why }: { onSolved: (payload: string) => void; why: string }) {
+  useTranslation(); // re-render (and re-label the widget) when the language changes
   const ref = useRef<HTMLElement>(null);
   const [state, setState] = useState<State>("unverified");
   const solved = useRef(onSolved);
@@ -39,7 +44,7 @@ export function BotCheck({ onSolved, why }: { onSolved: (payload: string) => voi
     <div className="botcheck" data-testid="botcheck" data-state={state}>
       <p className="muted">{why}</p>
       {/* auto="onload": solving starts at once, no click needed. */}
-      <altcha-widget ref={ref} challenge="/api/botcheck/challenge" auto="onload" name="botcheck" />
+      <altcha-widget ref={ref} challenge="/api/botcheck/challenge" auto="onload" name="botcheck" language={language()} />
     </div>
   );
 }

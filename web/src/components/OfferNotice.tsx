@@ -2,12 +2,14 @@
 // shows its own offers): a banner with the way back to pay before the hold lapses.
 
 import { useEffect, useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import type { WaitlistOffer } from "../api";
 import { useSocket } from "../hooks/useSocket";
 import { liveOffer } from "../lib/shopping";
 import { Link } from "../router";
 
 export function OfferNotice({ path }: { path: string }) {
+  const { t } = useTranslation();
   const { socket } = useSocket();
   const [offer, setOffer] = useState<WaitlistOffer | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -28,9 +30,9 @@ export function OfferNotice({ path }: { path: string }) {
   if (path === `/events/${offer.eventId}` || path === `/checkout/${offer.reservation.id}`) return null;
   return (
     <div className="notice offer-notice" role="alert" data-testid="offer-notice">
-      <strong>Tickets from the waitlist are held for you.</strong>{" "}
-      <Link to={`/checkout/${offer.reservation.id}`}>Pay for them now</Link> — the hold lapses after a few minutes.{" "}
-      <button type="button" className="link" onClick={() => setOffer(null)}>Dismiss</button>
+      <strong>{t("offerNotice.title")}</strong>{" "}
+      <Trans i18nKey="offerNotice.text" components={{ pay: <Link to={`/checkout/${offer.reservation.id}`} /> }} />{" "}
+      <button type="button" className="link" onClick={() => setOffer(null)}>{t("offerNotice.dismiss")}</button>
     </div>
   );
 }

@@ -5,7 +5,9 @@
 // arrow keys move between seats, Enter or Space selects.
 
 import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import { useTranslation } from "react-i18next";
 import type { Seat } from "../api";
+import { legendWord, seatLabel } from "../i18n/seats";
 import type { SeatState } from "../lib/merge";
 
 export type SeatLook = "available" | "selected" | "mine" | "held" | "sold";
@@ -34,23 +36,12 @@ export function lookOf(id: string, states: Props["states"], selected: Props["sel
   return selected.has(id) ? "selected" : "available";
 }
 
-const WORDS: Record<SeatLook, string> = {
-  available: "available",
-  selected: "selected by you",
-  mine: "held by you",
-  held: "held by someone else",
-  sold: "sold",
-};
-
 const R = 9;
-
-/** A read-only map speaks of seats held, not "held by someone else". */
-const READ_ONLY_WORDS: Record<SeatLook, string> = { ...WORDS, held: "held" };
 
 const NONE: ReadonlySet<string> = new Set();
 
 export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = false, label, legend, found = NONE }: Props) {
-  const words = readOnly ? READ_ONLY_WORDS : WORDS;
+  const { t } = useTranslation();
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const [focus, setFocus] = useState(0);
@@ -146,16 +137,16 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
 
   return (
     <div className={readOnly ? "seatmap seatmap-readonly" : "seatmap"}>
-      <div className="seatmap-tools" role="group" aria-label="Seat map zoom">
-        <button type="button" onClick={() => zoomBy(1.25)} aria-label="Zoom in">+</button>
-        <button type="button" onClick={() => zoomBy(0.8)} aria-label="Zoom out">−</button>
-        <button type="button" onClick={() => { setZoom(1); setPan({ x: 0, y: 0 }); }}>Reset view</button>
+      <div className="seatmap-tools" role="group" aria-label={t("seatmap.zoomGroup")}>
+        <button type="button" onClick={() => zoomBy(1.25)} aria-label={t("seatmap.zoomIn")}>+</button>
+        <button type="button" onClick={() => zoomBy(0.8)} aria-label={t("seatmap.zoomOut")}>−</button>
+        <button type="button" onClick={() => { setZoom(1); setPan({ x: 0, y: 0 }); }}>{t("seatmap.reset")}</button>
       </div>
       <svg
         ref={svg}
         viewBox={viewBox}
         role="group"
-        aria-label={readOnly ? label ?? "Seat map" : "Seat map. Use the arrow keys to move between seats and Enter to select."}
+        aria-label={readOnly ? label ?? t("seatmap.name") : t("seatmap.instructions")}
         data-testid="seatmap"
         onKeyDown={move}
         onPointerDown={onPointerDown}
@@ -176,7 +167,7 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
         {order.map((s, i) => {
           const look = lookOf(s.id, states, selected, mine);
           const isFound = found.has(s.id);
-          const label = `Section ${s.section}, row ${s.row}, seat ${s.number}, ${words[look]}${isFound ? ", just found for you" : ""}`;
+          const label = seatLabel(s, look, { readOnly, found: isFound });
           if (readOnly) {
             return (
               <g key={s.id} data-seat={s.id} data-look={look} className={`seat seat-${look}`} role="img" aria-label={label}>
@@ -209,11 +200,11 @@ export function SeatMap({ layout, states, selected, mine, onToggle, readOnly = f
           );
         })}
       </svg>
-      <ul className="legend" aria-label="Legend">
+      <ul className="legend" aria-label={t("seatmap.legend")}>
         {(legend ?? (readOnly ? ["available", "held", "sold"] : ["available", "selected", "mine", "held", "sold"]) as SeatLook[]).map((l) => (
           <li key={l}>
             <svg width="22" height="22" viewBox="-11 -11 22 22" aria-hidden="true"><Shape look={l} x={0} y={0} /></svg>
-            {words[l][0].toUpperCase() + words[l].slice(1)}
+            {legendWord(l, readOnly)}
           </li>
         ))}
       </ul>

@@ -3,6 +3,7 @@
 // `GET /api/waitlist/:eventId` answer combine. No React, no network: unit-tested.
 
 import type { Reservation, Seat, WaitlistEntry, WaitlistOffer } from "../api";
+import { i18n } from "../i18n";
 
 /** The quantities a shopper may ask for: 1..min(perOrder, remaining allowance, what is left),
  *  and at least [1] so the control never empties (the server still says no, in words). */
@@ -21,22 +22,21 @@ export function sectionsOf(layout: readonly Seat[]): string[] {
 
 /** What a shopper reads for `409 no_adjacent_seats`. */
 export function noAdjacentMessage(quantity: number, section?: string): string {
-  const where = section ? ` in ${section}` : "";
-  return `No ${quantity} seats together${where} — try fewer or another section.`;
+  return section ? i18n.t("best.noneIn", { count: quantity, section }) : i18n.t("best.none", { count: quantity });
 }
 
 /** "Stalls row C seats 7–8": the block best available found, for the live region. */
 export function describeBlock(seatIds: readonly string[], seatById: ReadonlyMap<string, Seat>): string {
   const seats = seatIds.map((id) => seatById.get(id)).filter((s): s is Seat => !!s);
-  if (seats.length === 0) return `${seatIds.length} seat${seatIds.length === 1 ? "" : "s"}`;
+  if (seats.length === 0) return i18n.t("seat.count", { count: seatIds.length });
   const first = seats[0];
   if (seats.every((s) => s.section === first.section && s.row === first.row)) {
     const nums = seats.map((s) => s.number).sort((a, b) => a - b);
     return nums.length === 1
-      ? `${first.section} row ${first.row} seat ${nums[0]}`
-      : `${first.section} row ${first.row} seats ${nums[0]}–${nums[nums.length - 1]}`;
+      ? i18n.t("seat.short", { section: first.section, row: first.row, number: nums[0] })
+      : i18n.t("seat.block", { section: first.section, row: first.row, from: nums[0], to: nums[nums.length - 1] });
   }
-  return seats.map((s) => `${s.section} row ${s.row} seat ${s.number}`).join(", ");
+  return seats.map((s) => i18n.t("seat.short", { section: s.section, row: s.row, number: s.number })).join(", ");
 }
 
 /** "m:ss" until `endsAt` (ms since the epoch), never negative; and the seconds left. */
@@ -90,5 +90,5 @@ export function withEntry(old: WaitlistView, ticketTypeId: string, entry: Waitli
 
 /** "You are number 3 on the waitlist" (first: "You are next on the waitlist"). */
 export function placeText(position: number): string {
-  return position <= 1 ? "You are number 1 on the waitlist — next to be offered." : `You are number ${position} on the waitlist.`;
+  return position <= 1 ? i18n.t("waitlist.first") : i18n.t("waitlist.place", { position });
 }

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, ApiError, money, type Allowance, type EventInfo, type Reservation, type Seat, type WaitlistEntry } from "../api";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, currencyOf, errorText, money, timeZoneOf, type Allowance, type EventInfo, type Reservation, type Seat, type WaitlistEntry } from "../api";
+import { fmt, i18n } from "../i18n";
 import { SeatMap } from "../components/SeatMap";
 import { useEventUpdates } from "../hooks/useEventUpdates";
 import { useSeatUpdates } from "../hooks/useSeatUpdates";
@@ -14,6 +16,7 @@ const KEEPALIVE_MS = 20_000;
 const FOUND_MS = 1500;
 
 export function EventPage({ eventId }: { eventId: string }) {
+  const { t } = useTranslation();
   const [event, setEvent] = useState<EventInfo | null>(null);
   const [admitted, setAdmitted] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -50,9 +53,9 @@ export function EventPage({ eventId }: { eventId: string }) {
       if (!live) return;
       // botCheck events: the waiting room solves the check, then joins.
       if (e instanceof ApiError && e.code === "bot_check_required") navigate(`/events/${eventId}/queue`, true);
-      else setError(e instanceof ApiError ? e.message : "Could not open this event.");
+      else setError(e instanceof ApiError ? errorText(e) : i18n.t("event.openError"));
     });
-    api.event(eventId).then((e) => live && setEvent(e)).catch(() => live && setError("Could not load this event."));
+    api.event(eventId).then((e) => live && setEvent(e)).catch(() => live && setError(i18n.t("event.loadError")));
     const keepalive = setInterval(() => {
       api.queueStatus(eventId).then((s) => {
         if (!live) return;
@@ -102,7 +105,7 @@ export function EventPage({ eventId }: { eventId: string }) {
   const seatById = useMemo(() => new Map(layout.map((s) => [s.id, s])), [layout]);
   const seatName = useCallback((id: string) => {
     const s = seatById.get(id);
-    return s ? `${s.section} row ${s.row} seat ${s.number}` : "a seat you picked";
+    return s ? i18n.t("seat.short", { section: s.section, row: s.row, number: s.number }) : i18n.t("seat.aSeatYouPicked");
   }, [seatById]);
 
   // A seat someone else just took leaves my selection, and I am told so.
@@ -110,12 +113,12 @@ export function EventPage({ eventId }: { eventId: string }) {
     const gone = [...selected].filter((id) => (states.get(id)?.status ?? "available") !== "available");
     if (gone.length === 0) return;
     setSelected((sel) => new Set([...sel].filter((id) => !gone.includes(id))));
-    setError(`Sorry — ${gone.map(seatName).join(", ")} ${gone.length === 1 ? "was" : "were"} just taken by someone else.`);
+    setError(i18n.t("event.justTaken", { count: gone.length, seats: listOf(gone.map(seatName)) }));
   }, [states, selected, seatName]);
 
   const toggle = useCallback((id: string) => {
     if ((states.get(id)?.status ?? "available") !== "available") {
-      setError("That seat is not available.");
+      setError(i18n.t("event.seatNotAvailable"));
       return;
     }
     if (!selected.has(id) && allowance && selected.size >= allowance.remaining) {
@@ -134,17 +137,13 @@ export function EventPage({ eventId }: { eventId: string }) {
   const explain = (e: unknown) => {
     if (e instanceof ApiError && e.code === "seat_unavailable") {
       const taken = (e.details.seatIds as string[] | undefined) ?? [];
-      const names = taken.length ? taken.map(seatName).join(", ") : "a seat you picked";
-      return `Sorry — ${names} ${taken.length > 1 ? "were" : "was"} just taken by someone else. Pick another seat.`;
+      const names = taken.length ? listOf(taken.map(seatName)) : i18n.t("seat.aSeatYouPicked");
+      return i18n.t("event.takenPickAnother", { count: Math.max(1, taken.length), seats: names });
     }
-    if (e instanceof ApiError && e.code === "sold_out") return "Sorry — not enough tickets of that type are left.";
     if (e instanceof ApiError && e.code === "customer_limit") {
       return limitReached(Number(e.details.limit ?? allowance?.limit ?? 0), Number(e.details.remaining ?? 0));
     }
-    if (e instanceof ApiError && e.code === "sales_paused") return SALES_PAUSED_HOLD;
-    if (e instanceof ApiError && e.code === "not_admitted") return "Your turn to shop has ended. Rejoin the waiting room to continue.";
-    if (e instanceof ApiError) return e.message;
-    return "Could not reach the box office. Try again.";
+    return errorText(e);
   };
 
   const hold = async (f: () => Promise<{ reservation: { id: string } }>) => {
@@ -174,7 +173,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       setSelected(new Set());
       setMine((m) => new Set([...m, ...ids]));
       setFound(new Set(ids));
-      setFoundText(`Found ${describeBlock(ids, seatById)}. Taking you to checkout…`);
+      setFoundText(i18n.t("best.found", { block: describeBlock(ids, seatById) }));
       api.allowance(eventId).then(setAllowance).catch(() => undefined);
       toCheckout.current = setTimeout(() => navigate(`/checkout/${reservation.id}`), FOUND_MS);
     } catch (e) {
@@ -192,8 +191,7 @@ export function EventPage({ eventId }: { eventId: string }) {
     try {
       setWaitlistEntry(ticketTypeId, await api.joinWaitlist(eventId, ticketTypeId, n));
     } catch (e) {
-      if (e instanceof ApiError && e.code === "not_sold_out") setError("Tickets of this type are on sale again — buy them now instead.");
-      else setError(explain(e));
+      setError(explain(e));
       refreshWaitlist();
     } finally {
       setBusy(false);
@@ -212,7 +210,9 @@ export function EventPage({ eventId }: { eventId: string }) {
     }
   };
 
-  if (!event) return error ? <p className="error" role="alert">{error}</p> : <p aria-busy="true">Loading…</p>;
+  if (!event) return error ? <p className="error" role="alert">{error}</p> : <p aria-busy="true">{t("app.loading")}</p>;
+  const currency = currencyOf(event);
+  const price = (minor: number) => money(minor, currency);
   const typeName = new Map(event.ticketTypes.map((t) => [t.id, t]));
   const offers = [...waitlist.values()].filter((w) => liveOffer(w.offer, Date.now()));
   const sections = sectionsOf(layout);
@@ -221,35 +221,36 @@ export function EventPage({ eventId }: { eventId: string }) {
   return (
     <main data-testid="event-page" data-admitted={admitted}>
       <h1>{event.name}</h1>
-      <p className="muted">{event.venue} · {new Date(event.startsAt).toLocaleString()} · holds last {Math.round(event.holdSeconds / 60)} min</p>
-      <PausedNotice paused={event.salesPaused === true} text="You can keep looking; holding seats and tickets works again when sales resume." />
+      <p className="muted" data-testid="event-when">{event.venue} · {fmt.eventTime(event.startsAt, timeZoneOf(event))} · {t("event.holdsLast", { count: Math.round(event.holdSeconds / 60) })}</p>
+      <PausedNotice paused={event.salesPaused === true} text={t("event.pausedText")} />
       {error && <p className="error" role="alert" data-testid="error">{error}</p>}
       {admitted && turnEndsAt != null && (lineWaiting || event.queue?.active) && <TurnClock endsAt={turnEndsAt} now={now} eventId={eventId} />}
       {offers.map((w) => (
         <WaitlistOfferPanel
           key={w.offer!.id}
           offer={w.offer!}
-          typeName={typeName.get(w.ticketTypeId)?.name ?? "ticket"}
+          typeName={typeName.get(w.ticketTypeId)?.name ?? t("checkout.ticket")}
+          currency={currency}
           seatById={seatById}
           onPaid={(r) => { setPaidOffer(r); setWaitlistEntry(w.ticketTypeId, null); refreshWaitlist(); refreshMine(); }}
         />
       ))}
       {paidOffer && (
-        <section className="offer" data-testid="waitlist-offer" data-status="paid" aria-label="Waitlist offer paid">
-          <p className="ok" role="status">Paid — the tickets from the waitlist are yours. Enjoy the show! <Link to="/orders">My orders</Link></p>
+        <section className="offer" data-testid="waitlist-offer" data-status="paid" aria-label={t("offer.paidLabel")}>
+          <p className="ok" role="status">{t("offer.paid")} <Link to="/orders">{t("app.orders")}</Link></p>
         </section>
       )}
       {allowance && (
         <p className="allowance" data-testid="allowance" aria-live="polite">
           {allowance.remaining > 0
-            ? `You may take ${allowance.remaining} more ${allowance.remaining === 1 ? "ticket" : "tickets"} for this event (limit ${allowance.limit} per customer).`
-            : `You have reached this event's limit of ${allowance.limit} tickets per customer.`}
+            ? t("event.allowance", { count: allowance.remaining, limit: allowance.limit })
+            : t("event.allowanceReached", { count: allowance.limit })}
         </p>
       )}
       <section aria-labelledby="tickets-h">
-        <h2 id="tickets-h">Tickets</h2>
+        <h2 id="tickets-h">{t("event.tickets")}</h2>
         <table className="tickets">
-          <thead><tr><th>Type</th><th>Price</th><th>Left</th><th /></tr></thead>
+          <thead><tr><th>{t("event.type")}</th><th>{t("event.price")}</th><th>{t("event.left")}</th><th /></tr></thead>
           <tbody>
             {event.ticketTypes.map((t) => {
               const left = stock.get(t.id)?.remainingQuantity ?? t.remainingQuantity;
@@ -258,7 +259,7 @@ export function EventPage({ eventId }: { eventId: string }) {
                 return (
                   <tr key={t.id} data-testid={`type-${t.name}`}>
                     <td>{t.name}</td>
-                    <td>{money(t.price)}</td>
+                    <td>{price(t.price)}</td>
                     <td data-testid="remaining" aria-live="polite">{left}</td>
                     <td>
                       <WaitlistCell
@@ -278,18 +279,18 @@ export function EventPage({ eventId }: { eventId: string }) {
               return (
                 <tr key={t.id} data-testid={`type-${t.name}`}>
                   <td>{t.name}</td>
-                  <td>{money(t.price)}</td>
+                  <td>{price(t.price)}</td>
                   <td data-testid="remaining" aria-live="polite">{left}</td>
                   <td>
                     {t.seated ? (
-                      <span className="muted">Pick seats below</span>
+                      <span className="muted">{i18n.t("event.pickSeats")}</span>
                     ) : (
                       <form className="buy" onSubmit={(e) => { e.preventDefault(); hold(() => api.holdTickets(eventId, t.id, quantity[t.id] ?? 1)); }}>
-                        <label className="sr-only" htmlFor={`q-${t.id}`}>Quantity of {t.name}</label>
+                        <label className="sr-only" htmlFor={`q-${t.id}`}>{i18n.t("event.quantityOf", { type: t.name })}</label>
                         <select id={`q-${t.id}`} value={quantity[t.id] ?? 1} onChange={(e) => setQuantity({ ...quantity, [t.id]: Number(e.target.value) })}>
                           {Array.from({ length: Math.min(allowance?.perOrder ?? 10, Math.max(1, left), Math.max(1, allowance?.remaining ?? 10)) }, (_, i) => i + 1).map((n) => <option key={n}>{n}</option>)}
                         </select>
-                        <button type="submit" className="primary" disabled={busy || left === 0 || !admitted || allowance?.remaining === 0}>{left === 0 ? "Sold out" : "Buy"}</button>
+                        <button type="submit" className="primary" disabled={busy || left === 0 || !admitted || allowance?.remaining === 0}>{left === 0 ? i18n.t("event.soldOut") : i18n.t("event.buy")}</button>
                       </form>
                     )}
                   </td>
@@ -301,7 +302,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       </section>
       {event.hasSeatMap && (
         <section aria-labelledby="seats-h">
-          <h2 id="seats-h">Seats</h2>
+          <h2 id="seats-h">{t("event.seats")}</h2>
           <BestAvailable
             sections={sections}
             choices={quantityChoices(allowance?.perOrder, allowance?.remaining)}
@@ -312,9 +313,9 @@ export function EventPage({ eventId }: { eventId: string }) {
           />
           <SeatMap layout={layout} states={states} selected={selected} mine={mineWithOffers} onToggle={toggle} found={found} />
           <div className="hold-bar">
-            <span>{selected.size === 0 ? "No seats selected" : `${selected.size} seat${selected.size > 1 ? "s" : ""} · ${money(selectedTotal)}`}</span>
+            <span>{selected.size === 0 ? t("event.noSeats") : t("event.selectedSeats", { count: selected.size, amount: price(selectedTotal) })}</span>
             <button type="button" className="primary" data-testid="hold" disabled={busy || selected.size === 0 || !admitted} onClick={() => hold(() => api.holdSeats(eventId, [...selected]))}>
-              Hold seats
+              {t("event.hold")}
             </button>
           </div>
         </section>
@@ -323,14 +324,17 @@ export function EventPage({ eventId }: { eventId: string }) {
   );
 }
 
-/** What a shopper reads when a hold is refused because the operator paused the sale. */
-export const SALES_PAUSED_HOLD = "Sales are paused — your place is kept; try again when sales resume.";
+/** "A, B and C" in the reader's language. */
+function listOf(items: string[]): string {
+  return new Intl.ListFormat(i18n.language, { style: "long", type: "conjunction" }).format(items);
+}
 
 /** "Sales are paused", in a live region that is always there so its news is announced. */
 export function PausedNotice({ paused, text }: { paused: boolean; text: string }) {
+  const { t } = useTranslation();
   return (
     <div role="status" aria-live="polite" data-testid="paused-status">
-      {paused && <p className="notice paused" data-testid="sales-paused"><strong>Sales are paused.</strong> {text}</p>}
+      {paused && <p className="notice paused" data-testid="sales-paused"><strong>{t("event.paused")}</strong> {text}</p>}
     </div>
   );
 }
@@ -340,27 +344,28 @@ export function PausedNotice({ paused, text }: { paused: boolean; text: string }
  * idle or this runs out; cancelling a hold to pick again does not end it.
  */
 function TurnClock({ endsAt, now, eventId }: { endsAt: number; now: number; eventId: string }) {
+  const { t } = useTranslation();
   const left = Math.max(0, Math.floor((endsAt - now) / 1000));
   const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
   if (left === 0) {
     return (
       <div className="turn over" data-testid="turn" role="alert">
-        Your turn to shop has ended. <button type="button" className="secondary" data-testid="rejoin" onClick={() => navigate(`/events/${eventId}/queue`)}>Rejoin the line</button>
+        {t("turn.ended")} <button type="button" className="secondary" data-testid="rejoin" onClick={() => navigate(`/events/${eventId}/queue`)}>{t("checkout.rejoin")}</button>
       </div>
     );
   }
   return (
     <div className={left <= 60 ? "turn warning" : "turn"} data-testid="turn">
-      <p role="timer" aria-live="off">Your turn ends in <strong>{clock}</strong>. Cancelling a hold to pick again keeps your turn.</p>
-      {left <= 60 && <p role="alert" data-testid="turn-warning">Less than a minute left in your turn: finish your purchase now.</p>}
+      <p role="timer" aria-live="off">{t("turn.endsIn")} <strong>{clock}</strong>. {t("turn.keep")}</p>
+      {left <= 60 && <p role="alert" data-testid="turn-warning">{t("turn.warning")}</p>}
     </div>
   );
 }
 
 /** What a shopper reads when a hold would take them past the event's per-customer limit. */
 function limitReached(limit: number, remaining: number): string {
-  if (remaining <= 0) return `You have reached this event's limit of ${limit} tickets per customer, counting the ones you hold and have bought.`;
-  return `This event allows ${limit} tickets per customer, counting the ones you hold and have bought. You can take ${remaining} more.`;
+  if (remaining <= 0) return i18n.t("event.limitReached", { count: limit });
+  return i18n.t("event.limitLeft", { count: limit, remaining });
 }
 
 /**
@@ -378,26 +383,27 @@ function BestAvailable({ sections, choices, disabled, foundText, error, onFind }
 }) {
   const [quantity, setQuantity] = useState(2);
   const [section, setSection] = useState("");
+  const { t } = useTranslation();
   const q = Math.min(quantity, choices[choices.length - 1] ?? 1);
   return (
     <form className="best" data-testid="best" aria-labelledby="best-h" onSubmit={(e) => { e.preventDefault(); if (!disabled) onFind(q, section); }}>
-      <h3 id="best-h">Best available</h3>
+      <h3 id="best-h">{t("best.title")}</h3>
       <label>
-        Seats together
+        {t("best.together")}
         <select data-testid="best-quantity" value={q} onChange={(e) => setQuantity(Number(e.target.value))}>
           {choices.map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
       </label>
       {sections.length > 1 && (
         <label>
-          Section
+          {t("best.section")}
           <select data-testid="best-section" value={section} onChange={(e) => setSection(e.target.value)}>
-            <option value="">Any section</option>
+            <option value="">{t("best.anySection")}</option>
             {sections.map((s) => <option key={s} value={s}>{s}</option>)}
           </select>
         </label>
       )}
-      <button type="submit" className="primary" data-testid="best-find" aria-disabled={disabled}>Find best seats</button>
+      <button type="submit" className="primary" data-testid="best-find" aria-disabled={disabled}>{t("best.find")}</button>
       <p className="found" role="status" aria-live="polite" data-testid="best-found">{foundText}</p>
       {error && <p className="error" role="alert" data-testid="best-error">{error}</p>}
     </form>
@@ -416,17 +422,18 @@ function WaitlistCell({ typeId, typeName, soldOut, entry, choices, busy, onJoin,
   onLeave: () => void;
 }) {
   const [quantity, setQuantity] = useState(1);
+  const { t } = useTranslation();
   const q = Math.min(quantity, choices[choices.length - 1] ?? 1);
   if (entry) {
     const offered = liveOffer(entry.offer, Date.now());
     return (
       <div className="waitlist" data-testid="waitlist" data-position={entry.position}>
         <p className="waitlist-place" role="status" data-testid="waitlist-place">
-          {offered ? "Held for you — pay above." : <>{placeText(entry.position)} <span className="muted">Waiting for {entry.quantity}.</span></>}
+          {offered ? t("waitlist.heldAbove") : <>{placeText(entry.position)} <span className="muted">{t("waitlist.waitingFor", { count: entry.quantity })}</span></>}
         </p>
         {!offered && (
           <button type="button" className="secondary" data-testid="waitlist-leave" disabled={busy} onClick={onLeave}>
-            Leave the waitlist<span className="sr-only"> for {typeName}</span>
+            {t("waitlist.leave")}<span className="sr-only"> {t("waitlist.leaveFor", { type: typeName })}</span>
           </button>
         )}
       </div>
@@ -435,23 +442,25 @@ function WaitlistCell({ typeId, typeName, soldOut, entry, choices, busy, onJoin,
   if (!soldOut) return null;
   return (
     <form className="waitlist" data-testid="waitlist" onSubmit={(e) => { e.preventDefault(); onJoin(q); }}>
-      <span className="muted">Sold out.</span>
-      <label className="sr-only" htmlFor={`wq-${typeId}`}>Tickets of {typeName} wanted</label>
+      <span className="muted">{t("waitlist.soldOut")}</span>
+      <label className="sr-only" htmlFor={`wq-${typeId}`}>{t("waitlist.wanted", { type: typeName })}</label>
       <select id={`wq-${typeId}`} data-testid="waitlist-quantity" value={q} onChange={(e) => setQuantity(Number(e.target.value))}>
         {choices.map((n) => <option key={n} value={n}>{n}</option>)}
       </select>
-      <button type="submit" className="primary" data-testid="waitlist-join" disabled={busy}>Join the waitlist</button>
+      <button type="submit" className="primary" data-testid="waitlist-join" disabled={busy}>{t("waitlist.join")}</button>
     </form>
   );
 }
 
 /** Tickets that came back, held for this user from the waitlist: what, until when, and Pay. */
-function WaitlistOfferPanel({ offer, typeName, seatById, onPaid }: {
+function WaitlistOfferPanel({ offer, typeName, currency, seatById, onPaid }: {
   offer: Reservation;
   typeName: string;
+  currency: string;
   seatById: ReadonlyMap<string, Seat>;
   onPaid: (r: Reservation) => void;
 }) {
+  const { t } = useTranslation();
   const [now, setNow] = useState(Date.now());
   const [state, setState] = useState<"open" | "paying">("open");
   const [error, setError] = useState<string | null>(null);
@@ -461,7 +470,7 @@ function WaitlistOfferPanel({ offer, typeName, seatById, onPaid }: {
   }, []);
   const { seconds, text } = clock(Date.parse(offer.expiresAt), now);
   const seatIds = offer.items.map((i) => i.seatId).filter((id): id is string => !!id);
-  const what = seatIds.length ? describeBlock(seatIds, seatById) : `${offer.items.reduce((n, i) => n + i.quantity, 0)} × ${typeName}`;
+  const what = seatIds.length ? describeBlock(seatIds, seatById) : t("checkout.typeItem", { count: offer.items.reduce((n, i) => n + i.quantity, 0), type: typeName });
   const pay = async () => {
     setState("paying");
     setError(null);
@@ -469,20 +478,20 @@ function WaitlistOfferPanel({ offer, typeName, seatById, onPaid }: {
       onPaid((await api.pay(offer.id)).reservation);
     } catch (e) {
       setState("open");
-      setError(e instanceof ApiError && e.code === "hold_expired" ? "This offer has lapsed; the tickets went to the next person waiting." : e instanceof ApiError ? e.message : "Could not reach the box office. Try again.");
+      setError(e instanceof ApiError && e.code === "hold_expired" ? t("offer.lapsed") : errorText(e));
     }
   };
   return (
     <section className="offer" data-testid="waitlist-offer" data-status={state} aria-labelledby={`offer-${offer.id}`}>
-      <h2 id={`offer-${offer.id}`} role="alert">From the waitlist: {what} held for you</h2>
+      <h2 id={`offer-${offer.id}`} role="alert">{t("offer.title", { what })}</h2>
       {seconds === 0 ? (
-        <p className="error" role="alert">This offer has lapsed; the tickets went to the next person waiting.</p>
+        <p className="error" role="alert">{t("offer.lapsed")}</p>
       ) : (
         <>
-          <p role="timer" aria-live="off" data-testid="offer-countdown">Yours to buy for <strong>{text}</strong> — then they go to the next person waiting.</p>
+          <p role="timer" aria-live="off" data-testid="offer-countdown">{t("offer.yoursFor")} <strong>{text}</strong> {t("offer.thenNext")}</p>
           <div className="actions">
-            <button type="button" className="primary" data-testid="offer-pay" disabled={state === "paying"} onClick={pay}>Pay {money(offer.total)}</button>
-            <Link to={`/checkout/${offer.id}`}>Open in checkout</Link>
+            <button type="button" className="primary" data-testid="offer-pay" disabled={state === "paying"} onClick={pay}>{t("checkout.pay", { amount: money(offer.total, "currency" in offer ? currencyOf(offer) : currency) })}</button>
+            <Link to={`/checkout/${offer.id}`}>{t("offer.openCheckout")}</Link>
           </div>
         </>
       )}

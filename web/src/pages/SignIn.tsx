@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from "react";
-import { api, ApiError, type User } from "../api";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, errorText, type User } from "../api";
 import { BotCheck } from "../components/BotCheck";
 
 /** Automatic fresh tries after a refused bot check (one that expired while the page sat). */
 const BOT_CHECK_RETRIES = 2;
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: { token: string; user: User }) => void }) {
+  const { t } = useTranslation();
   const [mode, setMode] = useState<"login" | "register">("login");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -19,7 +21,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: { token: string; user: 
     try {
       onSignedIn(await f());
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : "Could not reach the box office. Try again.");
+      setError(errorText(e));
       throw e;
     } finally {
       setBusy(false);
@@ -51,30 +53,30 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: { token: string; user: 
 
   return (
     <main className="signin card" data-testid="signin">
-      <h1>Welcome to Boxoffice</h1>
-      <p className="muted">Sign in to buy tickets, or look around as a guest.</p>
-      <div className="tabs" role="tablist">
-        <button role="tab" aria-selected={mode === "login"} onClick={() => setMode("login")}>Log in</button>
-        <button role="tab" aria-selected={mode === "register"} onClick={() => setMode("register")}>Register</button>
+      <h1>{t("signin.title")}</h1>
+      <p className="muted">{t("signin.intro")}</p>
+      <div className="tabs" role="tablist" aria-label={t("signin.modes")}>
+        <button role="tab" aria-selected={mode === "login"} onClick={() => setMode("login")}>{t("signin.logIn")}</button>
+        <button role="tab" aria-selected={mode === "register"} onClick={() => setMode("register")}>{t("signin.register")}</button>
       </div>
       <form onSubmit={submit}>
         {mode === "register" && (
-          <label>Name<input name="name" autoComplete="name" required maxLength={100} /></label>
+          <label>{t("signin.name")}<input name="name" autoComplete="name" required maxLength={100} /></label>
         )}
-        <label>Email<input name="email" type="email" autoComplete="email" required /></label>
+        <label>{t("signin.email")}<input name="email" type="email" autoComplete="email" required /></label>
         <label>
-          Password
+          {t("signin.password")}
           <input name="password" type="password" autoComplete={mode === "login" ? "current-password" : "new-password"} required minLength={8} />
         </label>
         {error && <p className="error" role="alert">{error}</p>}
-        <button type="submit" className="primary" disabled={busy}>{mode === "login" ? "Log in" : "Create account"}</button>
+        <button type="submit" className="primary" disabled={busy}>{mode === "login" ? t("signin.logIn") : t("signin.create")}</button>
       </form>
       <hr />
       <button type="button" className="secondary" data-testid="guest" disabled={busy || !!botCheck} onClick={() => guest()}>
-        Continue as guest
+        {t("signin.guest")}
       </button>
       {botCheck && (
-        <BotCheck key={botCheck.round} why="A quick automatic check that you are not a bot, then you are in." onSolved={(p) => guest(p)} />
+        <BotCheck key={botCheck.round} why={t("botcheck.signin")} onSolved={(p) => guest(p)} />
       )}
     </main>
   );

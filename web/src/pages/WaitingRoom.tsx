@@ -1,27 +1,16 @@
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { api, type EventInfo } from "../api";
 import { BotCheck } from "../components/BotCheck";
 import { useEventUpdates } from "../hooks/useEventUpdates";
 import { useQueueUpdates } from "../hooks/useQueueUpdates";
+import { fmt } from "../i18n";
+import { clockText as clock } from "../i18n/format";
 import { navigate } from "../router";
 import { PausedNotice } from "./EventPage";
 
-function duration(s: number) {
-  if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `about ${m} minute${m === 1 ? "" : "s"}`;
-  return `about ${Math.round(m / 60)} h`;
-}
-
-/** m:ss (or h:mm:ss) for a countdown. */
-function clock(s: number) {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
-
 export function WaitingRoom({ eventId }: { eventId: string }) {
+  const { t } = useTranslation();
   const q = useQueueUpdates(eventId);
   const [event, setEvent] = useState<EventInfo | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -60,11 +49,11 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
   if (q.botCheck > 0) {
     return (
       <main className="card waiting" data-testid="waiting-room">
-        <h1>One moment before the line</h1>
+        <h1>{t("waiting.botCheckTitle")}</h1>
         {q.botCheck <= 3 ? (
-          <BotCheck key={q.botCheck} why="This on-sale asks every browser for a quick automatic check that it is not a bot. It takes a second or two." onSolved={(p) => q.join(p)} />
+          <BotCheck key={q.botCheck} why={t("botcheck.line")} onSolved={(p) => q.join(p)} />
         ) : (
-          <p className="error" role="alert">The check did not go through. Reload the page to try again.</p>
+          <p className="error" role="alert">{t("botcheck.gaveUp")}</p>
         )}
       </main>
     );
@@ -74,7 +63,7 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
   const toOpen = Math.max(0, Math.ceil((opensAt - now) / 1000));
   return (
     <main className="card waiting" data-testid="waiting-room">
-      <h1>{event ? event.name : "The waiting room"}</h1>
+      <h1>{event ? event.name : t("waiting.title")}</h1>
       {event && <p className="muted" data-testid="venue">{event.venue}</p>}
       {/* Always present, so assistive technology announces the notice when it appears. */}
       <div role="status" aria-live="polite" data-testid="line-status">
@@ -82,33 +71,33 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
           <p className="notice" data-testid="recovering">
             {/* A newcomer during the restoring has a place but no number yet: behind everyone restored. */}
             {q.number != null || beforeSale
-              ? "The line is being restored after a server hiccup. Your place is kept."
-              : "The line is being restored after a server hiccup. Everyone who was already waiting keeps their place, and yours is right behind them."}
+              ? t("waiting.recovering")
+              : t("waiting.recoveringNewcomer")}
           </p>
         )}
       </div>
-      <PausedNotice paused={event?.salesPaused === true} text="Your place in line is kept; the line moves again when sales resume." />
+      <PausedNotice paused={event?.salesPaused === true} text={t("waiting.pausedText")} />
       {beforeSale ? (
         <>
-          <p className="countdown" data-testid="opens-in" role="timer" aria-live="off">Sale opens in <strong>{clock(toOpen)}</strong></p>
-          <p data-testid="place">You are in the waiting room. When the sale opens, everyone who is here gets a place in a random order, ahead of anyone who comes later: arriving early does not help, and keeping this page open is all you need to do.</p>
+          <p className="countdown" data-testid="opens-in" role="timer" aria-live="off">{t("waiting.opensIn")} <strong>{clock(toOpen)}</strong></p>
+          <p data-testid="place">{t("waiting.preSale")}</p>
         </>
       ) : (
-        <p>{paused ? "You are in the waiting room." : "You are in the waiting room: it is busy right now."} Keep this page open; you will go to the event by yourself when it is your turn.</p>
+        <p>{paused ? t("waiting.inRoom") : t("waiting.inRoomBusy")} {t("waiting.keepOpen")}</p>
       )}
-      {!beforeSale && q.place == null && <p data-testid="place">The sale has opened: your place is being given out now.</p>}
+      {!beforeSale && q.place == null && <p data-testid="place">{t("waiting.givingOut")}</p>}
       {!beforeSale && q.place != null && (
         <>
-          <p className="place" data-testid="place">Your place in line: <strong>{q.place}</strong></p>
-          <p data-testid="ahead">{q.place - 1 === 0 ? "You are next." : `${q.place - 1} ${q.place - 1 === 1 ? "person" : "people"} ahead of you.`}</p>
-          <p data-testid="estimate">{paused ? "Estimated wait: the line moves again when sales resume." : `Estimated wait: ${duration(q.estimatedWait)}`}</p>
-          <div className="bar" role="progressbar" aria-label="Progress through the line" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress}>
+          <p className="place" data-testid="place">{t("waiting.place")} <strong>{fmt.number(q.place)}</strong></p>
+          <p data-testid="ahead">{q.place - 1 === 0 ? t("waiting.next") : t("waiting.ahead", { count: q.place - 1 })}</p>
+          <p data-testid="estimate">{paused ? t("waiting.estimatePaused") : t("waiting.estimate", { wait: fmt.wait(q.estimatedWait) })}</p>
+          <div className="bar" role="progressbar" aria-label={t("waiting.progress")} aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress}>
             <div style={{ width: `${Math.max(3, progress)}%` }} />
           </div>
         </>
       )}
-      <p className="muted" data-testid="total-waiting">{q.totalWaiting} {q.totalWaiting === 1 ? "person" : "people"} waiting in all{beforeSale ? ", you included" : ""}.</p>
-      <button type="button" className="secondary" onClick={() => api.leaveQueue(eventId).finally(() => navigate("/"))}>Leave the line</button>
+      <p className="muted" data-testid="total-waiting">{beforeSale ? t("waiting.totalWithYou", { count: q.totalWaiting }) : t("waiting.total", { count: q.totalWaiting })}</p>
+      <button type="button" className="secondary" onClick={() => api.leaveQueue(eventId).finally(() => navigate("/"))}>{t("waiting.leave")}</button>
     </main>
   );
 }
