@@ -256,6 +256,20 @@ export async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/** The colour the seat map's canvas shows at the middle of a seat (its DOM button or image):
+ *  [r, g, b]. The map draws on a canvas; this is what a person would see there. */
+export async function seatColour(page, seat) {
+  const box = await seat.boundingBox();
+  if (!box) throw new Error("the seat is not on screen");
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  return page.getByTestId("seatmap").locator("canvas").evaluate((c, { x, y }) => {
+    const r = c.getBoundingClientRect();
+    const k = c.width / r.width;
+    const d = c.getContext("2d").getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), 1, 1).data;
+    return [d[0], d[1], d[2]];
+  }, at);
+}
+
 /** A screenshot of one part of a page (a locator), as `shot` names it. */
 export async function shotOf(locator, name) {
   await locator.screenshot({ path: path.join(SHOTS, `${name}.png`) });

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import type { EventInfo } from "../api";
 import {
   buildCreateBody, buildPatch, draftFromEvent, emptyDraft, fieldErrorsOf, fromLocalInput, fromMinor, newKey, offsetLabel,
-  parseLocalInput, previewSeats, pushSample, rowLabel, summarize, toLocalInput, toMinor, zoneName, type EventDraft, type Sample,
+  buildSeatMap, parseLocalInput, pushSample, rowLabel, summarize, toLocalInput, toMinor, zoneName, type EventDraft, type Sample,
 } from "./admin";
 
 describe("seat map preview", () => {
@@ -13,31 +13,6 @@ describe("seat map preview", () => {
     expect([0, 1, 25, 26, 27, 51, 52, 701, 702].map(rowLabel)).toEqual(["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
   });
 
-  test("seats are laid out as the server lays them out: stacked sections centred on the widest", () => {
-    const seats = previewSeats([
-      { name: " Stalls ", rows: 2, seatsPerRow: 4, ticketTypeId: "t1" },
-      { name: "Circle", rows: 1, seatsPerRow: 2, ticketTypeId: "t2" },
-    ])!;
-    expect(seats).toHaveLength(10);
-    // First section: widest (4), so it starts one pitch in; rows 24 apart, first at the gap.
-    expect(seats.slice(0, 4).map((s) => [s.section, s.row, s.number, s.x, s.y])).toEqual([
-      ["Stalls", "A", 1, 24, 48], ["Stalls", "A", 2, 48, 48], ["Stalls", "A", 3, 72, 48], ["Stalls", "A", 4, 96, 48],
-    ]);
-    expect(seats[4]).toMatchObject({ row: "B", number: 1, x: 24, y: 72 });
-    // Second section: below the first (48 + 2 rows * 24 + 48), centred: (4 - 2) / 2 pitches further in.
-    expect(seats.slice(8).map((s) => [s.section, s.row, s.number, s.x, s.y, s.ticketTypeId])).toEqual([
-      ["Circle", "A", 1, 48, 144, "t2"], ["Circle", "A", 2, 72, 144, "t2"],
-    ]);
-    expect(new Set(seats.map((s) => s.id)).size).toBe(10);
-    expect(seats.every((s) => s.status === "available")).toBe(true);
-  });
-
-  test("sections outside the server's ranges are left out; huge maps are not drawn", () => {
-    const ok = { name: "A", rows: 1, seatsPerRow: 1, ticketTypeId: "t" };
-    expect(previewSeats([ok, { ...ok, rows: 0 }, { ...ok, seatsPerRow: 201 }, { ...ok, rows: 1.5 }, { ...ok, rows: NaN }])).toHaveLength(1);
-    expect(previewSeats([])).toEqual([]);
-    expect(previewSeats([{ ...ok, rows: 100, seatsPerRow: 200 }])).toBeNull();
-  });
 });
 
 describe("times in the browser's zone", () => {
@@ -146,6 +121,22 @@ describe("the create body", () => {
     expect(buildCreateBody(d).errors.map((e) => e.field)).toEqual([
       "startsAt", "capacity", "ticketTypes[0].price", "ticketTypes[2].name", "seatMap.sections[0].rows",
     ]);
+  });
+
+  test("placement and stage: sent when given, per field; text in them is refused by its path", () => {
+    const d = draft();
+    d.sections[0] = { ...d.sections[0], x: "600", y: "300", rotation: "-15", curve: "" };
+    d.stage = { x: "400", y: "0", width: "400", height: "120", label: "" };
+    expect(buildSeatMap(d)).toEqual({
+      sections: [{ name: "Stalls", rows: 6, seatsPerRow: 14, ticketTypeIndex: 1, x: 600, y: 300, rotation: -15 }],
+      stage: { x: 400, y: 0, width: 400, height: 120 },
+    });
+    d.stage = { x: "", y: "", width: "", height: "", label: "Big stage" };
+    expect(buildSeatMap(d).stage).toBeUndefined();
+    d.sections[0].curve = "wide";
+    const errors: { field: string; message: string }[] = [];
+    buildSeatMap(d, errors);
+    expect(errors.map((e) => e.field)).toEqual(["seatMap.sections[0].curve"]);
   });
 
   test("no sections: no seat map", () => {

@@ -1,17 +1,12 @@
-// The operator console's pure parts: the event form's draft and the bodies it sends, the seat
-// map preview (laid out as the server lays out seats), times shown in the browser's zone and
-// sent as RFC 3339, prices in major units, and the dashboard's 10-minute history.
+// The operator console's pure parts: the event form's draft and the bodies it sends (the seat
+// map's placement included; the server lays seats out and draws the preview), times shown in
+// the browser's zone and sent as RFC 3339, prices in major units, and the dashboard's
+// 10-minute history.
 
-import type { EventInfo, Seat } from "../api";
+import type { EventInfo } from "../api";
 
 // ---------------------------------------------------------------------------------------------
-// Seat map preview
-
-/** As src/inventory/events.rs: seats on a 24-unit grid, sections 48 apart (room for a label). */
-export const SEAT_PITCH = 24;
-export const SECTION_GAP = 48;
-/** The most seats the preview draws (the server allows 50,000; a browser tab draws this many fine). */
-export const PREVIEW_MAX_SEATS = 6000;
+// Seat map: the server lays seats out (and draws the preview: POST /api/admin/seat-maps/preview)
 
 /** Row labels A…Z, then AA, AB… (src/inventory/model.rs `row_label`). */
 export function rowLabel(i: number): string {
@@ -21,54 +16,6 @@ export function rowLabel(i: number): string {
     i = Math.floor(i / 26) - 1;
     if (i < 0) return s;
   }
-}
-
-export interface PreviewSection {
-  name: string;
-  rows: number;
-  seatsPerRow: number;
-  /** The ticket type the seats are (an id the preview's ticket types carry). */
-  ticketTypeId: string;
-}
-
-/**
- * The seats the server would make of these sections, in its layout: sections one under
- * another, each centred on the widest, rows A, B, … and seats numbered from 1. Sections whose
- * size is not a whole number in the server's ranges (1-100 rows, 1-200 seats a row) are left
- * out; `null` when there are more than PREVIEW_MAX_SEATS seats.
- */
-export function previewSeats(sections: PreviewSection[]): Seat[] | null {
-  const ok = sections.filter((s) => isWhole(s.rows, 1, 100) && isWhole(s.seatsPerRow, 1, 200));
-  if (ok.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) > PREVIEW_MAX_SEATS) return null;
-  const widest = Math.max(0, ...ok.map((s) => s.seatsPerRow));
-  const seats: Seat[] = [];
-  let top = SECTION_GAP;
-  ok.forEach((s, k) => {
-    const name = s.name.trim();
-    const left = ((widest - s.seatsPerRow) / 2) * SEAT_PITCH + SEAT_PITCH;
-    for (let r = 0; r < s.rows; r++) {
-      const row = rowLabel(r);
-      for (let n = 0; n < s.seatsPerRow; n++) {
-        seats.push({
-          id: `preview-${k}-${row}-${n + 1}`,
-          section: name,
-          row,
-          number: n + 1,
-          x: left + n * SEAT_PITCH,
-          y: top + r * SEAT_PITCH,
-          ticketTypeId: s.ticketTypeId,
-          status: "available",
-          version: 0,
-        });
-      }
-    }
-    top += s.rows * SEAT_PITCH + SECTION_GAP;
-  });
-  return seats;
-}
-
-function isWhole(v: number, min: number, max: number) {
-  return Number.isInteger(v) && v >= min && v <= max;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,7 +113,15 @@ export type AdminEvent = EventInfo;
 
 export interface GaDraft { key: string; name: string; price: string; quantity: string }
 export interface SeatedDraft { key: string; name: string; price: string }
-export interface SectionDraft { key: string; name: string; rows: string; seatsPerRow: string; type: string }
+export interface SectionDraft {
+  key: string; name: string; rows: string; seatsPerRow: string; type: string;
+  /** Placement (all optional; empty: the automatic layout): centre of row A, degrees clockwise,
+   *  degrees of arc a row spans. */
+  x?: string; y?: string; rotation?: string; curve?: string;
+}
+/** The stage, when the operator places one (empty fields: none, or the automatic layout's). */
+export interface StageDraft { x: string; y: string; width: string; height: string; label: string }
+export const STAGE_FIELDS = ["x", "y", "width", "height"] as const;
 
 /** What the form holds: text as typed (numbers too), times as datetime-local values. */
 export interface EventDraft {
@@ -182,6 +137,7 @@ export interface EventDraft {
   ga: GaDraft[];
   seated: SeatedDraft[];
   sections: SectionDraft[];
+  stage?: StageDraft;
 }
 
 let keys = 0;
@@ -296,22 +252,40 @@ export function buildCreateBody(d: EventDraft): Built<Record<string, unknown>> {
     ticketTypes.push({ name: t.name, price: price(`${seatedPath(d, j)}.price`, t.price) });
   });
   body.ticketTypes = ticketTypes;
-  if (d.sections.length > 0) {
-    body.seatMap = {
-      sections: d.sections.map((s, k) => {
-        const j = d.seated.findIndex((t) => t.key === s.type);
-        if (j < 0) errors.push({ field: `${sectionPath(k)}.ticketTypeIndex`, message: "Choose a seated ticket type." });
-        return {
-          name: s.name,
-          rows: numberField(errors, `${sectionPath(k)}.rows`, s.rows) ?? 0,
-          seatsPerRow: numberField(errors, `${sectionPath(k)}.seatsPerRow`, s.seatsPerRow) ?? 0,
-          ticketTypeIndex: d.ga.length + Math.max(0, j),
-        };
-      }),
-    };
-  }
+  if (d.sections.length > 0) body.seatMap = buildSeatMap(d, errors);
   for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
   return { body, errors };
+}
+
+/**
+ * The create body's `seatMap` (also the body of the preview): sections with their placement
+ * when given, and the stage when any of its fields is.
+ */
+export function buildSeatMap(d: EventDraft, errors: FieldError[] = []): Record<string, unknown> {
+  const sections = d.sections.map((s, k) => {
+    const j = d.seated.findIndex((t) => t.key === s.type);
+    if (j < 0) errors.push({ field: `${sectionPath(k)}.ticketTypeIndex`, message: "Choose a seated ticket type." });
+    const out: Record<string, unknown> = {
+      name: s.name,
+      rows: numberField(errors, `${sectionPath(k)}.rows`, s.rows) ?? 0,
+      seatsPerRow: numberField(errors, `${sectionPath(k)}.seatsPerRow`, s.seatsPerRow) ?? 0,
+      ticketTypeIndex: d.ga.length + Math.max(0, j),
+    };
+    for (const f of ["x", "y", "rotation", "curve"] as const) {
+      const v = numberField(errors, `${sectionPath(k)}.${f}`, s[f] ?? "", false);
+      if (v !== undefined) out[f] = v;
+    }
+    return out;
+  });
+  const map: Record<string, unknown> = { sections };
+  const st = d.stage;
+  if (st && STAGE_FIELDS.some((f) => st[f].trim() !== "")) {
+    const stage: Record<string, unknown> = {};
+    for (const f of STAGE_FIELDS) stage[f] = numberField(errors, `seatMap.stage.${f}`, st[f], false) ?? 0;
+    if (st.label.trim()) stage.label = st.label;
+    map.stage = stage;
+  }
+  return map;
 }
 
 /** The `PATCH /api/admin/events/:id` body: only the settings the form changed from `e`. */

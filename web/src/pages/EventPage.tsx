@@ -4,10 +4,10 @@ import { api, ApiError, currencyOf, errorText, money, timeZoneOf, type Allowance
 import { fmt, i18n } from "../i18n";
 import { SeatMap } from "../components/SeatMap";
 import { useEventUpdates } from "../hooks/useEventUpdates";
-import { useSeatUpdates } from "../hooks/useSeatUpdates";
+import { useSeatMap } from "../hooks/useSeatMap";
 import { useTicketUpdates } from "../hooks/useTicketUpdates";
 import { useWaitlist } from "../hooks/useWaitlist";
-import { clock, describeBlock, liveOffer, noAdjacentMessage, placeText, quantityChoices, sectionsOf } from "../lib/shopping";
+import { clock, describeBlock, liveOffer, noAdjacentMessage, placeText, quantityChoices } from "../lib/shopping";
 import { Link, navigate } from "../router";
 
 /** Keeps the admission alive (and the token fresh) while the page is open. */
@@ -89,7 +89,8 @@ export function EventPage({ eventId }: { eventId: string }) {
   // An operator's change (sales paused or resumed, say) arrives live; the line summary stays.
   useEventUpdates(eventId, useCallback((e: EventInfo) => setEvent((old) => ({ ...e, queue: old?.queue ?? e.queue })), []));
   const stock = useTicketUpdates(eventId, event?.ticketTypes);
-  const { layout, states } = useSeatUpdates(eventId, !!event?.hasSeatMap);
+  const seatMap = useSeatMap(eventId, !!event?.hasSeatMap);
+  const { statusOf, seatOf } = seatMap;
   const { waitlist, refresh: refreshWaitlist, set: setWaitlistEntry } = useWaitlist(eventId);
   // An offer is a hold of mine: the allowance shown must count it as soon as it arrives.
   const offerIds = [...waitlist.values()].map((w) => w.offer?.id ?? "").filter(Boolean).join(",");
@@ -102,22 +103,30 @@ export function EventPage({ eventId }: { eventId: string }) {
     return offered.length ? new Set([...mine, ...offered.filter((id): id is string => !!id)]) : mine;
   }, [mine, waitlist]);
 
-  const seatById = useMemo(() => new Map(layout.map((s) => [s.id, s])), [layout]);
+  /** The named seats as v1 seats (the map keeps no object per seat: these are made on demand). */
+  const seatsById = useCallback((ids: readonly (string | null | undefined)[]): ReadonlyMap<string, Seat> => {
+    const out = new Map<string, Seat>();
+    for (const id of ids) {
+      const s = id ? seatOf(id) : undefined;
+      if (s) out.set(s.id, { ...s, status: statusOf(s.id), version: 0 });
+    }
+    return out;
+  }, [seatOf, statusOf]);
   const seatName = useCallback((id: string) => {
-    const s = seatById.get(id);
+    const s = seatOf(id);
     return s ? i18n.t("seat.short", { section: s.section, row: s.row, number: s.number }) : i18n.t("seat.aSeatYouPicked");
-  }, [seatById]);
+  }, [seatOf]);
 
   // A seat someone else just took leaves my selection, and I am told so.
   useEffect(() => {
-    const gone = [...selected].filter((id) => (states.get(id)?.status ?? "available") !== "available");
+    const gone = [...selected].filter((id) => statusOf(id) !== "available");
     if (gone.length === 0) return;
     setSelected((sel) => new Set([...sel].filter((id) => !gone.includes(id))));
     setError(i18n.t("event.justTaken", { count: gone.length, seats: listOf(gone.map(seatName)) }));
-  }, [states, selected, seatName]);
+  }, [statusOf, selected, seatName]);
 
   const toggle = useCallback((id: string) => {
-    if ((states.get(id)?.status ?? "available") !== "available") {
+    if (statusOf(id) !== "available") {
       setError(i18n.t("event.seatNotAvailable"));
       return;
     }
@@ -132,7 +141,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       else next.add(id);
       return next;
     });
-  }, [states, selected, allowance]);
+  }, [statusOf, selected, allowance]);
 
   const explain = (e: unknown) => {
     if (e instanceof ApiError && e.code === "seat_unavailable") {
@@ -173,7 +182,7 @@ export function EventPage({ eventId }: { eventId: string }) {
       setSelected(new Set());
       setMine((m) => new Set([...m, ...ids]));
       setFound(new Set(ids));
-      setFoundText(i18n.t("best.found", { block: describeBlock(ids, seatById) }));
+      setFoundText(i18n.t("best.found", { block: describeBlock(ids, seatsById(ids)) }));
       api.allowance(eventId).then(setAllowance).catch(() => undefined);
       toCheckout.current = setTimeout(() => navigate(`/checkout/${reservation.id}`), FOUND_MS);
     } catch (e) {
@@ -215,8 +224,8 @@ export function EventPage({ eventId }: { eventId: string }) {
   const price = (minor: number) => money(minor, currency);
   const typeName = new Map(event.ticketTypes.map((t) => [t.id, t]));
   const offers = [...waitlist.values()].filter((w) => liveOffer(w.offer, Date.now()));
-  const sections = sectionsOf(layout);
-  const selectedTotal = [...selected].reduce((n, id) => n + (typeName.get(seatById.get(id)?.ticketTypeId ?? "")?.price ?? 0), 0);
+  const sections = seatMap.sections;
+  const selectedTotal = [...selected].reduce((n, id) => n + (typeName.get(seatOf(id)?.ticketTypeId ?? "")?.price ?? 0), 0);
 
   return (
     <main data-testid="event-page" data-admitted={admitted}>
@@ -231,7 +240,7 @@ export function EventPage({ eventId }: { eventId: string }) {
           offer={w.offer!}
           typeName={typeName.get(w.ticketTypeId)?.name ?? t("checkout.ticket")}
           currency={currency}
-          seatById={seatById}
+          seatById={seatsById(w.offer!.items.map((i) => i.seatId))}
           onPaid={(r) => { setPaidOffer(r); setWaitlistEntry(w.ticketTypeId, null); refreshWaitlist(); refreshMine(); }}
         />
       ))}
@@ -311,7 +320,7 @@ export function EventPage({ eventId }: { eventId: string }) {
             error={bestError}
             onFind={best}
           />
-          <SeatMap layout={layout} states={states} selected={selected} mine={mineWithOffers} onToggle={toggle} found={found} />
+          <SeatMap geometry={seatMap.geometry} store={seatMap.store} changes={seatMap.changes} selected={selected} mine={mineWithOffers} onToggle={toggle} found={found} />
           <div className="hold-bar">
             <span>{selected.size === 0 ? t("event.noSeats") : t("event.selectedSeats", { count: selected.size, amount: price(selectedTotal) })}</span>
             <button type="button" className="primary" data-testid="hold" disabled={busy || selected.size === 0 || !admitted} onClick={() => hold(() => api.holdSeats(eventId, [...selected]))}>

@@ -8,7 +8,7 @@ import { SeatMap } from "../../components/SeatMap";
 import { TimeChart, type Line } from "../../components/TimeChart";
 import { useAdminStats, type AdminStats } from "../../hooks/useAdminStats";
 import { useEventUpdates } from "../../hooks/useEventUpdates";
-import { useSeatUpdates } from "../../hooks/useSeatUpdates";
+import { useSeatMap } from "../../hooks/useSeatMap";
 import { useTicketUpdates } from "../../hooks/useTicketUpdates";
 import { fieldErrorsOf, type AdminEvent, type FieldError, type WaitingRoomMode } from "../../lib/admin";
 import { Link } from "../../router";
@@ -187,7 +187,7 @@ function Dashboard({ event }: { event: AdminEvent }) {
   const { stats, history, error } = useAdminStats(event.id);
   // The seat map by status: the event's room (join:event) brings the seat pushes.
   useTicketUpdates(event.id, event.ticketTypes);
-  const { layout, states } = useSeatUpdates(event.id, event.hasSeatMap);
+  const seatMap = useSeatMap(event.id, event.hasSeatMap);
 
   return (
     <section aria-labelledby="dash-h" data-testid="dashboard">
@@ -212,7 +212,7 @@ function Dashboard({ event }: { event: AdminEvent }) {
           {stats?.seats && (
             <p data-testid="seat-counts">{stats.seats.available} available · {stats.seats.held} held · {stats.seats.sold} sold</p>
           )}
-          <SeatMap layout={layout} states={states} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="Seat map by status" />
+          <SeatMap geometry={seatMap.geometry} store={seatMap.store} changes={seatMap.changes} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="Seat map by status" />
         </section>
       )}
     </section>

@@ -4,15 +4,16 @@
 // shown next to their field (aria-invalid, aria-describedby) and in a summary above the form.
 
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { api, ApiError, money, type Seat } from "../../api";
+import { api, ApiError, money } from "../../api";
 import { SeatMap, type SeatLook } from "../../components/SeatMap";
+import { useSeatMap } from "../../hooks/useSeatMap";
+import { useSeatMapPreview } from "../../hooks/useSeatMapPreview";
 import {
-  buildCreateBody, buildPatch, draftFromEvent, emptyDraft, fieldErrorsOf, gaPath, newKey, parseLocalInput, previewSeats,
-  rowLabel, sectionPath, seatedPath, toMinor, zoneName, type AdminEvent, type EventDraft, type FieldError,
+  buildCreateBody, buildPatch, buildSeatMap, draftFromEvent, emptyDraft, fieldErrorsOf, gaPath, newKey, parseLocalInput,
+  rowLabel, sectionPath, seatedPath, STAGE_FIELDS, toMinor, zoneName, type AdminEvent, type EventDraft, type FieldError, type StageDraft,
 } from "../../lib/admin";
 import { Link, navigate } from "../../router";
 
-const NO_STATES = new Map();
 const NO_SEATS: ReadonlySet<string> = new Set();
 const ignore = () => undefined;
 /** A new event's seats are all available: the preview's legend says only that. */
@@ -56,7 +57,6 @@ export function EventForm({ eventId }: { eventId?: string }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [seats, setSeats] = useState<Seat[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const summary = useRef<HTMLDivElement>(null);
 
@@ -65,7 +65,6 @@ export function EventForm({ eventId }: { eventId?: string }) {
     api.adminEvent(eventId).then((e) => {
       setOriginal(e);
       setDraft(draftFromEvent(e));
-      if (e.hasSeatMap) api.seats(eventId).then((m) => setSeats(m.seats)).catch(() => undefined);
     }).catch((e) => setLoadError(e instanceof ApiError ? e.message : "Could not load the event."));
   }, [eventId]);
 
@@ -73,17 +72,22 @@ export function EventForm({ eventId }: { eventId?: string }) {
   const setRow = <K extends "ga" | "seated" | "sections">(k: K, key: string, change: Partial<EventDraft[K][number]>) =>
     setDraft((d) => ({ ...d, [k]: (d[k] as EventDraft[K][number][]).map((r) => (r.key === key ? { ...r, ...change } : r)) }));
 
-  // The preview: the seats the server would make, drawn by the shoppers' seat map.
-  const preview = useMemo(() => {
-    if (editing) return null;
-    return previewSeats(draft.sections.map((s) => ({ name: s.name, rows: Number(s.rows), seatsPerRow: Number(s.seatsPerRow), ticketTypeId: s.type })));
-  }, [editing, draft.sections]);
+  // The preview: the server lays the seats out as it will on create; the shoppers' map draws them.
+  const previewBody = useMemo(
+    () => (editing || draft.sections.length === 0 ? null : buildSeatMap({ ...draft, sections: draft.sections, stage: draft.stage })),
+    [editing, draft],
+  );
+  const preview = useSeatMapPreview(previewBody);
+  const setStage = (change: Partial<StageDraft>) =>
+    setDraft((d) => ({ ...d, stage: { ...(d.stage ?? { x: "", y: "", width: "", height: "", label: "" }), ...change } }));
 
   const labelOf = (path: string): string => {
     const fixed: Record<string, string> = {
       name: "Name", venue: "Venue", startsAt: "Start", saleOpensAt: "Sale opens", holdSeconds: "Hold time",
       capacity: "Capacity", admitRatePerSec: "Admission rate", maxTicketsPerCustomer: "Tickets per customer",
       botCheck: "Bot check", ticketTypes: "Ticket types", "seatMap.sections": "Seat map", seatMap: "Seat map",
+      "seatMap.stage": "Stage", "seatMap.stage.x": "Stage x", "seatMap.stage.y": "Stage y",
+      "seatMap.stage.width": "Stage width", "seatMap.stage.height": "Stage height", "seatMap.stage.label": "Stage label",
     };
     if (fixed[path]) return fixed[path];
     const t = /^ticketTypes\[(\d+)\](?:\.(\w+))?$/.exec(path);
@@ -93,7 +97,7 @@ export function EventForm({ eventId }: { eventId?: string }) {
       return t[2] ? `${which}, ${t[2]}` : which;
     }
     const s = /^seatMap\.sections\[(\d+)\](?:\.(\w+))?$/.exec(path);
-    if (s) return `Section ${Number(s[1]) + 1}${s[2] ? `, ${s[2] === "ticketTypeIndex" ? "ticket type" : s[2] === "seatsPerRow" ? "seats per row" : s[2]}` : ""}`;
+    if (s) return `Section ${Number(s[1]) + 1}${s[2] ? `, ${PLACE_WORDS[s[2]] ?? s[2]}` : ""}`;
     return path;
   };
 
@@ -214,7 +218,7 @@ export function EventForm({ eventId }: { eventId?: string }) {
         </fieldset>
 
         {editing ? (
-          <ReadOnlyStock event={original!} seats={seats} />
+          <ReadOnlyStock event={original!} />
         ) : (
           <>
             <fieldset data-testid="ga-types">
@@ -289,6 +293,13 @@ export function EventForm({ eventId }: { eventId?: string }) {
                       </select>
                     )}
                   </Field>
+                  <div className="placement">
+                    {(["x", "y", "rotation", "curve"] as const).map((f) => (
+                      <Field key={f} path={`${sectionPath(k)}.${f}`} label={PLACE_LABELS[f]} errors={errors}>
+                        {(p) => <input {...p} inputMode="decimal" placeholder="auto" value={s[f] ?? ""} onChange={(e) => setRow("sections", s.key, { [f]: e.target.value })} />}
+                      </Field>
+                    ))}
+                  </div>
                   <button type="button" className="secondary" onClick={() => set("sections", draft.sections.filter((r) => r.key !== s.key))}>
                     Remove<span className="sr-only"> section {s.name || k + 1}</span>
                   </button>
@@ -302,12 +313,28 @@ export function EventForm({ eventId }: { eventId?: string }) {
                 Add a section
               </button>
               {listErrors.map((e) => <p key={e.message} className="field-error">{e.message}</p>)}
+              <p className="hint">
+                Placement is optional: leave it empty and the sections are arranged around a stage. Otherwise give every
+                section the centre of its front row (x, y; 24 units a seat, y grows towards the back), a rotation in degrees
+                clockwise and a curve (degrees of arc a row spans, 0 straight).
+              </p>
+              <fieldset className="row-set" data-testid="stage">
+                <legend>Stage (optional)</legend>
+                <div className="placement">
+                  {STAGE_FIELDS.map((f) => (
+                    <Field key={f} path={`seatMap.stage.${f}`} label={STAGE_LABELS[f]} errors={errors}>
+                      {(p) => <input {...p} inputMode="decimal" value={draft.stage?.[f] ?? ""} onChange={(e) => setStage({ [f]: e.target.value })} />}
+                    </Field>
+                  ))}
+                  <Field path="seatMap.stage.label" label="Stage label" errors={errors}>
+                    {(p) => <input {...p} maxLength={50} value={draft.stage?.label ?? ""} onChange={(e) => setStage({ label: e.target.value })} />}
+                  </Field>
+                </div>
+              </fieldset>
 
               <section className="preview" aria-labelledby="preview-h" data-testid="seat-preview">
                 <h3 id="preview-h" className="sub">Preview: the seat map shoppers will see</h3>
-                {preview === null ? (
-                  <p className="muted">Too many seats to draw a preview here; the event can still be created.</p>
-                ) : preview.length === 0 ? (
+                {draft.sections.length === 0 ? (
                   <p className="muted">Add a section with rows and seats to see it.</p>
                 ) : (
                   <>
@@ -324,9 +351,15 @@ export function EventForm({ eventId }: { eventId?: string }) {
                           </li>
                         );
                       })}
-                      <li><strong>{preview.length} seats in all</strong></li>
+                      {preview.geometry && <li><strong>{preview.geometry.count} seats in all</strong></li>}
                     </ul>
-                    <SeatMap layout={preview} states={NO_STATES} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="Preview of the seat map" legend={PREVIEW_LEGEND} />
+                    <p className="muted" role="status" data-testid="preview-status">
+                      {preview.loading ? "Updating the preview…" : preview.problem ? `No preview: ${preview.problem}` : preview.errors.length ? "No preview until the marked fields are fixed." : ""}
+                    </p>
+                    {preview.errors.map((e) => <p key={e.field + e.message} className="field-error">{labelOf(e.field)}: {e.message}</p>)}
+                    {preview.geometry && (
+                      <SeatMap geometry={preview.geometry} store={preview.store} changes={0} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="Preview of the seat map" legend={PREVIEW_LEGEND} />
+                    )}
                   </>
                 )}
               </section>
@@ -342,14 +375,20 @@ export function EventForm({ eventId }: { eventId?: string }) {
   );
 }
 
+const PLACE_LABELS = { x: "Front row centre x", y: "Front row centre y", rotation: "Rotation (°)", curve: "Curve (°)" } as const;
+const STAGE_LABELS = { x: "Stage x", y: "Stage y", width: "Stage width", height: "Stage height" } as const;
+const PLACE_WORDS: Record<string, string> = {
+  ticketTypeIndex: "ticket type", seatsPerRow: "seats per row", x: "front row centre x", y: "front row centre y", rotation: "rotation", curve: "curve",
+};
+
 function nextSectionName(d: EventDraft) {
   const taken = new Set(d.sections.map((s) => s.name.trim()));
   for (let i = d.sections.length + 1; ; i++) if (!taken.has(`Section ${i}`)) return `Section ${i}`;
 }
 
 /** Ticket types and the seat map of an existing event: PATCH does not change them. */
-function ReadOnlyStock({ event, seats }: { event: AdminEvent; seats: Seat[] }) {
-  const states = useMemo(() => new Map(seats.map((s) => [s.id, { status: s.status, version: s.version }])), [seats]);
+function ReadOnlyStock({ event }: { event: AdminEvent }) {
+  const seatMap = useSeatMap(event.id, event.hasSeatMap);
   return (
     <fieldset>
       <legend>Tickets and seats (fixed once created)</legend>
@@ -361,7 +400,7 @@ function ReadOnlyStock({ event, seats }: { event: AdminEvent; seats: Seat[] }) {
           ))}
         </tbody>
       </table>
-      {seats.length > 0 && <SeatMap layout={seats} states={states} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="The event's seat map" />}
+      {seatMap.geometry && seatMap.geometry.count > 0 && <SeatMap geometry={seatMap.geometry} store={seatMap.store} changes={seatMap.changes} selected={NO_SEATS} mine={NO_SEATS} onToggle={ignore} readOnly label="The event's seat map" />}
     </fieldset>
   );
 }
