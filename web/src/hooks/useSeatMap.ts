@@ -105,8 +105,15 @@ export function useSeatMap(eventId: string, enabled: boolean) {
       let w: WireSeatStatus | null | undefined = null;
       if (socket.connected) {
         try {
-          const ack: { ok?: boolean; seatStatus?: WireSeatStatus } = await socket.emitWithAck("join:event", { eventId, seats: "compact" });
+          const ack: { ok?: boolean; seatStatus?: WireSeatStatus; seats?: Seat[] } = await socket.emitWithAck("join:event", { eventId, seats: "compact" });
           w = ack?.ok ? ack.seatStatus : null;
+          // A server that does not know the compact form answers with v1 seats.
+          if (live && ack?.ok && !w && Array.isArray(ack.seats)) {
+            applySeats(store, ack.seats);
+            setReady(true);
+            bump();
+            return;
+          }
         } catch {
           w = null;
         }
