@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { savedSession, saveSession, type User } from "./api";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
@@ -11,21 +11,37 @@ import { Events } from "./pages/Events";
 import { Orders } from "./pages/Orders";
 import { SignIn } from "./pages/SignIn";
 import { WaitingRoom } from "./pages/WaitingRoom";
-import { AdminEventPage } from "./pages/admin/AdminEventPage";
-import { AdminEvents } from "./pages/admin/AdminEvents";
-import { EventForm } from "./pages/admin/EventForm";
 import { Link, match, usePath } from "./router";
 
+// The operator console (and uPlot, its charts) is a chunk of its own: shoppers never load it.
+const AdminEventPage = lazy(() => import("./pages/admin/AdminEventPage").then((m) => ({ default: m.AdminEventPage })));
+const AdminEvents = lazy(() => import("./pages/admin/AdminEvents").then((m) => ({ default: m.AdminEvents })));
+const EventForm = lazy(() => import("./pages/admin/EventForm").then((m) => ({ default: m.EventForm })));
+
 function Screen({ path, user }: { path: string; user: User }) {
-  let m;
   if (path === "/admin" || path.startsWith("/admin/")) {
     // The server answers 403 to anyone else anyway; this says so before asking.
     if (user.role !== "admin") return <AdminsOnly />;
-    if (match("/admin/events/new", path)) return <EventForm key="new" />;
-    if ((m = match("/admin/events/:id/edit", path))) return <EventForm key={`edit-${m.id}`} eventId={m.id} />;
-    if ((m = match("/admin/events/:id", path))) return <AdminEventPage key={m.id} eventId={m.id} />;
-    return <AdminEvents />;
+    return <Suspense fallback={<Loading />}><AdminScreen path={path} /></Suspense>;
   }
+  return <ShopperScreen path={path} />;
+}
+
+function Loading() {
+  const { t } = useTranslation();
+  return <p aria-busy="true">{t("app.loading")}</p>;
+}
+
+function AdminScreen({ path }: { path: string }) {
+  let m;
+  if (match("/admin/events/new", path)) return <EventForm key="new" />;
+  if ((m = match("/admin/events/:id/edit", path))) return <EventForm key={`edit-${m.id}`} eventId={m.id} />;
+  if ((m = match("/admin/events/:id", path))) return <AdminEventPage key={m.id} eventId={m.id} />;
+  return <AdminEvents />;
+}
+
+function ShopperScreen({ path }: { path: string }) {
+  let m;
   if ((m = match("/events/:id/queue", path))) return <WaitingRoom key={m.id} eventId={m.id} />;
   if ((m = match("/events/:id", path))) return <EventPage key={m.id} eventId={m.id} />;
   if ((m = match("/checkout/:id", path))) return <Checkout key={m.id} reservationId={m.id} />;
