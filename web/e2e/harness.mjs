@@ -176,12 +176,12 @@ export class Server {
     this.redis = null;
     rmSync(this.dir, { recursive: true, force: true });
   }
-  async api(method, route, body, token = adminToken()) {
+  async api(method, route, body, token = adminToken(), timeoutMs = 10_000) {
     const r = await fetch(`${this.url}/api${route}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : null };

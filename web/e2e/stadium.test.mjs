@@ -56,13 +56,20 @@ test("a 50,000-seat event is created through the admin API", async () => {
     capacity: 100000,
     ticketTypes: [{ name: "Lower", price: 15000 }, { name: "Middle", price: 9000 }, { name: "Upper", price: 5000 }],
     seatMap: { sections },
-  });
+  }, undefined, 120_000);
   assert.equal(r.status, 201, JSON.stringify(r.body).slice(0, 300));
   event = r.body;
   console.log(`# created 50,000 seats in ${Date.now() - t} ms (through HTTP, debug build)`);
 });
 
-test("first load <= 1 MiB, reload <= 256 KiB, status snapshot <= 64 KiB; time to map, heap", async () => {
+/** Whether the server has the compact forms (geometry and status): without them the budgets cannot hold. */
+async function compact() {
+  const [g, st] = await Promise.all([`/events/${event.id}/seatmap`, `/events/${event.id}/seat-status`].map((r) => fetch(`${ctx.server.url}/api${r}`)));
+  return g.ok && st.ok;
+}
+
+test("first load <= 1 MiB, reload <= 256 KiB, status snapshot <= 64 KiB; time to map, heap", async (t) => {
+  if (!(await compact())) return t.skip("this server has no compact geometry/status (GET /seatmap, /seat-status)");
   const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const net = await meter(page);
@@ -172,43 +179,43 @@ test("overview -> section -> click selects; another person's hold shows within 1
   await sleep(200);
   const view = (await a.locator('[data-testid="seatmap"] canvas').getAttribute("data-view")).split(" ").map(Number);
   const box = await a.locator('[data-testid="seatmap"] canvas').boundingBox();
-  let target = null;
-  if (geo?.sections) {
+  if (!geo?.sections) {
+    console.log("# click -> selected: skipped, the server has no geometry endpoint");
+  } else {
     const s = geo.sections[1];
     const row = s.rows[9];
     const k = 20;
     const x = row.r !== undefined ? row.cx + row.r * Math.cos(row.a + k * row.da) : row.numbers ? row.points[2 * k] : row.x + k * row.dx;
     const y = row.r !== undefined ? row.cy + row.r * Math.sin(row.a + k * row.da) : row.numbers ? row.points[2 * k + 1] : row.y + k * row.dy;
-    target = { x: box.x + x * view[0] + view[1], y: box.y + y * view[0] + view[2] };
-  } else {
-    // An older server (no geometry endpoint): aim at the middle of the view.
-    target = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const target = { x: box.x + x * view[0] + view[1], y: box.y + y * view[0] + view[2] };
+    await a.evaluate(() => {
+      window.__clickAt = 0;
+      window.__selectedAt = 0;
+      document.addEventListener("pointerdown", () => { window.__clickAt = performance.now(); }, { capture: true, once: true });
+      new MutationObserver((_, obs) => {
+        if (document.querySelector('[data-testid="seatmap"] [data-look="selected"]')) {
+          window.__selectedAt = performance.now();
+          obs.disconnect();
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-look"] });
+    });
+    await a.mouse.click(target.x, target.y);
+    await a.locator('[data-testid="seatmap"] [data-look="selected"]').waitFor({ timeout: 3000 });
+    const ms = await a.evaluate(() => window.__selectedAt - window.__clickAt);
+    const label = await a.locator('[data-testid="seatmap"] [data-look="selected"]').getAttribute("aria-label");
+    console.log(`# click -> seat selected: ${ms.toFixed(1)} ms (${label})`);
+    assert.equal(label, "Section S2, row J, seat 21, selected by you");
   }
-  await a.evaluate(() => {
-    window.__clickAt = 0;
-    window.__selectedAt = 0;
-    document.addEventListener("pointerdown", () => { window.__clickAt = performance.now(); }, { capture: true, once: true });
-    new MutationObserver((_, obs) => {
-      if (document.querySelector('[data-testid="seatmap"] [data-look="selected"]')) {
-        window.__selectedAt = performance.now();
-        obs.disconnect();
-      }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-look"] });
-  });
-  await a.mouse.click(target.x, target.y);
-  await a.locator('[data-testid="seatmap"] [data-look="selected"]').waitFor({ timeout: 3000 });
-  const ms = await a.evaluate(() => window.__selectedAt - window.__clickAt);
-  const label = await a.locator('[data-testid="seatmap"] [data-look="selected"]').getAttribute("aria-label");
-  console.log(`# click -> seat selected: ${ms.toFixed(1)} ms (${label})`);
-  if (geo?.sections) assert.equal(label, "Section S2, row J, seat 21, selected by you");
 
   // Back to the section whole, with B's hold, C's purchase and D's hold.
+  await a.getByRole("button", { name: "Reset view" }).click();
   await a.getByRole("button", { name: /^Section S2:/ }).click();
   await sleep(300);
   await shotOf(a.locator(".seatmap"), "seatmap-section");
 
   // axe-core: no WCAG 2.1 AA violations on the event page.
-  await a.addScriptTag({ content: AXE });
+  // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses inline scripts.
+  await a.evaluate(AXE);
   const result = await a.evaluate(() => window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
   const violations = result.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join("; ")})`);
   assert.deepEqual(violations, [], "axe-core: no WCAG 2.1 AA violations");
