@@ -113,6 +113,9 @@ test("first load <= 1 MiB, reload <= 256 KiB, status snapshot <= 64 KiB; time to
 
 test("overview -> section -> click selects; another person's hold shows within 1 s; keyboard; axe", async () => {
   const a = await person(ctx.browser, ctx.server, { width: 1280, height: 900 });
+  const consoleErrors = [];
+  a.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+  a.on("pageerror", (e) => consoleErrors.push(String(e)));
   await a.goto(`${ctx.server.url}/events/${event.id}`);
   await a.locator('[data-testid="event-page"][data-admitted="true"]').waitFor();
   await drawn(a);
@@ -210,6 +213,10 @@ test("overview -> section -> click selects; another person's hold shows within 1
   // Back to the section whole, with B's hold, C's purchase and D's hold.
   await a.getByRole("button", { name: "Reset view" }).click();
   await a.getByRole("button", { name: /^Section S2:/ }).click();
+  // Closer, with the wheel, on the front rows (where the held and sold seats are).
+  const cursor = await a.locator('[data-testid="seatmap"] button[data-seat][tabindex="0"]').boundingBox();
+  await a.mouse.move(cursor.x + cursor.width / 2, cursor.y + cursor.height / 2);
+  await a.mouse.wheel(0, -400);
   await sleep(300);
   await shotOf(a.locator(".seatmap"), "seatmap-section");
 
@@ -219,6 +226,7 @@ test("overview -> section -> click selects; another person's hold shows within 1
   const result = await a.evaluate(() => window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
   const violations = result.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join("; ")})`);
   assert.deepEqual(violations, [], "axe-core: no WCAG 2.1 AA violations");
+  if (await compact()) assert.deepEqual(consoleErrors, [], "no console errors");
   await a.context().close();
 });
 

@@ -385,6 +385,7 @@ export function SeatMap({ geometry: g, store, changes, selected, mine, onToggle,
           );
         })}
         {layer.map(seatEl)}
+        {!g && <p className="seatmap-loading muted" aria-busy="true">{L.loading()}</p>}
       </div>
       {g && g.sections.length > 1 && <p id={helpId} className="muted small seatmap-help">{L.mapHelp()}</p>}
       <ul className="legend" aria-label={L.legend()}>

@@ -230,6 +230,7 @@ export const en = {
     help: "Choose a section to see its seats. On the map: + and − zoom, the arrow keys pan.",
     section: "Section {{name}}: {{available}} of {{total}} seats available. Show its seats",
     stage: "Stage",
+    loading: "Loading the seat map…",
   },
   errors: {
     network: "Could not reach the box office. Try again.",

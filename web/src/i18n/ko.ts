@@ -212,6 +212,7 @@ export const ko: Catalogue = {
     help: "구역을 선택하면 좌석이 보입니다. 배치도에서 + 와 − 로 확대/축소하고 화살표 키로 이동합니다.",
     section: "{{name}} 구역: 전체 {{total}}석 중 {{available}}석 선택 가능. 좌석 보기",
     stage: "무대",
+    loading: "좌석 배치도를 불러오는 중…",
   },
   errors: {
     network: "매표소에 연결하지 못했습니다. 다시 시도해 주세요.",

@@ -18,6 +18,7 @@ export const L = {
   reset: () => i18n.t("seatmap.reset"),
   legend: () => i18n.t("seatmap.legend"),
   stage: () => i18n.t("seatmap.stage"),
+  loading: () => i18n.t("seatmap.loading"),
   seat: (seat: { section: string; row: string; number: number }, look: SeatLook, readOnly: boolean, found: boolean) =>
     seatLabel(seat, look, { readOnly, found }),
   section: (name: string, available: number, total: number) =>
