@@ -155,10 +155,13 @@ test("overview -> section -> click selects; another person's hold shows within 1
   await a.keyboard.press("Enter");
   await within(2000, async () => (await focused()) === "Section S2, row B, seat 2, available", "Enter again unselects");
 
-  // B's hold of row A seat 1 (A's map shows S2's seats, A's cursor on that seat) turns orange within 1 s.
-  await a.keyboard.press("ArrowUp");
-  await a.keyboard.press("ArrowLeft");
+  // Escape: back to the venue, on the section's button; Enter there again: its first free seat.
+  await a.keyboard.press("Escape");
+  await within(2000, async () => (await a.evaluate(() => document.activeElement?.getAttribute("data-section"))) === "S2", "Escape: the section's button");
+  await a.keyboard.press("Enter");
   await within(2000, async () => (await focused()) === "Section S2, row A, seat 1, available", "back to row A seat 1");
+
+  // B's hold of row A seat 1 (A's map shows S2's seats, A's cursor on that seat) turns orange within 1 s.
   const seat = a.locator('[data-seat][aria-label^="Section S2, row A, seat 1,"]');
   const b = await take("b", ["Enter"], false);
   const heldAt = Date.now();

@@ -209,6 +209,12 @@ export function SeatMap({ geometry: g, store, changes, selected, mine, onToggle,
       e.stopPropagation();
       const q = step(g, p, e.key);
       if (q >= 0) goTo(q, true);
+    } else if (e.key === "Escape" && g.sections.length > 1) {
+      // Back to the venue, on the section's button.
+      e.preventDefault();
+      const name = g.sections[g.sectionOf[p]].name;
+      setView(home);
+      setTimeout(() => wrap.current?.querySelector<HTMLElement>(`[data-section="${CSS.escape(name)}"]`)?.focus({ preventScroll: true }));
     }
   };
 

@@ -227,7 +227,7 @@ export const en = {
     reset: "Reset view",
     name: "Seat map",
     instructions: "Seat map. Use the arrow keys to move between seats and Enter to select.",
-    help: "Choose a section to see its seats. On the map: + and − zoom, the arrow keys pan.",
+    help: "Choose a section to see its seats (Escape goes back). On the map: + and − zoom, the arrow keys pan.",
     section: "Section {{name}}: {{available}} of {{total}} seats available. Show its seats",
     stage: "Stage",
     loading: "Loading the seat map…",
