@@ -68,6 +68,7 @@ macro_rules! ids {
             }
 
             /// A fresh id (a UUIDv7 as 32 hex characters: time-ordered, unguessable).
+            #[allow(dead_code)] // seats are named after their event and position instead
             pub(crate) fn generate() -> Self {
                 $name(uuid::Uuid::now_v7().simple().to_string())
             }

@@ -16,7 +16,7 @@ use crate::ids::{EventId, SeatId, TicketTypeId};
 const SEAT_PITCH: f64 = 24.0;
 /// Vertical gap between sections (room for the section label).
 const SECTION_GAP: f64 = 48.0;
-/// Rows per multi-row INSERT: 500 rows × 10 parameters stays under SQLite's and
+/// Rows per multi-row INSERT: 500 rows × 11 parameters stays under SQLite's and
 /// PostgreSQL's parameter limits.
 const SEAT_INSERT_CHUNK: usize = 500;
 
@@ -164,17 +164,17 @@ impl Inventory {
             .zip(ranks.chunks(SEAT_INSERT_CHUNK))
         {
             let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(i * 10, 10)))
+                .map(|i| format!("({})", placeholders(i * 11, 11)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
-                "INSERT INTO seats (id, event_id, ticket_type_id, section, row_label, number, x, y, status, seat_rank) \
+                "INSERT INTO seats (id, event_id, ticket_type_id, section, row_label, number, x, y, status, seat_rank, position) \
                  VALUES {values}"
             );
             let mut q = sqlx::query(&sql);
             for (s, rank) in chunk.iter().zip(ranks) {
                 q = q
-                    .bind(SeatId::generate())
+                    .bind(seat_id(&event_id, s.position))
                     .bind(&event_id)
                     .bind(&type_ids[s.ticket_type_index])
                     .bind(&s.section)
@@ -183,7 +183,8 @@ impl Inventory {
                     .bind(s.x)
                     .bind(s.y)
                     .bind("available")
-                    .bind(*rank);
+                    .bind(*rank)
+                    .bind(s.position as i64);
             }
             q.execute(&mut *tx).await?;
         }
@@ -281,15 +282,17 @@ impl Inventory {
         .collect()
     }
 
-    /// The event's seat map with each seat's status and version.
+    /// The event's seat map with each seat's status and version, in canonical order: the
+    /// seat at index `p` of the list has `position` `p` (sections as given, rows front to
+    /// back, seats by number).
     #[tracing::instrument(skip(self))]
     pub async fn seats(&self, event_id: &EventId) -> Result<Vec<Seat>> {
         if !self.event_exists(event_id).await? {
             return Err(event_not_found());
         }
         sqlx::query(
-            "SELECT id, section, row_label, number, x, y, ticket_type_id, status, version, seat_rank \
-             FROM seats WHERE event_id = $1 ORDER BY y, x",
+            "SELECT id, section, row_label, number, x, y, ticket_type_id, status, version, \
+             seat_rank, position FROM seats WHERE event_id = $1 ORDER BY position",
         )
         .bind(event_id)
         .fetch_all(&self.db.pool)
@@ -307,6 +310,7 @@ impl Inventory {
                 status: SeatStatus::parse(&r.try_get::<String, _>("status")?)?,
                 version: r.try_get("version")?,
                 rank: r.try_get("seat_rank")?,
+                position: r.try_get("position")?,
             })
         })
         .collect()
@@ -486,7 +490,21 @@ pub(super) fn event_not_found() -> Error {
     Error::not_found(ErrorCode::EventNotFound, "no such event")
 }
 
+/// A new event's seat id: the event's id, a dash and the seat's position. Deterministic, so
+/// the geometry can name every seat with one prefix (`ids: {prefix, start}`); unique, as
+/// event ids are; at most 32 + 1 + 5 characters, within [`SeatId::MAX_LEN`].
+pub(super) fn seat_id(event_id: &EventId, position: usize) -> SeatId {
+    SeatId::from_store(format!("{}{position}", seat_id_prefix(event_id)))
+}
+
+/// The part of every seat id of a new event before the position.
+pub(super) fn seat_id_prefix(event_id: &EventId) -> String {
+    format!("{event_id}-")
+}
+
 pub(super) struct LaidOutSeat {
+    /// Index in canonical order (sections as given, rows front to back, seats by number).
+    pub(super) position: usize,
     section: String,
     row: String,
     number: i64,
@@ -505,6 +523,7 @@ fn lay_out_seats(sections: &[NewSection]) -> Vec<LaidOutSeat> {
         for r in 0..s.rows {
             for n in 0..s.seats_per_row {
                 seats.push(LaidOutSeat {
+                    position: seats.len(),
                     section: s.name.clone(),
                     row: row_label(r),
                     number: n + 1,

@@ -127,6 +127,12 @@ pub struct Seat {
     /// schema only so that seats a client makes up itself (the admin map preview) need none.
     #[schema(minimum = 1, required = false)]
     pub rank: i64,
+    /// The seat's 0-based index in the event's seat map in canonical order (sections in the
+    /// order given, rows front to back, seats by number): its place in the geometry
+    /// (`GET /api/events/{eventId}/seatmap`) and the compact status. Always sent; optional
+    /// in the schema for the same reason as `rank`.
+    #[schema(minimum = 0, required = false)]
+    pub position: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

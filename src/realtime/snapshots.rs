@@ -344,6 +344,7 @@ mod tests {
             status,
             version,
             rank: 1,
+            position: 0,
         }
     }
 

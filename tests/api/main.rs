@@ -23,6 +23,7 @@ mod metrics;
 mod never_oversell;
 mod operating;
 mod orders;
+mod seat_geometry;
 mod tls;
 mod waiting_room;
 mod waiting_room_joins;

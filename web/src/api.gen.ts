@@ -949,6 +949,14 @@ export interface components {
              *     schema only so that seats a client makes up itself (the admin map preview) need none.
              */
             rank?: number;
+            /**
+             * Format: int64
+             * @description The seat's 0-based index in the event's seat map in canonical order (sections in the
+             *     order given, rows front to back, seats by number): its place in the geometry
+             *     (`GET /api/events/{eventId}/seatmap`) and the compact status. Always sent; optional
+             *     in the schema for the same reason as `rank`.
+             */
+            position?: number;
         };
         /** @description A seat's id (seats belong to one event). */
         SeatId: string;
