@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::http::rate_limit::TrustedProxies;
+use crate::inventory::Currency;
 
 /// The signing key [`Config::for_tests`] sets, which test harnesses mint tokens with. Only in
 /// unit tests and with the `test-util` feature: a release build does not contain it.
@@ -79,6 +80,11 @@ pub struct Config {
     /// The built web app served at `/` (with an index.html fallback for client-side routes).
     #[arg(long, env = "WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
+
+    /// ISO 4217 code of the currency a new event's prices are in when its body names none
+    /// (`KRW` for a Korean box office). Checked at start: an unknown code stops the server.
+    #[arg(long, env = "DEFAULT_CURRENCY", default_value = "USD", value_parser = Currency::parse)]
+    pub default_currency: Currency,
 
     /// Largest number of tickets (seats or general admission) in one reservation.
     #[arg(long, env = "MAX_TICKETS_PER_ORDER", default_value_t = 10)]
@@ -327,6 +333,7 @@ impl Config {
             frontend_url: None,
             data_dir: std::env::temp_dir(),
             web_dir: PathBuf::from("web/dist"),
+            default_currency: Currency::USD,
             max_tickets_per_order: 10,
             sweep_interval_ms: 0,
             allow_guests: true,
@@ -378,5 +385,23 @@ mod tests {
         );
         c.database_url = "sqlite://data/x.db".into();
         assert!(c.effective_database_url().is_err());
+    }
+
+    #[test]
+    fn default_currency_is_checked_at_start() {
+        use clap::Parser;
+        let parse = |args: &[&str]| Config::try_parse_from([&["boxoffice"], args].concat());
+        assert_eq!(parse(&[]).unwrap().default_currency.code(), "USD");
+        let krw = parse(&["--default-currency", "KRW"]).unwrap();
+        assert_eq!(krw.default_currency.code(), "KRW");
+        let err = parse(&["--default-currency", "won"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DEFAULT_CURRENCY"), "{err}");
+        assert!(err.contains("three capital letters"), "{err}");
+        let err = parse(&["--default-currency", "XYZ"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not an ISO 4217 currency"), "{err}");
     }
 }

@@ -103,6 +103,8 @@ error_codes! {
     IdempotencyKeyInUse = "idempotency_key_in_use",
     /// A hold on an event whose sales an administrator paused.
     SalesPaused = "sales_paused",
+    /// A `PATCH` of an event's currency once the event has a reservation.
+    CurrencyLocked = "currency_locked",
     /// A waitlist join for a ticket type still on open sale.
     NotSoldOut = "not_sold_out",
     /// A waitlist join past the most waitlists one user may be on per event.

@@ -241,7 +241,7 @@ async fn services(
         tracing::info!(%email, "administrator account ready");
     }
     if config.seed_demo {
-        crate::demo::seed_if_empty(&inventory).await?;
+        crate::demo::seed(&inventory).await?;
     }
     let (coord, line, ledger): (Arc<dyn Coord>, Arc<dyn Line>, Arc<dyn SolutionLedger>) =
         match redis {
@@ -322,6 +322,7 @@ async fn services(
             web_dir: config.web_dir.clone(),
             frontend_url: config.frontend_url.clone(),
             backend: db.backend,
+            default_currency: config.default_currency,
         }),
         drain,
         readiness,

@@ -76,4 +76,6 @@ pub struct Settings {
     pub web_dir: PathBuf,
     pub frontend_url: Option<String>,
     pub backend: Backend,
+    /// The currency of a new event whose body names none (`DEFAULT_CURRENCY`).
+    pub default_currency: crate::inventory::Currency,
 }

@@ -54,12 +54,13 @@ async fn create_event(
     AdminUser(admin): AdminUser,
     ApiJson(spec): ApiJson<EventSpec>,
 ) -> Result<(StatusCode, Json<EventWithQueue>)> {
-    let new = NewEvent::parse(spec)?;
+    let new = NewEvent::parse_with_default(spec, state.settings.default_currency)?;
     let event = state.inventory.create_event_by(new, &actor(&admin)).await?;
     Ok((StatusCode::CREATED, Json(with_queue(&state, event).await?)))
 }
 
-/// Changes an event's settings: any of its fields but the ticket types and the seat map.
+/// Changes an event's settings: any of its fields but the ticket types and the seat map
+/// (`currency` only while the event has no reservation).
 /// Every instance applies the change within a second and tells the event's sockets
 /// (`event:updated`).
 #[utoipa::path(patch, path = "/admin/events/{event_id}", tag = "admin", operation_id = "updateEvent",
@@ -72,6 +73,7 @@ async fn create_event(
         (status = 401, response = Unauthorized),
         (status = 403, response = AdminOnly),
         (status = 404, description = "`event_not_found`", body = ApiError),
+        (status = 409, description = "`currency_locked`: a different `currency` once the event has a reservation", body = ApiError),
         (status = 415, description = "`unsupported_media_type`", body = ApiError),
         (status = 429, response = RateLimited),
         (status = 503, response = Unavailable),
@@ -99,7 +101,7 @@ const EXPORT_PAGE: usize = 500;
 
 /// The export's header row.
 pub const ORDERS_CSV_HEADER: &str =
-    "order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount\r\n";
+    "order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount,currency\r\n";
 
 /// The event's paid orders as CSV, one row per order, in the order they were paid. Streamed
 /// a page of 500 orders at a time: an export of any size holds one page in memory.
@@ -107,9 +109,9 @@ pub const ORDERS_CSV_HEADER: &str =
     params(("event_id" = EventId, Path)),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount`; \
+        (status = 200, description = "RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount,currency`; \
             `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels \
-            (`section/row/number`) joined with `; `, `amount` in minor units. A cell that starts with \
+            (`section/row/number`) joined with `; `, `amount` in minor units of `currency` (the event's ISO 4217 code). A cell that starts with \
             `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`.",
             content_type = "text/csv", body = String,
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"<eventId>-orders.csv\"`"))),
@@ -219,6 +221,7 @@ pub fn order_row(o: &PaidOrder) -> String {
         o.seats.join("; "),
         o.quantity.to_string(),
         o.amount.to_string(),
+        o.currency.code().to_string(),
     ];
     csv_line(&cells)
 }

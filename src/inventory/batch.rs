@@ -460,10 +460,7 @@ impl Inventory {
             .zip(decided.iter())
             .filter_map(|(w, d)| {
                 let items = d.as_ref().ok()?.clone();
-                Some((
-                    w,
-                    pending(&w.reservation_id, event_id, now, terms.hold_ms, items),
-                ))
+                Some((w, pending(&w.reservation_id, event_id, now, terms, items)))
             })
             .collect();
 

@@ -325,6 +325,7 @@ mod tests {
             hold_ms: 60_000,
             sales_paused: false,
             bot_check: false,
+            currency: crate::inventory::Currency::USD,
             types: HashMap::from([(
                 TicketTypeId::parse("tt").unwrap(),
                 super::super::events::TypeTerms {

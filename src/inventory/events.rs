@@ -25,6 +25,12 @@ fn event_from_row(r: &AnyRow) -> Result<Event> {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         venue: r.try_get("venue")?,
+        currency: currency_from_row(r)?,
+        time_zone: {
+            let tz: String = r.try_get("time_zone")?;
+            TimeZone::parse(&tz)
+                .map_err(|_| anyhow::anyhow!("unknown time zone {tz:?} in database"))?
+        },
         starts_at: r.try_get("starts_at")?,
         sale_opens_at: r.try_get("sale_opens_at")?,
         has_seat_map: r.try_get::<i64, _>("has_seat_map")? != 0,
@@ -45,6 +51,13 @@ fn event_from_row(r: &AnyRow) -> Result<Event> {
     })
 }
 
+/// The `currency` column of a row, as stored by a create that parsed it.
+pub(super) fn currency_from_row(r: &AnyRow) -> Result<Currency> {
+    let code: String = r.try_get("currency")?;
+    Ok(Currency::parse(&code)
+        .map_err(|_| anyhow::anyhow!("unknown currency {code:?} in database"))?)
+}
+
 fn ticket_type_from_row(r: &AnyRow) -> Result<TicketType> {
     Ok(TicketType {
         id: r.try_get("id")?,
@@ -57,7 +70,8 @@ fn ticket_type_from_row(r: &AnyRow) -> Result<TicketType> {
     })
 }
 
-const EVENT_COLUMNS: &str = "id, name, venue, starts_at, sale_opens_at, has_seat_map, capacity, \
+const EVENT_COLUMNS: &str =
+    "id, name, venue, currency, time_zone, starts_at, sale_opens_at, has_seat_map, capacity, \
                              admit_rate_per_sec, hold_seconds, admission_ttl_seconds, \
                              idle_timeout_seconds, max_tickets_per_customer, bot_check, \
                              sales_paused, waiting_room";
@@ -118,8 +132,9 @@ impl Inventory {
         sqlx::query(
             "INSERT INTO events (id, name, venue, starts_at, sale_opens_at, capacity, \
              admit_rate_per_sec, hold_seconds, has_seat_map, created_at, \
-             admission_ttl_seconds, idle_timeout_seconds, max_tickets_per_customer, bot_check) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             admission_ttl_seconds, idle_timeout_seconds, max_tickets_per_customer, bot_check, \
+             currency, time_zone) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&event_id)
         .bind(&new.name)
@@ -135,6 +150,8 @@ impl Inventory {
         .bind(new.idle_timeout_seconds)
         .bind(new.max_tickets_per_customer)
         .bind(i64::from(new.bot_check))
+        .bind(new.currency.code())
+        .bind(new.time_zone.as_str())
         .execute(&mut *tx)
         .await?;
 
@@ -191,6 +208,8 @@ impl Inventory {
         if let Some(actor) = actor {
             let details = serde_json::json!({
                 "name": new.name,
+                "currency": new.currency.code(),
+                "timeZone": new.time_zone.as_str(),
                 "ticketTypes": new.ticket_types.len(),
                 "seats": seats.len(),
             });
@@ -316,6 +335,16 @@ impl Inventory {
         .collect()
     }
 
+    /// True when something was seeded under `seed` ([`Inventory::create_event_once`]) in
+    /// this database.
+    pub async fn was_seeded(&self, seed: &str) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 AS one FROM seeds WHERE name = $1")
+            .bind(seed)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .is_some())
+    }
+
     /// Number of events stored (the demo seeder only runs on an empty database).
     pub async fn event_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events")
@@ -335,6 +364,8 @@ pub(super) struct EventTerms {
     pub sales_paused: bool,
     /// Joining the event's line needs a solved bot check.
     pub bot_check: bool,
+    /// What the event's prices are in: every reservation says it.
+    pub currency: Currency,
     pub types: HashMap<TicketTypeId, TypeTerms>,
 }
 
@@ -359,15 +390,17 @@ impl Inventory {
         if let Some(t) = self.terms.read().expect("terms lock").get(event_id) {
             return Ok(t.clone());
         }
-        let row =
-            sqlx::query("SELECT hold_seconds, bot_check, sales_paused FROM events WHERE id = $1")
-                .bind(event_id)
-                .fetch_optional(&self.db.pool)
-                .await?
-                .ok_or_else(event_not_found)?;
+        let row = sqlx::query(
+            "SELECT hold_seconds, bot_check, sales_paused, currency FROM events WHERE id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or_else(event_not_found)?;
         let hold_seconds: i64 = row.try_get("hold_seconds")?;
         let bot_check = row.try_get::<i64, _>("bot_check")? != 0;
         let sales_paused = row.try_get::<i64, _>("sales_paused")? != 0;
+        let currency = currency_from_row(&row)?;
         let types = sqlx::query("SELECT id, price, seated FROM ticket_types WHERE event_id = $1")
             .bind(event_id)
             .fetch_all(&self.db.pool)
@@ -387,6 +420,7 @@ impl Inventory {
             hold_ms: hold_seconds * 1000,
             sales_paused,
             bot_check,
+            currency,
             types,
         });
         let mut cache = self.terms.write().expect("terms lock");
@@ -437,9 +471,13 @@ impl Inventory {
         .await?
         .ok_or_else(event_not_found)?;
         let mut event = event_from_row(&row)?;
+        let currency_before = event.currency;
         let changes = patch.apply(&mut event);
         if changes.is_empty() {
             return Ok(None);
+        }
+        if event.currency != currency_before {
+            refuse_once_reserved(&mut tx, event_id, self.db.is_postgres()).await?;
         }
         // Taken last, under the one row's lock until commit: revisions commit in order.
         let revision: i64 = sqlx::query_scalar(
@@ -452,7 +490,7 @@ impl Inventory {
              capacity = $5, admit_rate_per_sec = $6, hold_seconds = $7, \
              admission_ttl_seconds = $8, idle_timeout_seconds = $9, \
              max_tickets_per_customer = $10, bot_check = $11, sales_paused = $12, \
-             waiting_room = $13, revision = $14 WHERE id = $15",
+             waiting_room = $13, revision = $14, currency = $15, time_zone = $16 WHERE id = $17",
         )
         .bind(&event.name)
         .bind(&event.venue)
@@ -468,6 +506,8 @@ impl Inventory {
         .bind(i64::from(event.sales_paused))
         .bind(event.waiting_room.as_str())
         .bind(revision)
+        .bind(event.currency.code())
+        .bind(event.time_zone.as_str())
         .bind(event_id)
         .execute(&mut *tx)
         .await?;
@@ -484,6 +524,36 @@ impl Inventory {
         tx.commit().await?;
         Ok(Some(revision))
     }
+}
+
+/// `409 currency_locked` once the event has any reservation (pending, paid, cancelled or
+/// expired): its prices and totals were shown and stored in the currency it has, and a new
+/// code would re-denominate them. On PostgreSQL the event's ticket type rows are locked first:
+/// every hold updates one of them in its transaction, so a hold either committed before this
+/// check (and is seen) or waits until the change is committed.
+async fn refuse_once_reserved(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    event_id: &EventId,
+    postgres: bool,
+) -> Result<()> {
+    if postgres {
+        sqlx::query("SELECT id FROM ticket_types WHERE event_id = $1 FOR UPDATE")
+            .bind(event_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    }
+    let reserved = sqlx::query("SELECT 1 AS one FROM reservations WHERE event_id = $1 LIMIT 1")
+        .bind(event_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if reserved {
+        return Err(Error::conflict(
+            ErrorCode::CurrencyLocked,
+            "the currency cannot change once the event has a reservation",
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn event_not_found() -> Error {

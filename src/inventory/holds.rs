@@ -55,8 +55,9 @@ enum Which<'a> {
 macro_rules! reservation_rows {
     () => {
         "SELECT r.id, r.event_id, r.status, r.total, r.created_at, r.expires_at, \
-                i.ticket_type_id, i.seat_id, i.quantity, i.price \
-         FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id"
+                i.ticket_type_id, i.seat_id, i.quantity, i.price, e.currency \
+         FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id \
+         JOIN events e ON e.id = r.event_id"
     };
 }
 
@@ -311,6 +312,7 @@ impl Inventory {
                     created_at: r.try_get("created_at")?,
                     items: Vec::new(),
                     total: r.try_get("total")?,
+                    currency: super::events::currency_from_row(r)?,
                 });
             }
             if let Some(last) = out.last_mut() {
@@ -490,16 +492,17 @@ pub(super) fn pending(
     id: &ReservationId,
     event_id: &EventId,
     now: Millis,
-    hold_ms: i64,
+    terms: &super::events::EventTerms,
     items: Vec<ReservationItem>,
 ) -> Reservation {
     Reservation {
         id: id.clone(),
         event_id: event_id.clone(),
         status: ReservationStatus::Pending,
-        expires_at: now + hold_ms,
+        expires_at: now + terms.hold_ms,
         created_at: now,
         total: items.iter().map(|i| i.price * i.quantity).sum(),
+        currency: terms.currency,
         items,
     }
 }

@@ -22,6 +22,7 @@ mod expiry;
 pub mod feed;
 pub mod figures;
 mod holds;
+pub mod locale;
 pub mod model;
 mod orders;
 mod settings;
@@ -37,6 +38,7 @@ use events::EventTerms;
 
 pub use expiry::supervise_sweeper;
 pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange};
+pub use locale::{Currency, TimeZone};
 pub use model::*;
 pub use orders::{OrdersCursor, PaidOrder};
 pub use settings::supervise_settings_watcher;

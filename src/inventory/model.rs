@@ -12,12 +12,20 @@ use crate::clock::{parse_rfc3339, serde_rfc3339, Millis};
 use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId};
 
+pub use super::locale::{Currency, TimeZone};
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: EventId,
     pub name: String,
     pub venue: String,
+    /// ISO 4217 code of the currency every price of the event is in (in its minor units).
+    #[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "KRW")]
+    pub currency: Currency,
+    /// IANA name of the venue's time zone, in which the web app shows the event's times.
+    #[schema(value_type = String, example = "Asia/Seoul")]
+    pub time_zone: TimeZone,
     #[serde(with = "serde_rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub starts_at: Millis,
@@ -180,8 +188,11 @@ pub struct Reservation {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
     pub items: Vec<ReservationItem>,
-    /// Minor units (cents).
+    /// Minor units of `currency`.
     pub total: i64,
+    /// The event's currency (ISO 4217), which `total` and the items' prices are in.
+    #[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "KRW")]
+    pub currency: Currency,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -297,6 +308,13 @@ pub struct EventSpec {
     #[serde(default)]
     #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub venue: String,
+    /// ISO 4217 code the prices are in (minor units); default the server's `DEFAULT_CURRENCY`
+    /// (`USD` unless set). Fixed once the event has a reservation.
+    #[schema(pattern = "^[A-Z]{3}$", example = "KRW")]
+    pub currency: Option<String>,
+    /// IANA name of the venue's time zone; default `UTC`.
+    #[schema(min_length = 1, max_length = 64, example = "Asia/Seoul")]
+    pub time_zone: Option<String>,
     /// RFC 3339.
     #[schema(format = DateTime)]
     pub starts_at: String,
@@ -337,7 +355,8 @@ pub struct TicketTypeSpec {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
     )]
     pub name: String,
-    /// Minor units (cents).
+    /// Minor units of the event's currency (cents of USD, won of KRW): at most 100,000,000
+    /// whatever the currency (USD 1,000,000.00, KRW 100,000,000).
     #[schema(minimum = 0, maximum = 100_000_000)]
     pub price: i64,
     /// General-admission stock; a seated type's stock is its seats (leave out, or 0).
@@ -376,6 +395,8 @@ pub struct SectionSpec {
 pub struct NewEvent {
     pub name: String,
     pub venue: String,
+    pub currency: Currency,
+    pub time_zone: TimeZone,
     pub starts_at: Millis,
     pub sale_opens_at: Millis,
     pub capacity: i64,
@@ -416,7 +437,8 @@ pub const DEFAULT_MAX_TICKETS_PER_CUSTOMER: i64 = 10;
 const MAX_TICKETS_PER_CUSTOMER: i64 = 10_000;
 const MAX_SEATS_PER_EVENT: i64 = 50_000;
 const MAX_GA_QUANTITY: i64 = 10_000_000;
-const MAX_PRICE: i64 = 100_000_000; // one million in major units
+/// The highest price, in minor units of any currency: USD 1,000,000.00, KRW 100,000,000.
+pub const MAX_PRICE: i64 = 100_000_000;
 
 /// Collects every bad field of a body, each under its path in the body (`capacity`,
 /// `ticketTypes[0].price`, `seatMap.sections[1].rows`), so one answer names them all.
@@ -471,6 +493,35 @@ impl Checks {
             return None;
         }
         Some(v)
+    }
+
+    fn currency(&mut self, v: &str) -> Option<Currency> {
+        Currency::parse(v)
+            .map_err(|m| self.fail("currency", m))
+            .ok()
+    }
+
+    fn time_zone(&mut self, v: &str) -> Option<TimeZone> {
+        TimeZone::parse(v)
+            .map_err(|m| self.fail("timeZone", m))
+            .ok()
+    }
+
+    /// A price in minor units, from 0 to [`MAX_PRICE`]; the message states the bound in the
+    /// event's currency when that is known.
+    fn price(&mut self, field: &str, v: i64, currency: Option<Currency>) -> Option<i64> {
+        if (0..=MAX_PRICE).contains(&v) {
+            return Some(v);
+        }
+        let message = match currency {
+            Some(cur) => format!(
+                "{field} must be between 0 and {MAX_PRICE} minor units of {cur} (at most {})",
+                cur.show(MAX_PRICE)
+            ),
+            None => format!("{field} must be between 0 and {MAX_PRICE} (minor units)"),
+        };
+        self.fail(field, message);
+        None
     }
 
     fn waiting_room(&mut self, v: &str) -> Option<WaitingRoomMode> {
@@ -531,9 +582,23 @@ impl NewEvent {
     // message), which reads like the contract's table of fields; splitting it into groups
     // would only add names to look up.
     pub fn parse(spec: EventSpec) -> Result<NewEvent> {
+        NewEvent::parse_with_default(spec, Currency::USD)
+    }
+
+    /// As [`NewEvent::parse`], with `default_currency` (the `DEFAULT_CURRENCY` setting) for a
+    /// body without `currency`.
+    pub fn parse_with_default(spec: EventSpec, default_currency: Currency) -> Result<NewEvent> {
         let c = &mut Checks::default();
         let name = Rules::name(c, &spec.name);
         let venue = Rules::venue(c, &spec.venue);
+        let currency = match &spec.currency {
+            Some(v) => c.currency(v),
+            None => Some(default_currency),
+        };
+        let time_zone = match &spec.time_zone {
+            Some(v) => c.time_zone(v),
+            None => Some(TimeZone::utc()),
+        };
         let starts_at = Rules::starts_at(c, &spec.starts_at);
         let sale_opens_at = match &spec.sale_opens_at {
             Some(s) => Rules::sale_opens_at(c, s),
@@ -618,7 +683,7 @@ impl NewEvent {
         for (i, t) in spec.ticket_types.into_iter().enumerate() {
             let at = format!("ticketTypes[{i}]");
             let name = c.text(&format!("{at}.name"), &t.name, 1, 100);
-            let price = c.in_range(&format!("{at}.price"), t.price, 0, MAX_PRICE);
+            let price = c.price(&format!("{at}.price"), t.price, currency);
             let seated = seats_per_type.get(i).is_some_and(|n| *n > 0);
             let total = if seated {
                 // A seated type's stock is its seats; a stated quantity must agree or be 0.
@@ -660,6 +725,8 @@ impl NewEvent {
         Ok(NewEvent {
             name: name.ok_or_else(missing)?,
             venue: venue.ok_or_else(missing)?,
+            currency: currency.ok_or_else(missing)?,
+            time_zone: time_zone.ok_or_else(missing)?,
             starts_at: starts_at.ok_or_else(missing)?,
             sale_opens_at: sale_opens_at.ok_or_else(missing)?,
             capacity: capacity.ok_or_else(missing)?,
@@ -688,6 +755,13 @@ pub struct EventPatchSpec {
     pub name: Option<String>,
     #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub venue: Option<String>,
+    /// Only while the event has no reservation at all (else `409 currency_locked`): the
+    /// prices stay the same numbers, now in minor units of this currency.
+    #[schema(pattern = "^[A-Z]{3}$", example = "KRW")]
+    pub currency: Option<String>,
+    /// IANA name of the venue's time zone.
+    #[schema(min_length = 1, max_length = 64, example = "Asia/Seoul")]
+    pub time_zone: Option<String>,
     /// RFC 3339.
     #[schema(format = DateTime)]
     pub starts_at: Option<String>,
@@ -719,6 +793,8 @@ pub struct EventPatchSpec {
 pub struct EventPatch {
     pub name: Option<String>,
     pub venue: Option<String>,
+    pub currency: Option<Currency>,
+    pub time_zone: Option<TimeZone>,
     pub starts_at: Option<Millis>,
     pub sale_opens_at: Option<Millis>,
     pub capacity: Option<i64>,
@@ -739,6 +815,8 @@ impl EventPatch {
         let patch = EventPatch {
             name: spec.name.and_then(|v| Rules::name(c, &v)),
             venue: spec.venue.and_then(|v| Rules::venue(c, &v)),
+            currency: spec.currency.and_then(|v| c.currency(&v)),
+            time_zone: spec.time_zone.and_then(|v| c.time_zone(&v)),
             starts_at: spec.starts_at.and_then(|v| Rules::starts_at(c, &v)),
             sale_opens_at: spec.sale_opens_at.and_then(|v| Rules::sale_opens_at(c, &v)),
             capacity: spec.capacity.and_then(|v| Rules::capacity(c, v)),
@@ -789,6 +867,12 @@ impl EventPatch {
         let c = &mut Vec::new();
         set(c, "name", &mut event.name, &self.name, |v| json!(v));
         set(c, "venue", &mut event.venue, &self.venue, |v| json!(v));
+        set(c, "currency", &mut event.currency, &self.currency, |v| {
+            json!(v.code())
+        });
+        set(c, "timeZone", &mut event.time_zone, &self.time_zone, |v| {
+            json!(v.as_str())
+        });
         set(c, "startsAt", &mut event.starts_at, &self.starts_at, time);
         set(
             c,
@@ -976,6 +1060,8 @@ mod tests {
             id: EventId::generate(),
             name: new.name,
             venue: new.venue,
+            currency: new.currency,
+            time_zone: new.time_zone,
             starts_at: new.starts_at,
             sale_opens_at: new.sale_opens_at,
             has_seat_map: false,

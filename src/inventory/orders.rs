@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::events::event_not_found;
-use super::model::Actor;
+use super::model::{Actor, Currency};
 use super::{audit, Inventory};
 use crate::clock::Millis;
 use crate::db::placeholders;
@@ -29,8 +29,11 @@ pub struct PaidOrder {
     /// Seat labels, `section/row/number`, in item order (none for general admission).
     pub seats: Vec<String>,
     pub quantity: i64,
-    /// Minor units.
+    /// Minor units of `currency`.
     pub amount: i64,
+    /// The event's currency, which every order of the event is in (it cannot change once
+    /// the event has a reservation).
+    pub currency: Currency,
 }
 
 /// Where the next page starts: after this order (paid at, id).
@@ -52,8 +55,9 @@ impl Inventory {
             .map(|(at, id)| (*at, id.as_str().to_string()))
             .unwrap_or((i64::MIN, String::new()));
         let rows = sqlx::query(
-            "SELECT r.id, r.updated_at, r.user_id, r.total, u.email, u.name \
-             FROM reservations r LEFT JOIN users u ON u.id = r.user_id \
+            "SELECT r.id, r.updated_at, r.user_id, r.total, u.email, u.name, e.currency \
+             FROM reservations r JOIN events e ON e.id = r.event_id \
+             LEFT JOIN users u ON u.id = r.user_id \
              WHERE r.event_id = $1 AND r.status = 'paid' \
                AND (r.updated_at > $2 OR (r.updated_at = $2 AND r.id > $3)) \
              ORDER BY r.updated_at, r.id LIMIT $4",
@@ -76,6 +80,7 @@ impl Inventory {
                 seats: Vec::new(),
                 quantity: 0,
                 amount: r.try_get("total")?,
+                currency: super::events::currency_from_row(r)?,
             });
         }
         if orders.is_empty() {

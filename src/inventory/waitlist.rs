@@ -295,8 +295,7 @@ impl Inventory {
             if terms.sales_paused {
                 continue;
             }
-            let offers =
-                with_retry(|| self.offer_round(&event_id, &type_id, terms.hold_ms)).await?;
+            let offers = with_retry(|| self.offer_round(&event_id, &type_id, &terms)).await?;
             made += offers.len();
             for (offer, change) in offers {
                 self.feed.publish(change);
@@ -312,7 +311,7 @@ impl Inventory {
         &self,
         event_id: &EventId,
         type_id: &TicketTypeId,
-        hold_ms: i64,
+        terms: &super::events::EventTerms,
     ) -> Result<Vec<(WaitlistOffer, InventoryChange)>> {
         let now = self.clock.now_ms();
         let lock = if self.db.is_postgres() {
@@ -441,7 +440,7 @@ impl Inventory {
             };
             offers.push(Decided {
                 user_id: e.user_id.clone(),
-                reservation: pending(&ReservationId::generate(), event_id, now, hold_ms, items),
+                reservation: pending(&ReservationId::generate(), event_id, now, terms, items),
             });
         }
 

@@ -26,7 +26,7 @@ use crate::coord::Coord;
 use crate::error::Result;
 use crate::ids::{EventId, TicketTypeId};
 use crate::inventory::figures::{SeatFigures, TicketTypeFigures};
-use crate::inventory::{InventoryChange, StockView, WaitingRoomMode};
+use crate::inventory::{Currency, InventoryChange, StockView, WaitingRoomMode};
 use crate::metrics::Metrics;
 use crate::waiting_room::WaitingRoom;
 
@@ -152,8 +152,10 @@ pub struct AdminStats {
     pub admitted_per_sec: f64,
     pub holds_per_sec: f64,
     pub sold: i64,
-    /// Minor units.
+    /// Minor units of `currency`.
     pub revenue: i64,
+    /// The event's currency (ISO 4217), which `revenue` and the ticket types' prices are in.
+    pub currency: Currency,
     pub remaining: Vec<Remaining>,
     pub ticket_types: Vec<TicketTypeFigures>,
     pub seats: SeatFigures,
@@ -296,6 +298,7 @@ impl LiveFigures {
             holds_per_sec: round2(holds_per_sec),
             sold: sales.sold,
             revenue: sales.revenue,
+            currency: event.currency,
             remaining: sales
                 .ticket_types
                 .iter()

@@ -191,7 +191,7 @@ async fn create_names_every_bad_field(backend: Backend) {
             {"field": "seatMap.sections[1].rows", "message": "seatMap.sections[1].rows must be between 1 and 100"},
             {"field": "seatMap.sections[1].ticketTypeIndex", "message": "ticketTypeIndex must point into ticketTypes"},
             {"field": "ticketTypes[1].name", "message": "ticketTypes[1].name must be 1-100 characters, without control characters"},
-            {"field": "ticketTypes[1].price", "message": "ticketTypes[1].price must be between 0 and 100000000"},
+            {"field": "ticketTypes[1].price", "message": "ticketTypes[1].price must be between 0 and 100000000 minor units of USD (at most USD 1,000,000.00)"},
         ])
     );
     let (_, list) = app.get("/api/events", None).await;
@@ -379,7 +379,7 @@ async fn orders_csv(backend: Backend) {
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(
         lines[0],
-        "order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount"
+        "order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount,currency"
     );
     let paid_at = lines[1].split(',').nth(1).unwrap();
     assert!(
@@ -389,13 +389,13 @@ async fn orders_csv(backend: Backend) {
     assert_eq!(
         lines[1],
         format!(
-            "{seated_id},{paid_at},{eve_id},eve@example.com,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",Seated,A/A/1; A/A/2,2,10000"
+            "{seated_id},{paid_at},{eve_id},eve@example.com,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",Seated,A/A/1; A/A/2,2,10000,USD"
         ),
         "quoted (RFC 4180) and the formula defused"
     );
     assert_eq!(
         lines[2].split(',').collect::<Vec<_>>()[2..],
-        ["bob", "", "", "Standing", "", "3", "6000"],
+        ["bob", "", "", "Standing", "", "3", "6000", "USD"],
         "{}",
         lines[2]
     );

@@ -116,7 +116,7 @@ async fn bootstrap_admin(backend: Backend) {
 on_both_databases!(register_login_guest, bootstrap_admin);
 
 /// A fresh embedded start with no configuration: SQLite under the data dir, a generated
-/// secret kept across restarts, and the demo event.
+/// secret kept across restarts, and the demo events (English in USD, Seoul in KRW).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_embedded_start_has_demo_event() {
     use clap::Parser;
@@ -137,8 +137,26 @@ async fn fresh_embedded_start_has_demo_event() {
     let (s, events) = app.get("/api/events", None).await;
     assert_eq!(s, StatusCode::OK);
     let events = events.as_array().unwrap();
-    assert_eq!(events.len(), 1);
+    assert_eq!(events.len(), 2, "{events:?}");
     let demo = &events[0];
+    assert_eq!(demo["name"], "Boxoffice Live: Opening Night");
+    assert_eq!(
+        (demo["currency"].as_str(), demo["timeZone"].as_str()),
+        (Some("USD"), Some("UTC"))
+    );
+    let seoul = &events[1];
+    assert_eq!(
+        (seoul["currency"].as_str(), seoul["timeZone"].as_str()),
+        (Some("KRW"), Some("Asia/Seoul"))
+    );
+    let won: Vec<i64> = seoul["ticketTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["price"].as_i64().unwrap())
+        .collect();
+    assert!(won.contains(&99_000) && won.contains(&154_000), "{won:?}");
+    assert!(app.seats(seoul["id"].as_str().unwrap()).await.len() >= 100);
     assert_eq!(demo["hasSeatMap"], true);
     let types = demo["ticketTypes"].as_array().unwrap();
     let seated: Vec<_> = types.iter().filter(|t| t["seated"] == true).collect();
@@ -163,13 +181,42 @@ async fn fresh_embedded_start_has_demo_event() {
     assert!(dir.join("jwt_secret").exists());
     app.stop().await;
 
-    // Restart over the same data: no second demo event, and the old session still works.
+    // Restart over the same data: no more demo events, and the old session still works.
     let app = TestApp::spawn_config(config()).await;
     let (_, events) = app.get("/api/events", None).await;
-    assert_eq!(events.as_array().unwrap().len(), 1);
+    assert_eq!(events.as_array().unwrap().len(), 2);
     let (s, _) = app.get("/api/reservations", Some(&token)).await;
     assert_eq!(s, StatusCode::OK, "sessions survive a restart");
+
+    // A database an older version seeded (the English demo only) gets the Seoul one on its
+    // next start, once.
+    let seoul_id = seoul["id"].as_str().unwrap();
+    let db = app.db().await;
+    for sql in [
+        "DELETE FROM seats WHERE event_id = $1",
+        "DELETE FROM ticket_types WHERE event_id = $1",
+        "DELETE FROM events WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(seoul_id).execute(&db).await.unwrap();
+    }
+    sqlx::query("DELETE FROM seeds WHERE name = 'demo-event-seoul'")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
     app.stop().await;
+    for _ in 0..2 {
+        let app = TestApp::spawn_config(config()).await;
+        let (_, events) = app.get("/api/events", None).await;
+        let currencies: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["currency"].as_str().unwrap())
+            .collect();
+        assert_eq!(currencies, ["USD", "KRW"]);
+        app.stop().await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -202,7 +249,11 @@ async fn concurrent_starts_seed_once() {
     );
     let (a, _b, _c) = (a.unwrap(), b.unwrap(), c.unwrap());
     let events = a.state().inventory.events().await.unwrap();
-    assert_eq!(events.len(), 1, "one demo event");
+    // The English demo and the Seoul one, each once.
+    assert_eq!(events.len(), 2, "two demo events: {events:?}");
+    let mut currencies: Vec<&str> = events.iter().map(|e| e.currency.code()).collect();
+    currencies.sort();
+    assert_eq!(currencies, ["KRW", "USD"]);
 }
 
 /// Password hashing runs one hash per permit; a sign-in that finds every permit taken for

@@ -15,6 +15,7 @@ mod auth_and_startup;
 mod bad_input;
 mod best_available;
 mod bot_check;
+mod currency;
 mod expiry;
 mod line_recovery;
 mod live_figures;

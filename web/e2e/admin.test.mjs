@@ -253,10 +253,10 @@ test("an operator creates, runs and watches an on-sale across two instances", as
     }, reject);
   });
   const lines = csv.trim().split(/\r?\n/);
-  assert.equal(lines[0], "order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount");
+  assert.equal(lines[0], "order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount,currency");
   assert.equal(lines.length, 2 + 12, csv);
   assert.match(lines[1], /Stalls/);
-  assert.match(lines[1], /,6500$/);
+  assert.match(lines[1], /,6500,USD$/);
 
   // Two more events for the list: one whose sale opens later, one paused.
   const adminToken = await tokenOf(admin);

@@ -33,7 +33,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Changes an event's settings: any of its fields but the ticket types and the seat map.
+         * Changes an event's settings: any of its fields but the ticket types and the seat map
+         *     (`currency` only while the event has no reservation).
          *     Every instance applies the change within a second and tells the event's sockets
          *     (`event:updated`).
          */
@@ -524,7 +525,7 @@ export interface components {
          *     lists together.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "no_adjacent_seats" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "not_sold_out" | "too_many_waitlists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable" | "too_many_watched";
+        ErrorCode: "malformed_json" | "invalid_body" | "invalid_id" | "invalid_field" | "invalid_quantity" | "too_many_tickets" | "invalid_seat_ids" | "duplicate_seat_ids" | "seated_ticket_type" | "invalid_email" | "invalid_password" | "invalid_name" | "invalid_idempotency_key" | "idempotency_key_reused" | "auth_required" | "invalid_token" | "token_expired" | "invalid_credentials" | "not_admitted" | "not_owner" | "admin_only" | "guests_disabled" | "bot_check_required" | "bot_check_failed" | "not_found" | "event_not_found" | "reservation_not_found" | "ticket_type_not_found" | "seat_not_found" | "seat_unavailable" | "sold_out" | "no_adjacent_seats" | "customer_limit" | "hold_expired" | "already_paid" | "reservation_cancelled" | "reservation_changed" | "email_taken" | "idempotency_key_in_use" | "sales_paused" | "currency_locked" | "not_sold_out" | "too_many_waitlists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "service_unavailable" | "auth_busy" | "line_recovering" | "unknown_event" | "invalid_payload" | "unavailable" | "too_many_watched";
         /**
          * @description What went wrong: a stable `code` to match on, a human `message`, and for some codes
          *     details beside them.
@@ -559,6 +560,16 @@ export interface components {
             id: components["schemas"]["EventId"];
             name: string;
             venue: string;
+            /**
+             * @description ISO 4217 code of the currency every price of the event is in (in its minor units).
+             * @example KRW
+             */
+            currency: string;
+            /**
+             * @description IANA name of the venue's time zone, in which the web app shows the event's times.
+             * @example Asia/Seoul
+             */
+            timeZone: string;
             /** Format: date-time */
             startsAt: string;
             /** Format: date-time */
@@ -609,6 +620,17 @@ export interface components {
             name?: string | null;
             venue?: string | null;
             /**
+             * @description Only while the event has no reservation at all (else `409 currency_locked`): the
+             *     prices stay the same numbers, now in minor units of this currency.
+             * @example KRW
+             */
+            currency?: string | null;
+            /**
+             * @description IANA name of the venue's time zone.
+             * @example Asia/Seoul
+             */
+            timeZone?: string | null;
+            /**
              * Format: date-time
              * @description RFC 3339.
              */
@@ -645,6 +667,17 @@ export interface components {
         EventSpec: {
             name: string;
             venue?: string;
+            /**
+             * @description ISO 4217 code the prices are in (minor units); default the server's `DEFAULT_CURRENCY`
+             *     (`USD` unless set). Fixed once the event has a reservation.
+             * @example KRW
+             */
+            currency?: string | null;
+            /**
+             * @description IANA name of the venue's time zone; default `UTC`.
+             * @example Asia/Seoul
+             */
+            timeZone?: string | null;
             /**
              * Format: date-time
              * @description RFC 3339.
@@ -879,9 +912,14 @@ export interface components {
             items: components["schemas"]["ReservationItem"][];
             /**
              * Format: int64
-             * @description Minor units (cents).
+             * @description Minor units of `currency`.
              */
             total: number;
+            /**
+             * @description The event's currency (ISO 4217), which `total` and the items' prices are in.
+             * @example KRW
+             */
+            currency: string;
         };
         /** @description One reservation, as holds, payments and cancellations answer. */
         ReservationAnswer: {
@@ -1011,7 +1049,8 @@ export interface components {
             name: string;
             /**
              * Format: int64
-             * @description Minor units (cents).
+             * @description Minor units of the event's currency (cents of USD, won of KRW): at most 100,000,000
+             *     whatever the currency (USD 1,000,000.00, KRW 100,000,000).
              */
             price: number;
             /**
@@ -1234,6 +1273,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description `currency_locked`: a different `currency` once the event has a reservation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             /** @description `unsupported_media_type` */
             415: {
@@ -1261,7 +1309,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount`; `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels (`section/row/number`) joined with `; `, `amount` in minor units. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`. */
+            /** @description RFC 4180 CSV (CRLF line ends): `order_id,paid_at,user_id,email,name,ticket_type,seats,quantity,amount,currency`; `paid_at` RFC 3339, `ticket_type` the order's ticket types joined with `; `, `seats` its seat labels (`section/row/number`) joined with `; `, `amount` in minor units of `currency` (the event's ISO 4217 code). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`. */
             200: {
                 headers: {
                     /** @description `attachment; filename="<eventId>-orders.csv"` */

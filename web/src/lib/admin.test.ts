@@ -151,7 +151,7 @@ describe("the create body", () => {
 
 describe("the PATCH body", () => {
   const event = {
-    id: "e1", name: "Night", venue: "Hall", startsAt: "2030-03-14T20:00:00Z", saleOpensAt: "2030-01-01T09:00:00Z",
+    id: "e1", name: "Night", venue: "Hall", currency: "USD", timeZone: "UTC", startsAt: "2030-03-14T20:00:00Z", saleOpensAt: "2030-01-01T09:00:00Z",
     hasSeatMap: false, capacity: 1000, admitRatePerSec: 10, holdSeconds: 600, admissionTtlSeconds: 600,
     idleTimeoutSeconds: 300, maxTicketsPerCustomer: 10, botCheck: false, salesPaused: false, waitingRoom: "auto",
     ticketTypes: [{ id: "t1", name: "Standing", price: 3500, total: 200, remainingQuantity: 200, seated: false, version: 1 }],
