@@ -275,6 +275,7 @@ export const en = {
     email_taken: "An account with this email already exists: log in instead.",
     idempotency_key_in_use: "That request is still being handled. Wait a moment.",
     sales_paused: "Sales are paused — your place is kept; try again when sales resume.",
+    currency_locked: "The currency cannot change once the event has a reservation.",
     not_sold_out: "Tickets of this type are on sale again — buy them now instead.",
     too_many_waitlists: "You are on as many waitlists as one account may be.",
     conflict: "Someone else changed this at the same moment. Try again.",

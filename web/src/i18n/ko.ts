@@ -257,6 +257,7 @@ export const ko: Catalogue = {
     email_taken: "이미 가입된 이메일입니다. 로그인해 주세요.",
     idempotency_key_in_use: "요청을 아직 처리하고 있습니다. 잠시 기다려 주세요.",
     sales_paused: "판매가 일시 중지되었습니다. 순서는 그대로 유지되니 판매가 재개되면 다시 시도해 주세요.",
+    currency_locked: "예약이 생긴 공연은 통화를 바꿀 수 없습니다.",
     not_sold_out: "이 권종이 다시 판매 중입니다. 지금 바로 구매하세요.",
     too_many_waitlists: "한 계정이 신청할 수 있는 취소표 대기 수를 모두 채웠습니다.",
     conflict: "다른 사람이 같은 순간에 변경했습니다. 다시 시도해 주세요.",

@@ -33,7 +33,7 @@ export function Orders() {
   }, []);
   if (!rs) return <p aria-busy="true">{t("app.loading")}</p>;
   // The order's own currency; an order from before orders carried one is in its event's.
-  const cur = (r: Reservation) => ("currency" in r ? currencyOf(r) : currencyOf(events.get(r.eventId)));
+  const cur = (r: Reservation) => currencyOf(r.currency ? r : events.get(r.eventId));
   return (
     <main data-testid="orders">
       <h1>{t("orders.title")}</h1>
