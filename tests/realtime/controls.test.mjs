@@ -94,6 +94,8 @@ describe("operator controls on three instances", () => {
       assert.equal(m.event.id, event.id);
       assert.equal(m.event.salesPaused, true);
       assert.equal(m.event.waitingRoom, "auto");
+      assert.equal(m.event.currency, "USD");
+      assert.equal(m.event.timeZone, "UTC");
       assert.ok(Array.isArray(m.event.ticketTypes), "the full event object");
       t.diagnostic(`event:updated on instance ${u.instance} (${u.room}) ${at - sent} ms after the PATCH was sent`);
       assert.ok(at - answered <= 1000, `event:updated on instance ${u.instance} after ${at - answered} ms`);
@@ -105,14 +107,17 @@ describe("operator controls on three instances", () => {
 
     // Resume through C: holds work again on all three.
     const resumed = Date.now();
-    assert.equal((await patch(c, event.id, { salesPaused: false })).status, 200);
+    assert.equal((await patch(c, event.id, { salesPaused: false, timeZone: "Asia/Seoul" })).status, 200);
     const resumeDelays = await Promise.all(
       shoppers.map((sh) => delayUntil(async () => (await holdGa(sh.server, sh.token, sh.admission, event)).status === 201, resumed, `hold on ${sh.name}`)),
     );
     t.diagnostic(`holds work again ${resumeDelays.join(" / ")} ms (B / C / A) after the resume was sent`);
     for (const d of resumeDelays) assert.ok(d <= 1200, `resume took ${d} ms`);
     await eventually(() => updates.every((u) => u.messages.length === 2), "the resume's event:updated", 3000);
-    for (const u of updates) assert.equal(u.messages[1].m.event.salesPaused, false);
+    for (const u of updates) {
+      assert.equal(u.messages[1].m.event.salesPaused, false);
+      assert.equal(u.messages[1].m.event.timeZone, "Asia/Seoul");
+    }
     console.log(
       `propagation: pause -> 409 on B/C ${holdDelays.join("/")} ms; event:updated ${updates.map((u) => u.messages[0].at - answered).join("/")} ms after the answer`,
     );
