@@ -106,7 +106,7 @@ test("an operator creates, runs and watches an on-sale across two instances", as
   await admin.getByLabel("Venue").fill("Harbour Hall");
   await admin.getByLabel("Start").fill("2030-03-14T20:00");
   // The zone is named next to the times.
-  await form.getByText("Your time zone: Europe/Berlin (UTC+01:00)").first().waitFor();
+  await form.getByText("In the event's time zone: Europe/Berlin (UTC+01:00)").first().waitFor();
 
   // The seat-map builder: a second seated type and a second section; the preview follows.
   await admin.getByRole("button", { name: "Add a seated type" }).click();

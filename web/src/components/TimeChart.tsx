@@ -3,6 +3,7 @@
 // ten-minute low and high of every line, so nothing is only in the picture.
 
 import { useEffect, useId, useRef } from "react";
+import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { summarize, type Sample } from "../lib/admin";
@@ -26,7 +27,10 @@ const MIN_SPAN_S = 60;
 
 const plain = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
+/** The chart's lines are fixed for its life: give it a `key` that changes with the language
+ *  so its labels are redrawn in the new one. */
 export function TimeChart({ title, lines, history, testId }: { title: string; lines: Line[]; history: Sample[]; testId?: string }) {
+  const { t } = useTranslation();
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const summaryId = useId();
@@ -78,7 +82,7 @@ export function TimeChart({ title, lines, history, testId }: { title: string; li
     .map((l) => {
       const s = summarize(history, l.key);
       const f = l.format ?? plain;
-      return s ? `${l.label}: now ${f(s.now)}, lowest ${f(s.min)}, highest ${f(s.max)}` : `${l.label}: no figures yet`;
+      return s ? t("chart.summary", { label: l.label, now: f(s.now), min: f(s.min), max: f(s.max) }) : t("chart.noFigures", { label: l.label });
     })
     .join(". ");
   const span = history.length > 1 ? Math.round((history[history.length - 1].t - history[0].t) / 60_000) : 0;
@@ -88,7 +92,7 @@ export function TimeChart({ title, lines, history, testId }: { title: string; li
       <figcaption>
         <strong>{title}</strong>
         <span id={summaryId} className="chart-summary" data-testid={testId ? `${testId}-summary` : undefined}>
-          {words}{history.length > 1 ? ` (over the last ${span < 1 ? "minute" : `${span} min`}).` : "."}
+          {words}{history.length > 1 ? ` (${t("chart.over", { count: Math.max(1, span) })}).` : "."}
         </span>
       </figcaption>
       <div ref={host} className="chart-plot" aria-hidden="true" />

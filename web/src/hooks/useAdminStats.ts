@@ -2,6 +2,7 @@
 // counted over every instance. Joins again after every reconnect; the history (ten minutes)
 // survives reconnects.
 
+import { i18n } from "../i18n";
 import { useEffect, useState } from "react";
 import { pushSample, type Sample, type WaitingRoomMode } from "../lib/admin";
 import { useSocket } from "./useSocket";
@@ -38,13 +39,17 @@ export interface AdminStats {
   waitingRoom?: WaitingRoomMode;
 }
 
-const ERRORS: Record<string, string> = {
-  admin_only: "Only administrators can watch the sale.",
-  event_not_found: "There is no such event.",
-  rate_limited: "Too many requests; retrying on the next reconnect.",
-  too_many_watched: "This tab already watches five events' figures; close another dashboard first.",
-  unavailable: "The live figures could not be read just now; retrying on the next reconnect.",
-};
+/** Why `join:admin` was refused, in the reader's language. */
+function refusal(code: string | undefined): string {
+  switch (code) {
+    case "admin_only": return i18n.t("admin.stats.adminOnly");
+    case "event_not_found": return i18n.t("admin.stats.noEvent");
+    case "rate_limited": return i18n.t("admin.stats.rateLimited");
+    case "too_many_watched": return i18n.t("admin.stats.tooMany");
+    case "unavailable": return i18n.t("admin.stats.unavailable");
+    default: return i18n.t("admin.stats.other", { code: code ?? "error" });
+  }
+}
 
 export function useAdminStats(eventId: string) {
   const { socket, generation } = useSocket();
@@ -78,9 +83,9 @@ export function useAdminStats(eventId: string) {
           if (ack.ok) {
             setError(null);
             if (ack.stats) take(ack.stats);
-          } else setError(ERRORS[ack.error ?? ""] ?? `The live figures are not available (${ack.error ?? "error"}).`);
+          } else setError(refusal(ack.error));
         })
-        .catch(() => live && setError("The live figures did not answer; retrying on the next reconnect."));
+        .catch(() => live && setError(i18n.t("admin.stats.noAnswer")));
     }
     return () => {
       live = false;

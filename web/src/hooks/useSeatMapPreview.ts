@@ -2,6 +2,7 @@
 // the create body's `seatMap`), so the preview is exactly what the event will get. Asked
 // for at most every 300 ms while the operator types; a newer request cancels the older one.
 
+import { i18n } from "../i18n";
 import { useEffect, useMemo, useState } from "react";
 import { savedSession } from "../api";
 import { decodeGeometry, geometryFromSeats, type SeatGeometry, type WireGeometry } from "../components/seatmap/geometry";
@@ -46,12 +47,13 @@ export function useSeatMapPreview(seatMap: Record<string, unknown> | null): Prev
             name: String(s.name ?? ""), rows: Number(s.rows), seatsPerRow: Number(s.seatsPerRow), ticketTypeId: String(s.ticketTypeIndex),
           }));
           const seats = previewSeats(sections);
-          setState({ geometry: seats ? geometryFromSeats(null, seats) : null, errors: [], problem: seats ? null : "too many seats", loading: false });
+          setState({ geometry: seats ? geometryFromSeats(null, seats) : null, errors: [], problem: seats ? null : i18n.t("admin.form.previewTooMany"), loading: false });
         } else if (res.ok) setState({ geometry: decodeGeometry(body as WireGeometry), errors: [], problem: null, loading: false });
         else {
           const e = ((body as { error?: Record<string, unknown> }).error ?? {}) as Record<string, unknown>;
           const errors = fieldErrorsOf(e);
-          setState({ geometry: null, errors, problem: errors.length ? null : String(e.message ?? res.statusText), loading: false });
+          const known = typeof e.code === "string" && i18n.exists(`errors.${e.code}`) ? i18n.t(`errors.${e.code}` as "errors.network") : null;
+          setState({ geometry: null, errors, problem: errors.length ? null : known ?? String(e.message ?? res.statusText), loading: false });
         }
       } catch (e) {
         if (!abort.signal.aborted) setState({ geometry: null, errors: [], problem: e instanceof Error ? e.message : String(e), loading: false });

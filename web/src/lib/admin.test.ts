@@ -48,7 +48,61 @@ describe("times in the browser's zone", () => {
   });
 });
 
+describe("times in the event's zone, not the browser's", () => {
+  test("a Seoul event is typed and sent in Seoul time from a Berlin browser", () => {
+    expect(toLocalInput("2030-03-14T10:30:00Z", "Asia/Seoul")).toBe("2030-03-14T19:30");
+    expect(fromLocalInput("2030-03-14T19:30", "Asia/Seoul")).toBe("2030-03-14T19:30:00+09:00");
+    expect(fromLocalInput("2030-03-14T19:30", "UTC")).toBe("2030-03-14T19:30:00Z");
+    expect(fromLocalInput("2030-07-01T19:30", "America/New_York")).toBe("2030-07-01T19:30:00-04:00");
+    expect(zoneName(new Date("2030-03-14T10:30:00Z"), "Asia/Seoul")).toBe("Asia/Seoul (UTC+09:00)");
+  });
+
+  test("clock changes: a skipped wall time moves past the gap, a repeated one is the first", () => {
+    // Berlin skips 02:00-03:00 on 2030-03-31 and repeats 02:00-03:00 on 2030-10-27.
+    expect(fromLocalInput("2030-03-31T02:30")).toBe("2030-03-31T03:30:00+02:00");
+    expect(fromLocalInput("2030-10-27T02:30")).toBe("2030-10-27T02:30:00+02:00");
+    expect(fromLocalInput("2030-10-27T03:30")).toBe("2030-10-27T03:30:00+01:00");
+  });
+
+  test("the form's draft reads the event's zone; a new zone moves the times it keeps", () => {
+    const e = {
+      id: "e1", name: "Seoul Night", venue: "Hall", currency: "KRW", timeZone: "Asia/Seoul",
+      startsAt: "2030-03-14T10:30:00Z", saleOpensAt: "1970-01-01T00:00:00Z",
+      hasSeatMap: false, capacity: 1000, admitRatePerSec: 10, holdSeconds: 600, admissionTtlSeconds: 600,
+      idleTimeoutSeconds: 300, maxTicketsPerCustomer: 10, botCheck: false, salesPaused: false, waitingRoom: "auto",
+      ticketTypes: [{ id: "t1", name: "R석", price: 99000, total: 200, remainingQuantity: 200, seated: false, version: 1 }],
+    } as EventInfo;
+    const d = draftFromEvent(e);
+    expect(d).toMatchObject({ currency: "KRW", timeZone: "Asia/Seoul", startsAt: "2030-03-14T19:30" });
+    expect(d.ga[0].price).toBe("99000");
+    expect(buildPatch(e, d).body).toEqual({});
+    // The same wall time in Tokyo is the same instant (same offset): only the zone is sent.
+    d.timeZone = "Asia/Tokyo";
+    expect(buildPatch(e, d).body).toEqual({ timeZone: "Asia/Tokyo" });
+    // In London it is another instant: the start moves with it.
+    d.timeZone = "Europe/London";
+    expect(buildPatch(e, d).body).toEqual({ timeZone: "Europe/London", startsAt: "2030-03-14T19:30:00Z" });
+  });
+});
+
 describe("prices", () => {
+  test("in the event's currency: whole won, cents of a dollar", () => {
+    expect(toMinor("99000", "KRW")).toBe(99000);
+    expect(toMinor("99,000", "KRW")).toBe(99000);
+    expect(toMinor("99000.50", "KRW")).toBeNull();
+    expect(fromMinor(99000, "KRW")).toBe("99000");
+    const d = emptyDraft(new Date("2030-01-01T10:00:00Z"), { currency: "KRW", timeZone: "Asia/Seoul" });
+    expect(d.startsAt).toBe("2030-01-31T20:00");
+    d.name = "서울";
+    d.venue = "홀";
+    const { body, errors } = buildCreateBody(d);
+    expect(errors).toEqual([]);
+    expect(body).toMatchObject({ currency: "KRW", timeZone: "Asia/Seoul", startsAt: "2030-01-31T20:00:00+09:00" });
+    expect((body.ticketTypes as { price: number }[]).map((t) => t.price)).toEqual([35000, 65000]);
+    d.ga[0].price = "35.50";
+    expect(buildCreateBody(d).errors).toEqual([{ field: "ticketTypes[0].price", message: "Enter a price like 12000." }]);
+  });
+
   test("major units become minor units, exactly", () => {
     expect(toMinor("12")).toBe(1200);
     expect(toMinor("12.5")).toBe(1250);
@@ -92,7 +146,7 @@ describe("the create body", () => {
     const { body, errors } = buildCreateBody(d);
     expect(errors).toEqual([]);
     expect(body).toEqual({
-      name: "Night", venue: "Hall", startsAt: "2030-03-14T21:00:00+01:00",
+      name: "Night", venue: "Hall", currency: "USD", timeZone: "Europe/Berlin", startsAt: "2030-03-14T21:00:00+01:00",
       holdSeconds: 600, capacity: 1000, admitRatePerSec: 10, maxTicketsPerCustomer: 10, botCheck: false,
       ticketTypes: [
         { name: "Standing", price: 3500, quantity: 200 },
@@ -151,11 +205,12 @@ describe("the create body", () => {
 
 describe("the PATCH body", () => {
   const event = {
-    id: "e1", name: "Night", venue: "Hall", currency: "USD", timeZone: "UTC", startsAt: "2030-03-14T20:00:00Z", saleOpensAt: "2030-01-01T09:00:00Z",
+    timeZone: "Europe/Berlin", currency: "USD",
+    id: "e1", name: "Night", venue: "Hall", startsAt: "2030-03-14T20:00:00Z", saleOpensAt: "2030-01-01T09:00:00Z",
     hasSeatMap: false, capacity: 1000, admitRatePerSec: 10, holdSeconds: 600, admissionTtlSeconds: 600,
     idleTimeoutSeconds: 300, maxTicketsPerCustomer: 10, botCheck: false, salesPaused: false, waitingRoom: "auto",
     ticketTypes: [{ id: "t1", name: "Standing", price: 3500, total: 200, remainingQuantity: 200, seated: false, version: 1 }],
-  } satisfies EventInfo;
+  } as EventInfo;
 
   test("nothing changed, nothing sent", () => {
     expect(buildPatch(event, draftFromEvent(event))).toEqual({ body: {}, errors: [] });

@@ -1,5 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import type { Reservation, Seat, WaitlistEntry } from "../api";
+import { fmt, switchTo } from "../i18n";
 import {
   clock, describeBlock, fromAnswer, liveOffer, noAdjacentMessage, placeText, quantityChoices, sectionsOf, withEntry, withOffer,
   type WaitlistView,
@@ -41,6 +42,22 @@ describe("best available words", () => {
     expect(describeBlock(["a"], byId)).toBe("Stalls row C seat 8");
     expect(describeBlock(["a", "c"], byId)).toBe("Stalls row C seat 8, Circle row A seat 1");
     expect(describeBlock(["x", "y"], byId)).toBe("2 seats");
+  });
+});
+
+describe("in Korean", () => {
+  afterAll(() => switchTo("en"));
+  test("the same words, in Korean, with Korean waits and prices", async () => {
+    await switchTo("ko");
+    const byId = new Map([seat("a", "A", "C", 8, 0), seat("b", "A", "C", 7, 0)].map((s) => [s.id, s]));
+    expect(describeBlock(["b", "a"], byId)).toBe("A 구역 C열 7–8번");
+    expect(noAdjacentMessage(4)).toBe("나란히 붙은 4석이 없습니다. 인원을 줄이거나 다른 구역을 골라 주세요.");
+    expect(placeText(3)).toBe("취소표 대기 3번입니다.");
+    expect(fmt.wait(180)).toBe("약 3분");
+    expect(fmt.price(99000, "KRW")).toBe("₩99,000");
+    await switchTo("en");
+    expect(fmt.wait(180)).toBe("about 3 minutes");
+    expect(fmt.price(2500, "USD")).toBe("$25.00");
   });
 });
 

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from "react";
-import { api, ApiError, saveBlob } from "../../api";
+import { api, errorText, saveBlob } from "../../api";
+import { i18n } from "../../i18n";
 
 /**
  * "Download orders (CSV)": a real link to the export (so it reads and behaves as one), whose
@@ -14,13 +15,13 @@ export function OrdersCsvLink({ eventId, label }: { eventId: string; label: Reac
         data-testid="orders-csv"
         onClick={(e) => {
           e.preventDefault();
-          setState("Preparing…");
+          setState(i18n.t("admin.csv.preparing"));
           api.ordersCsv(eventId)
             .then(({ blob, filename }) => {
               saveBlob(blob, filename);
               setState(null);
             })
-            .catch((err) => setState(err instanceof ApiError ? `Could not download: ${err.message}` : "Could not download the orders."));
+            .catch((err) => setState(i18n.t("admin.csv.failed", { why: errorText(err) })));
         }}
       >
         {label}
