@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cspViolations, serverAndBrowser, shot, within } from "./harness.mjs";
 
-const ctx = serverAndBrowser();
+const ADMIN = { ADMIN_EMAIL: "ops@example.test", ADMIN_PASSWORD: "operator-password-1" };
+const ctx = serverAndBrowser(ADMIN);
 
 /** A reader: a browser context in `locale` and `timezoneId`, signed in as a guest. */
 async function reader(locale, timezoneId, viewport = { width: 1100, height: 900 }) {
@@ -172,6 +173,45 @@ test("the switcher changes the language, and the choice is remembered after a re
   await page.reload();
   await page.getByRole("heading", { name: "예매 중인 공연" }).waitFor();
   await page.context().close();
+});
+
+test("a Korean operator creates a KRW event in Seoul through the form: prices in whole won, times in Seoul's zone", async () => {
+  // The operator's browser is in Berlin: the event's times are still typed as Seoul time.
+  const context = await ctx.browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "ko-KR", timezoneId: "Europe/Berlin" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(ctx.server.url);
+  await page.getByLabel("이메일").fill(ADMIN.ADMIN_EMAIL);
+  await page.getByLabel("비밀번호").fill(ADMIN.ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "로그인" }).click();
+  await page.getByTestId("events").waitFor();
+  await page.getByRole("navigation", { name: "주 메뉴" }).getByRole("link", { name: "관리" }).click();
+  await page.getByRole("button", { name: "새 공연" }).click();
+  const form = page.getByTestId("event-form");
+  await form.waitFor();
+  assert.equal(await page.getByLabel("통화").inputValue(), "KRW");
+  assert.equal(await page.getByLabel("시간대").inputValue(), "Europe/Berlin");
+  await page.getByLabel("이름", { exact: true }).first().fill("서울 필하모닉");
+  await page.getByLabel("공연장").fill("예술의전당 콘서트홀");
+  await page.getByLabel("시간대").fill("Asia/Seoul");
+  await page.getByLabel("시작", { exact: true }).fill("2030-03-14T19:30");
+  await form.getByText("공연 시간대 기준: Asia/Seoul (UTC+09:00)").first().waitFor();
+  await page.getByTestId("ga-0").getByLabel("가격 (₩)").fill("35000");
+  await page.getByTestId("seated-0").getByLabel("가격 (₩)").fill("99,000");
+  await page.getByTestId("seat-preview").getByText("1층 ₩99,000").waitFor();
+  await shot(page, "ko-admin-form");
+  await page.getByRole("button", { name: "공연 만들기" }).click();
+  await page.getByTestId("admin-event").waitFor();
+  const facts = await text(page.getByTestId("admin-event-facts"));
+  assert.match(facts, /시작 2030년 3월 14일 \(목\) 오후 7:30 \(Asia\/Seoul\) · 내 시간 오전 11:30/);
+  assert.match(facts, /KRW$/);
+  const id = new URL(page.url()).pathname.split("/").pop();
+  const { body } = await ctx.server.api("GET", `/events/${id}`);
+  assert.equal(body.startsAt.replace(/\.000Z$/, "Z"), "2030-03-14T10:30:00Z");
+  assert.equal(body.currency, "KRW");
+  assert.equal(body.timeZone, "Asia/Seoul");
+  assert.deepEqual(body.ticketTypes.map((t) => t.price).sort((a, b) => a - b), [35000, 99000]);
+  await context.close();
 });
 
 test("no page met a Content-Security-Policy violation", () => {
