@@ -111,6 +111,7 @@ export const en = {
     recovering: "The line is being restored after a server hiccup. Your place is kept.",
     recoveringNewcomer: "The line is being restored after a server hiccup. Everyone who was already waiting keeps their place, and yours is right behind them.",
     pausedText: "Your place in line is kept; the line moves again when sales resume.",
+    opensAt: "The sale opens {{when}}.",
     opensIn: "Sale opens in",
     preSale: "You are in the waiting room. When the sale opens, everyone who is here gets a place in a random order, ahead of anyone who comes later: arriving early does not help, and keeping this page open is all you need to do.",
     inRoom: "You are in the waiting room.",

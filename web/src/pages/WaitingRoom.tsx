@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type EventInfo } from "../api";
+import { api, timeZoneOf, type EventInfo } from "../api";
 import { BotCheck } from "../components/BotCheck";
 import { useEventUpdates } from "../hooks/useEventUpdates";
 import { useQueueUpdates } from "../hooks/useQueueUpdates";
@@ -80,6 +80,7 @@ export function WaitingRoom({ eventId }: { eventId: string }) {
       {beforeSale ? (
         <>
           <p className="countdown" data-testid="opens-in" role="timer" aria-live="off">{t("waiting.opensIn")} <strong>{clock(toOpen)}</strong></p>
+          {event && <p className="muted" data-testid="opens-at">{t("waiting.opensAt", { when: fmt.eventTime(event.saleOpensAt, timeZoneOf(event)) })}</p>}
           <p data-testid="place">{t("waiting.preSale")}</p>
         </>
       ) : (
