@@ -487,7 +487,6 @@ export const en = {
     unknown_event: "This event does not exist (any more).",
     invalid_payload: "The request could not be read. Reload the page and try again.",
     unavailable: "The live view is not available right now. Retrying…",
-    currency_locked: "The event already has holds or orders: its currency can no longer change.",
     too_many_watched: "Too many dashboards are open in this tab. Close one first.",
   },
 };

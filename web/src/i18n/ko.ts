@@ -465,7 +465,6 @@ export const ko: Catalogue = {
     unknown_event: "존재하지 않는 공연입니다.",
     invalid_payload: "요청을 읽을 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
     unavailable: "지금은 실시간 화면을 쓸 수 없습니다. 다시 시도하는 중…",
-    currency_locked: "이미 선점이나 주문이 있어 이 공연의 통화를 바꿀 수 없습니다.",
     too_many_watched: "이 탭에 열린 대시보드가 너무 많습니다. 하나를 먼저 닫아 주세요.",
   },
 };

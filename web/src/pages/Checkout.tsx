@@ -46,8 +46,8 @@ export function Checkout({ reservationId }: { reservationId: string }) {
   if (!r) return error ? <p className="error" role="alert">{error}</p> : <p aria-busy="true">{t("app.loading")}</p>;
   const left = Math.max(0, Math.floor((Date.parse(r.expiresAt) - now) / 1000));
   const expired = r.status === "expired" || (r.status === "pending" && left === 0);
-  // The order says its currency; from an older server, the event's (US dollars before either).
-  const currency = "currency" in r ? currencyOf(r) : names.currency ?? currencyOf(null);
+  // The order says its currency (the event's, from a server from before orders carried one).
+  const currency = r.currency ? currencyOf(r) : names.currency ?? currencyOf(null);
   const price = (minor: number) => money(minor, currency);
 
   const act = async (f: () => Promise<{ reservation: Reservation }>, then?: (r: Reservation) => void) => {

@@ -499,7 +499,7 @@ function WaitlistOfferPanel({ offer, typeName, currency, seatById, onPaid }: {
         <>
           <p role="timer" aria-live="off" data-testid="offer-countdown">{t("offer.yoursFor")} <strong>{text}</strong> {t("offer.thenNext")}</p>
           <div className="actions">
-            <button type="button" className="primary" data-testid="offer-pay" disabled={state === "paying"} onClick={pay}>{t("checkout.pay", { amount: money(offer.total, "currency" in offer ? currencyOf(offer) : currency) })}</button>
+            <button type="button" className="primary" data-testid="offer-pay" disabled={state === "paying"} onClick={pay}>{t("checkout.pay", { amount: money(offer.total, offer.currency ? currencyOf(offer) : currency) })}</button>
             <Link to={`/checkout/${offer.id}`}>{t("offer.openCheckout")}</Link>
           </div>
         </>
