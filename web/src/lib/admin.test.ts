@@ -264,3 +264,19 @@ describe("the dashboard's history", () => {
     expect(summarize([], "waiting")).toBeNull();
   });
 });
+
+describe("the server's field errors in Korean", () => {
+  test("known fields get their own message, others a Korean sentence around the server's words", async () => {
+    const { switchTo } = await import("../i18n");
+    await switchTo("ko");
+    try {
+      expect(fieldErrorsOf({ fields: [{ field: "timeZone", message: "unknown time zone Mars/Base" }, { field: "capacity", message: "capacity must be between 1 and 10000000" }] })).toEqual([
+        { field: "timeZone", message: "Asia/Seoul, America/New_York 같은 IANA 시간대를 입력하세요." },
+        { field: "capacity", message: "받아들일 수 없는 값입니다 (capacity must be between 1 and 10000000)" },
+      ]);
+    } finally {
+      await switchTo("en");
+    }
+    expect(fieldErrorsOf({ field: "timeZone", message: "unknown time zone Mars/Base" })).toEqual([{ field: "timeZone", message: "unknown time zone Mars/Base" }]);
+  });
+});

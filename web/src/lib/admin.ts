@@ -123,13 +123,23 @@ export function fieldErrorsOf(body: Record<string, unknown>): FieldError[] {
   const out: FieldError[] = [];
   if (Array.isArray(body.fields)) {
     for (const f of body.fields.slice(0, 100)) {
-      if (f && typeof f.field === "string" && typeof f.message === "string") out.push({ field: f.field, message: f.message });
+      if (f && typeof f.field === "string" && typeof f.message === "string") out.push({ field: f.field, message: serverSaid(f.field, f.message) });
     }
   }
   if (out.length === 0 && typeof body.field === "string") {
-    out.push({ field: body.field, message: typeof body.message === "string" ? body.message : i18n.t("admin.form.notAccepted") });
+    out.push({ field: body.field, message: typeof body.message === "string" ? serverSaid(body.field, body.message) : i18n.t("admin.form.notAccepted") });
   }
   return out;
+}
+
+/** The server explains a refused field in English: an English reader gets its words; others
+ *  get the field's own message where the catalogue has one, else a sentence of theirs with the
+ *  server's words in brackets. */
+function serverSaid(field: string, message: string): string {
+  if (i18n.resolvedLanguage === "en" || !i18n.resolvedLanguage) return message;
+  if (field === "currency") return i18n.t("admin.form.badCurrency");
+  if (field === "timeZone") return i18n.t("admin.form.badTimeZone");
+  return i18n.t("admin.form.serverSaid", { message });
 }
 
 // ---------------------------------------------------------------------------------------------
