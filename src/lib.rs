@@ -4,6 +4,8 @@
 //! - [`inventory`], [`waiting_room`], [`admission`] and [`shopping`] are the domain (events,
 //!   seats, holds; the line and who may shop; the one way to hold, pay and cancel);
 //!   they know nothing of HTTP or Socket.IO and publish every committed change on a feed;
+//! - [`seat_status`] is the compact seat status (2 bits a seat) and the trait the HTTP edge
+//!   reads it through from the real-time layer's snapshot cache;
 //! - [`ids`] are the typed ids every domain call takes, parsed where they arrive;
 //! - [`auth`] is identity (users, passwords, tokens);
 //! - [`http`] is the REST edge, which parses input and calls the domain;
@@ -29,6 +31,7 @@ pub mod inventory;
 pub mod metrics;
 pub mod realtime;
 pub mod redis_client;
+pub mod seat_status;
 pub mod shopping;
 pub mod startup;
 pub mod state;

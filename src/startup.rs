@@ -35,6 +35,7 @@ use crate::idempotency::IdempotencyStore;
 use crate::inventory::{supervise_settings_watcher, supervise_sweeper, ChangeFeed, Inventory};
 use crate::metrics::prometheus::{self, Exposition};
 use crate::metrics::Metrics;
+use crate::realtime::snapshots::SnapshotCache;
 use crate::realtime::{self, fanout, redis_driver::CountingDriver};
 use crate::redis_client::redact;
 use crate::shopping::Shopping;
@@ -102,7 +103,8 @@ impl Application {
         if let Some(client) = &redis {
             crate::redis_client::probe(client).await?;
         }
-        let state = services(&config, &secret, &accepted, db, redis.as_ref(), clock).await?;
+        let (state, snapshots) =
+            services(&config, &secret, &accepted, db, redis.as_ref(), clock).await?;
         // Where event settings revisions stand, before anything is cached: every change from
         // here on is seen by the watcher.
         state.inventory.poll_settings().await?;
@@ -125,7 +127,8 @@ impl Application {
 
         // Socket.IO shares the port: its layer answers /socket.io/ and passes the rest on.
         let http = crate::http::app(state.clone());
-        let (router, move_sockets) = socket_layer(http, &config, &state, redis, &mut tasks).await?;
+        let (router, move_sockets) =
+            socket_layer(http, &config, &state, snapshots, redis, &mut tasks).await?;
         // While draining, new Socket.IO handshakes get 503 (the load balancer tries another).
         let router = router.layer(axum::middleware::from_fn_with_state(
             state.drain.clone(),
@@ -217,7 +220,7 @@ async fn services(
     db: Db,
     redis: Option<&redis::Client>,
     clock: Clock,
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<(AppState, Arc<SnapshotCache>)> {
     let jwt = Jwt::new(secret.as_bytes(), config.token_ttl_seconds)?.accepting(accepted)?;
     let metrics = Arc::new(Metrics::default());
     let counted = metrics.clone();
@@ -300,7 +303,15 @@ async fn services(
         metrics: metrics.clone(),
         clock: clock.clone(),
     }));
-    Ok(AppState::new(Services {
+    // One snapshot cache for `join:event` and `GET …/seat-status`: the real-time layer
+    // keeps it current, the HTTP edge reads it through a trait.
+    let snapshots = Arc::new(SnapshotCache::new(metrics.clone()));
+    let seat_status = Arc::new(realtime::snapshots::SeatStatusReader {
+        cache: snapshots.clone(),
+        stock: inventory.view(),
+    });
+    let state = AppState::new(Services {
+        seat_status,
         live,
         shopping: Shopping::new(inventory.clone(), waiting_room.clone(), metrics.clone()),
         exposition,
@@ -326,7 +337,8 @@ async fn services(
         }),
         drain,
         readiness,
-    }))
+    });
+    Ok((state, snapshots))
 }
 
 /// Socket.IO on the same router: the in-process adapter, or the Redis adapter with the
@@ -335,6 +347,7 @@ async fn socket_layer(
     http: Router,
     config: &Config,
     state: &AppState,
+    snapshots: Arc<SnapshotCache>,
     redis: Option<redis::Client>,
     tasks: &mut Supervisor,
 ) -> anyhow::Result<(Router, MoveSockets)> {
@@ -345,7 +358,7 @@ async fn socket_layer(
         sessions: state.users.jwt().clone(),
         coord: state.coord.clone(),
         metrics: metrics.clone(),
-        snapshots: Arc::new(realtime::snapshots::SnapshotCache::new(metrics.clone())),
+        snapshots,
         live: state.live.clone(),
         watched: realtime::admin::Watched::default(),
         events_per_sec: config.socket_events_per_sec,

@@ -62,6 +62,10 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// Whether this instance is leaving (SIGTERM): read by readiness and the Socket.IO gate.
     pub drain: Drain,
+    /// Compact seat status, from this instance's snapshot cache (kept current by the change
+    /// feed and the cluster relay; see `realtime::snapshots`): never a database read per
+    /// request while fresh.
+    pub seat_status: Arc<dyn crate::seat_status::SeatStatusSource>,
     /// Live figures for operators, counted over every instance (`admin:stats`).
     pub live: Arc<crate::stats::LiveFigures>,
     /// `/readyz`: the stores answer and the instance is not draining (probes cached).

@@ -1,6 +1,11 @@
-//! `/api/events*`: the catalogue, one event with its line, the seat map.
+//! `/api/events*`: the catalogue, one event with its line, the seat map, its compact status.
 
 use axum::extract::{Path, State};
+use axum::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,6 +18,7 @@ use crate::admission::QueueSummary;
 use crate::error::Result;
 use crate::ids::EventId;
 use crate::inventory::{Allowance, Event, Seat};
+use crate::seat_status::CompactStatus;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -20,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(one))
         .routes(routes!(seats))
+        .routes(routes!(seat_status))
         .routes(routes!(allowance))
 }
 
@@ -89,6 +96,84 @@ async fn seats(
     Ok(Json(SeatMap { event_id, seats }))
 }
 
+/// The event's seats' status and versions, 2 bits a seat in position order (the order of the
+/// seat map's geometry): a few kilobytes where `/seats` is megabytes at stadium size. Served
+/// from this instance's snapshot cache, kept current by the change feed (no database read
+/// per request while fresh); gzipped once per change for clients that accept it.
+#[utoipa::path(get, path = "/events/{event_id}/seat-status", tag = "events", operation_id = "getSeatStatus",
+    params(
+        ("event_id" = EventId, Path),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The compact seat status", body = CompactStatus,
+            headers(("ETag" = String), ("Cache-Control" = String, description = "`no-cache`"))),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 400, description = "`invalid_id`", body = ApiError),
+        (status = 404, description = "`event_not_found`", body = ApiError),
+        (status = 503, response = Unavailable),
+    ))]
+async fn seat_status(
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let event_id = EventId::parse(event_id)?;
+    let encoded = state.seat_status.seat_status(&event_id).await?;
+    let etag = HeaderValue::from_str(&encoded.etag).expect("hex is a header value");
+    let cache = [
+        (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (VARY, HeaderValue::from_static("accept-encoding")),
+        (ETAG, etag),
+    ];
+    if matches(&headers, &encoded.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    let json = [(CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+    Ok(match &encoded.gzip {
+        Some(gz) if accepts_gzip(&headers) => (
+            cache,
+            json,
+            [(CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+            gz.clone(),
+        )
+            .into_response(),
+        _ => (cache, json, encoded.json.clone()).into_response(),
+    })
+}
+
+/// True when `If-None-Match` names `etag` (or `*`).
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let t = t.trim();
+            t == etag || t == "*" || t.strip_prefix("W/") == Some(etag)
+        })
+}
+
+/// True when `Accept-Encoding` takes gzip (`gzip` or `*`, without `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
 /// How many more seats and tickets of the event the caller may take (the per-customer limit).
 #[utoipa::path(get, path = "/events/{event_id}/allowance", tag = "events", operation_id = "getAllowance",
     params(("event_id" = EventId, Path)),
@@ -108,4 +193,35 @@ async fn allowance(
 ) -> Result<Json<Allowance>> {
     let event_id = EventId::parse(event_id)?;
     Ok(Json(state.inventory.allowance(&event_id, &user.id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: axum::http::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn gzip_is_sent_only_when_accepted() {
+        assert!(accepts_gzip(&headers(ACCEPT_ENCODING, "gzip, deflate, br")));
+        assert!(accepts_gzip(&headers(
+            ACCEPT_ENCODING,
+            "br;q=1.0, GZIP;q=0.5"
+        )));
+        assert!(accepts_gzip(&headers(ACCEPT_ENCODING, "*")));
+        assert!(!accepts_gzip(&headers(ACCEPT_ENCODING, "gzip;q=0")));
+        assert!(!accepts_gzip(&headers(ACCEPT_ENCODING, "br, identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn if_none_match_lists_are_read() {
+        assert!(matches(&headers(IF_NONE_MATCH, "\"a\", \"b\""), "\"b\""));
+        assert!(matches(&headers(IF_NONE_MATCH, "W/\"b\""), "\"b\""));
+        assert!(!matches(&headers(IF_NONE_MATCH, "\"a\""), "\"b\""));
+    }
 }

@@ -423,11 +423,16 @@ async fn join_event<A: Adapter>(
     // `{eventId, seats: false}` asks for stock only: a client that loads the seat map over
     // REST (as the web app does) keeps every socket message small. That matters for memory:
     // a WebSocket keeps a write buffer as large as the largest message it ever sent.
-    let with_seats = payload
-        .get("seats")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    // `{eventId, seats: "compact"}` asks for the seats as a compact status (2 bits a seat,
+    // `crate::seat_status`), encoded once per change whatever the number of joiners.
+    let seats = payload.get("seats");
+    let compact = seats.and_then(Value::as_str) == Some("compact");
+    let with_seats = seats.and_then(Value::as_bool).unwrap_or(true);
     match rt.snapshots.get(&rt.stock, &event_id).await {
+        Ok(snap) if compact => {
+            let encoded = snap.compact();
+            let _ = ack.send(&snap.compact_ack(&encoded));
+        }
         Ok(snap) => {
             let _ = ack.send(&snap.ack(with_seats));
         }

@@ -45,7 +45,7 @@
 //! the snapshot per served join (about 60 KB for the 332-seat demo event).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -55,6 +55,7 @@ use crate::error::Result;
 use crate::ids::EventId;
 use crate::inventory::{Seat, StockView, TicketType};
 use crate::metrics::Metrics;
+use crate::seat_status::{CompactStatus, Encoded, SeatStatusSource};
 
 /// How long a cached snapshot is trusted without a database read.
 pub const MAX_AGE: Duration = Duration::from_secs(10);
@@ -73,6 +74,10 @@ pub struct Snapshot {
     /// `None` for general-admission events.
     pub seats: Option<Vec<Seat>>,
     seat_index: HashMap<String, usize>,
+    /// The compact status of `seats`, encoded on the first read after a change (cleared by
+    /// [`Snapshot::merge`] when a seat moved): one encode per change window, however many
+    /// read it.
+    compact: OnceLock<Arc<Encoded>>,
 }
 
 /// The `join:event` ack, borrowed from a cached snapshot (serialized straight from it).
@@ -83,6 +88,17 @@ pub struct SnapshotAck<'a> {
     pub event_id: &'a str,
     pub ticket_types: &'a [TicketType],
     pub seats: Option<&'a [Seat]>,
+}
+
+/// The compact `join:event` ack (`{eventId, seats: "compact"}`): stock, and the seats as a
+/// [`CompactStatus`] instead of a list.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactAck<'a> {
+    pub ok: bool,
+    pub event_id: &'a str,
+    pub ticket_types: &'a [TicketType],
+    pub seat_status: &'a CompactStatus,
 }
 
 impl Snapshot {
@@ -98,6 +114,33 @@ impl Snapshot {
             ticket_types,
             seats,
             seat_index,
+            compact: OnceLock::new(),
+        }
+    }
+
+    /// The seats' compact status, encoded once per change. The cached seats are in the
+    /// inventory's seat order, which is position order: index in the list == position.
+    pub fn compact(&self) -> Arc<Encoded> {
+        self.compact
+            .get_or_init(|| {
+                let seats: Vec<_> = self
+                    .seats
+                    .iter()
+                    .flatten()
+                    .map(|s| (s.status, s.version))
+                    .collect();
+                Arc::new(Encoded::new(CompactStatus::encode(&self.event_id, &seats)))
+            })
+            .clone()
+    }
+
+    /// The compact ack for a join.
+    pub fn compact_ack<'a>(&'a self, encoded: &'a Encoded) -> CompactAck<'a> {
+        CompactAck {
+            ok: true,
+            event_id: &self.event_id,
+            ticket_types: &self.ticket_types,
+            seat_status: &encoded.status,
         }
     }
 
@@ -119,6 +162,7 @@ impl Snapshot {
                     if *version > seat.version {
                         seat.status = *status;
                         seat.version = *version;
+                        self.compact = OnceLock::new();
                     }
                 }
             }
@@ -252,7 +296,17 @@ impl SnapshotCache {
             .entry(event_id.to_string())
             .or_insert_with(Entry::new);
         let pending = entry.pending.take().unwrap_or_default();
-        let mut snap = loaded?;
+        let mut snap = match loaded {
+            Ok(snap) => snap,
+            Err(e) => {
+                // An unknown event (or a failed read) leaves nothing behind: a flood of made-up
+                // ids through `GET …/seat-status` must not grow the map.
+                if entry.snap.is_none() {
+                    entries.remove(event_id);
+                }
+                return Err(e);
+            }
+        };
         for batch in &pending {
             snap.merge(batch);
         }
@@ -297,6 +351,21 @@ impl SnapshotCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
         self.entries.lock().expect("snapshot cache lock")
+    }
+}
+
+/// The cache as the HTTP edge reads it (`GET /api/events/:id/seat-status`): through the
+/// [`SeatStatusSource`] trait in the application state, so the edge depends on that trait,
+/// not on the Socket.IO layer, and both answer from the same entries.
+pub struct SeatStatusReader {
+    pub cache: Arc<SnapshotCache>,
+    pub stock: StockView,
+}
+
+#[async_trait::async_trait]
+impl SeatStatusSource for SeatStatusReader {
+    async fn seat_status(&self, event_id: &EventId) -> Result<Arc<Encoded>> {
+        Ok(self.cache.get(&self.stock, event_id).await?.compact())
     }
 }
 
@@ -441,6 +510,26 @@ mod tests {
         let v = serde_json::to_value(s.ack(true)).unwrap();
         assert_eq!(v["seats"][1]["id"], "s2");
         assert_eq!(v["seats"][1]["version"], 1);
+    }
+
+    #[test]
+    fn the_compact_status_is_encoded_once_per_change() {
+        let mut s = snapshot();
+        let first = s.compact();
+        assert!(Arc::ptr_eq(&first, &s.compact()), "cached until a change");
+        assert_eq!(first.status.decode().unwrap(), vec![(0, 1), (0, 1)]);
+        s.merge(&batch("s2", SeatStatus::Sold, 3, 1, 2));
+        let after = s.compact();
+        assert_eq!(after.status.decode().unwrap(), vec![(0, 1), (2, 3)]);
+        assert_ne!(first.etag, after.etag);
+        // An older change moves nothing: the encoding stays.
+        s.merge(&batch("s2", SeatStatus::Held, 2, 1, 1));
+        assert!(Arc::ptr_eq(&after, &s.compact()));
+        let v = serde_json::to_value(s.compact_ack(&after)).unwrap();
+        assert_eq!(v["ok"], true);
+        assert!(v.get("seats").is_none());
+        assert_eq!(v["seatStatus"]["seatCount"], 2);
+        assert_eq!(v["ticketTypes"][0]["remainingQuantity"], 1);
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod never_oversell;
 mod operating;
 mod orders;
 mod seat_geometry;
+mod seat_status;
 mod tls;
 mod waiting_room;
 mod waiting_room_joins;

@@ -791,7 +791,7 @@ async fn resolve(urls: &[String]) -> anyhow::Result<Vec<(SocketAddr, String)>> {
 
 /// Raises the open-files limit towards `want` (the hard limit too, when allowed: root with
 /// CAP_SYS_RESOURCE); returns the soft limit now.
-fn raise_nofile(want: u64) -> u64 {
+pub fn raise_nofile(want: u64) -> u64 {
     use rlimit::Resource;
     if let Ok((_, hard)) = Resource::NOFILE.get() {
         if hard < want {

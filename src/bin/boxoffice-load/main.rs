@@ -11,12 +11,17 @@
 //! per push, memory per connection) with a lean client of its own ([`fanout`]), against
 //! Boxoffice or, with `--peer`, the original design's Node stack.
 //!
+//! `boxoffice-load status` measures seat-status snapshots per second for a crowd of joiners
+//! (10,000 by default) on a stadium event whose seats keep changing ([`status`]): the compact
+//! `seat-status` or, for comparison, the v1 seat list.
+//!
 //! `boxoffice-load joins` measures waiting-room joins per second from this client. Two hidden
 //! helpers serve `bench/joins-wrk.sh`, where wrk is the client (HS256 is impractical in wrk's
 //! Lua): `tokens` pre-mints distinct users' tokens into files, `join-event` creates the event.
 
 mod eio;
 mod fanout;
+mod status;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -77,6 +82,9 @@ enum Command {
     /// Socket.IO fan-out: N sockets in one event's room, spaced purchases, delivery latency
     /// of every push, losses, server CPU per push and RSS per connection.
     Fanout(fanout::Options),
+    /// Seat-status snapshots per second: N concurrent joiners (keep-alive, gzip) fetching one
+    /// stadium event's status while writers hold and cancel seats.
+    Status(status::Options),
     /// For external load tools (wrk): writes `--users` distinct users' tokens, one a line,
     /// dealt round-robin into `<out>.0` .. `<out>.<files - 1>` (one file per wrk thread).
     /// Every token has the same length, so a reader can index a file without splitting it.
@@ -145,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
             opts.wait_seconds = opts.wait_seconds.min(300);
             fanout::run(&jwt, opts).await
         }
+        Command::Status(opts) => status::run(&url, &jwt, opts).await,
         Command::Tokens {
             users,
             out,
