@@ -123,12 +123,18 @@ impl Snapshot {
     pub fn compact(&self) -> Arc<Encoded> {
         self.compact
             .get_or_init(|| {
-                let seats: Vec<_> = self
+                let mut seats: Vec<_> = self
                     .seats
                     .iter()
                     .flatten()
-                    .map(|s| (s.status, s.version))
+                    .map(|s| (s.position, s.status, s.version))
                     .collect();
+                // The invariant the encoding stands on, checked where it costs one pass.
+                if !seats.iter().enumerate().all(|(i, s)| s.0 == i as i64) {
+                    tracing::warn!(event_id = %self.event_id, "seats not in position order");
+                    seats.sort_by_key(|s| s.0);
+                }
+                let seats: Vec<_> = seats.into_iter().map(|(_, st, v)| (st, v)).collect();
                 Arc::new(Encoded::new(CompactStatus::encode(&self.event_id, &seats)))
             })
             .clone()
@@ -413,7 +419,8 @@ mod tests {
             status,
             version,
             rank: 1,
-            position: 0,
+            // "s1" is position 0, "s2" position 1.
+            position: id[1..].parse::<i64>().unwrap_or(1) - 1,
         }
     }
 

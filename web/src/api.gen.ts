@@ -197,6 +197,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{event_id}/seat-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event's seats' status and versions, 2 bits a seat in position order (the order of the
+         *     seat map's geometry): a few kilobytes where `/seats` is megabytes at stadium size. Served
+         *     from this instance's snapshot cache, kept current by the change feed (no database read
+         *     per request while fresh); gzipped once per change for clients that accept it.
+         */
+        get: operations["getSeatStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events/{event_id}/seats": {
         parameters: {
             query?: never;
@@ -510,6 +532,22 @@ export interface components {
             signature: string;
             /** Format: int64 */
             maxnumber: number;
+        };
+        /**
+         * @description One event's compact seat status, as `GET /api/events/:id/seat-status` and a compact
+         *     `join:event` ack carry it.
+         */
+        CompactStatus: {
+            eventId: string;
+            /** @description Seats in the event's map (0 for general admission). */
+            seatCount: number;
+            /**
+             * @description Base64 (standard, padded) of 2 bits a seat in position order, least significant first:
+             *     0 available, 1 held, 2 sold.
+             */
+            status: string;
+            /** @description Seat versions in position order, run-length encoded: `[version, run]` pairs. */
+            versions: number[][];
         };
         Credentials: {
             email: string;
@@ -1654,6 +1692,63 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSeatStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer */
+                "If-None-Match"?: string | null;
+            };
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The compact seat status */
+            200: {
+                headers: {
+                    /** @description `no-cache` */
+                    "Cache-Control"?: string;
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompactStatus"];
+                };
+            };
+            /** @description Unchanged since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
