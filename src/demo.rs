@@ -18,6 +18,10 @@ fn section(name: &str, rows: i64, seats_per_row: i64, ticket_type_index: i64) ->
         rows,
         seats_per_row,
         ticket_type_index,
+        x: None,
+        y: None,
+        rotation: None,
+        curve: None,
     }
 }
 
@@ -54,7 +58,9 @@ pub fn demo_event(clock: &Clock) -> EventSpec {
             ticket("Standing (general admission)", 4_000, Some(400)),
             ticket("VIP lounge pass", 25_000, Some(40)),
         ],
+        // No placement: the automatic layout arranges the sections around a stage.
         seat_map: Some(SeatMapSpec {
+            stage: None,
             sections: vec![
                 section("Orchestra", 10, 14, 0),
                 section("Mezzanine", 8, 12, 1),
@@ -92,6 +98,7 @@ pub fn seoul_event(clock: &Clock) -> EventSpec {
             ticket("스탠딩 (자유석)", 88_000, Some(300)),
         ],
         seat_map: Some(SeatMapSpec {
+            stage: None,
             sections: vec![
                 section("1층 R석", 8, 14, 0),
                 section("1층 S석", 6, 16, 1),

@@ -18,7 +18,8 @@ use crate::auth::AuthUser;
 use crate::error::Result;
 use crate::ids::EventId;
 use crate::inventory::{
-    Actor, EventPatch, EventPatchSpec, EventSpec, Inventory, NewEvent, OrdersCursor, PaidOrder,
+    Actor, EventPatch, EventPatchSpec, EventSpec, Geometry, Inventory, NewEvent, OrdersCursor,
+    PaidOrder, SeatMapPlan, SeatMapSpec,
 };
 use crate::state::AppState;
 
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_event))
         .routes(routes!(update_event))
         .routes(routes!(export_orders))
+        .routes(routes!(preview_seat_map))
 }
 
 fn actor(admin: &AuthUser) -> Actor {
@@ -57,6 +59,34 @@ async fn create_event(
     let new = NewEvent::parse_with_default(spec, state.settings.default_currency)?;
     let event = state.inventory.create_event_by(new, &actor(&admin)).await?;
     Ok((StatusCode::CREATED, Json(with_queue(&state, event).await?)))
+}
+
+/// What a seat map would look like: the body is the `seatMap` of a create body, checked by the
+/// same rules (errors name fields as `seatMap.sections[0].rows`), laid out as creating the event
+/// would, and answered as a geometry with `eventId: null`, seat ids the bare positions and each
+/// section's `ticketType` its `ticketTypeIndex`. Nothing is stored.
+#[utoipa::path(post, path = "/admin/seat-maps/preview", tag = "admin", operation_id = "previewSeatMap",
+    request_body = SeatMapSpec,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The geometry the seat map would have", body = Geometry),
+        (status = 400, description = "`malformed_json`, `invalid_body`, `invalid_field` (with `field` and `fields`)", body = ApiError),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = AdminOnly),
+        (status = 413, description = "`payload_too_large`", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`", body = ApiError),
+        (status = 429, response = RateLimited),
+    ))]
+async fn preview_seat_map(
+    AdminUser(_admin): AdminUser,
+    ApiJson(spec): ApiJson<SeatMapSpec>,
+) -> Result<Json<Geometry>> {
+    let plan = SeatMapPlan::parse(spec)?;
+    // Up to 50,000 seats of trigonometry: off the async workers.
+    let geometry = tokio::task::spawn_blocking(move || crate::inventory::preview_seat_map(&plan))
+        .await
+        .map_err(|e| anyhow::anyhow!("preview: {e}"))?;
+    Ok(Json(geometry))
 }
 
 /// Changes an event's settings: any of its fields but the ticket types and the seat map

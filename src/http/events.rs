@@ -1,4 +1,5 @@
-//! `/api/events*`: the catalogue, one event with its line, the seat map, its compact status.
+//! `/api/events*`: the catalogue, one event with its line, the seat map (v1 seats, and the
+//! compact geometry), its compact status.
 
 use axum::extract::{Path, State};
 use axum::http::header::{
@@ -17,7 +18,7 @@ use super::openapi::{ApiError, RateLimited, Unauthorized, Unavailable};
 use crate::admission::QueueSummary;
 use crate::error::Result;
 use crate::ids::EventId;
-use crate::inventory::{Allowance, Event, Seat};
+use crate::inventory::{Allowance, Event, Geometry, Seat};
 use crate::seat_status::CompactStatus;
 use crate::state::AppState;
 
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(one))
         .routes(routes!(seats))
+        .routes(routes!(seatmap))
         .routes(routes!(seat_status))
         .routes(routes!(allowance))
 }
@@ -94,6 +96,47 @@ async fn seats(
     let event_id = EventId::parse(event_id)?;
     let seats = state.inventory.seats(&event_id).await?;
     Ok(Json(SeatMap { event_id, seats }))
+}
+
+/// What the geometry's `Cache-Control` says: it never changes once the event exists.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The event's seat map geometry, compact (sections, rows by start and step or arc, seat ids
+/// by prefix): it never changes, so it carries a strong `ETag` and is cached for good.
+#[utoipa::path(get, path = "/events/{event_id}/seatmap", tag = "events", operation_id = "getSeatMapGeometry",
+    params(
+        ("event_id" = EventId, Path),
+        ("If-None-Match" = Option<String>, Header, description = "A geometry's `ETag`: `304` when it matches"),
+    ),
+    responses(
+        (status = 200, description = "The geometry (`ETag`; `Cache-Control: public, max-age=31536000, immutable`)", body = Geometry),
+        (status = 304, description = "Not modified: the `If-None-Match` named this geometry"),
+        (status = 400, description = "`invalid_id`", body = ApiError),
+        (status = 404, description = "`event_not_found`", body = ApiError),
+        (status = 503, response = Unavailable),
+    ))]
+async fn seatmap(
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let event_id = EventId::parse(event_id)?;
+    let geometry = state.inventory.geometry(&event_id).await?;
+    let etag =
+        HeaderValue::from_str(&geometry.etag).map_err(|e| anyhow::anyhow!("geometry etag: {e}"))?;
+    let cache = [
+        (ETAG, etag),
+        (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+    ];
+    if matches(&headers, &geometry.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        cache,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        geometry.bytes.clone(),
+    )
+        .into_response())
 }
 
 /// The event's seats' status and versions, 2 bits a seat in position order (the order of the

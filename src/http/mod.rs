@@ -26,6 +26,7 @@ use axum::http::{HeaderValue, Method};
 use axum::response::{Html, IntoResponse};
 use axum::{Json, Router};
 use serde::Serialize;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowHeaders, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use utoipa::ToSchema;
@@ -78,8 +79,11 @@ pub fn app(state: AppState) -> Router {
     let index = state.settings.web_dir.join("index.html");
     router = if index.exists() {
         // Client-side routes (/events/…, /queue/…) all load the app's index.html.
+        let web = ServeDir::new(&state.settings.web_dir).fallback(ServeFile::new(index));
         router.fallback_service(
-            ServeDir::new(&state.settings.web_dir).fallback(ServeFile::new(index)),
+            Router::new()
+                .fallback_service(web)
+                .layer(axum::middleware::from_fn(static_cache)),
         )
     } else {
         router.fallback(web_app_missing)
@@ -97,6 +101,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             observe::record,
         ));
+    // JSON and the web app's files, gzip or br as the client accepts; answers already encoded,
+    // tiny ones and images pass as they are. Socket.IO's layer sits outside this router, so
+    // its traffic is never touched.
+    let router = router.layer(CompressionLayer::new().gzip(true).br(true));
     // The request's span (with its id) is opened outside, for Socket.IO too: request_id.rs.
     let router = match state
         .settings
@@ -152,6 +160,35 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
     ))]
 async fn metrics(_: AdminUser, State(state): State<AppState>) -> Json<MetricsSnapshot> {
     Json(state.metrics.snapshot())
+}
+
+/// The web app's caching: Vite names its built assets (`/assets/*`) by their content's hash,
+/// so they never change and browsers keep them a year (`immutable`); everything else
+/// (`index.html`, the client-side routes that load it) is revalidated on every load
+/// (`no-cache`: `304` while unchanged, by `Last-Modified`), so a new release shows at once.
+async fn static_cache(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+    let asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    // A missing asset is answered with index.html (the client-side routes' fallback): that
+    // one must not be kept for a year under the asset's name.
+    let html = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let immutable = asset && !html && (res.status().is_success() || res.status().as_u16() == 304);
+    let value = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(value));
+    res
 }
 
 async fn api_not_found() -> Error {

@@ -1,12 +1,13 @@
 //! Best available: the seat ranking of an event, and the choice of the best block of adjacent
 //! free seats in one row.
 //!
-//! **Ranking** (stored as `seats.seat_rank` when the seat map is made; the migration
-//! `20261127120000_seat_rank.sql` ranked the seats made before it by the same rule): front
-//! rows first, the front being the top of the map (the first section given, its first row:
-//! smaller `y`); within a row, the seat nearest the middle of the map first (`|x - centre|`,
-//! the centre half-way between the leftmost and rightmost seats of the event, where every
-//! section is centred); of two seats as near, the left one first. Rank 1 is the best seat.
+//! **Ranking** (stored as `seats.seat_rank` when the seat map is made): sections in the order
+//! given (the operator puts the best first), within a section rows front (row A) first, within
+//! a row the seat nearest the row's middle first (by seat number: rotated and curved sections
+//! have no common "top" or "middle of the map"), of two as near the lower number. Rank 1 is the
+//! best seat. For the one-column layout of events made earlier this is the order the migration
+//! `20261127120000_seat_rank.sql` ranked their seats in (front rows first by `y`, then the
+//! middle of the map by `x`), so their ranks stand.
 //!
 //! **Choice**: a block is `quantity` seats of one section and row with consecutive numbers,
 //! all free (and of the asked ticket type, in the asked section). Of all blocks, the one
@@ -33,25 +34,25 @@ use std::sync::Arc;
 use sqlx::Row;
 
 use super::batch::HoldRequest;
-use super::events::{EventTerms, LaidOutSeat};
+use super::events::EventTerms;
+use super::layout::LaidOutSeat;
 use super::model::*;
 use super::Inventory;
 use crate::admission::Admitted;
 use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::ids::{EventId, SeatId, TicketTypeId};
 
-/// Each laid-out seat's rank (1 = best), in the order given.
+/// Each laid-out seat's rank (1 = best), in the order given: sections in the order given,
+/// rows front first, then the seat nearest its row's middle (of two as near, the lower
+/// number).
 pub(super) fn rank_seats(seats: &[LaidOutSeat]) -> Vec<i64> {
-    let lo = seats.iter().map(|s| s.x).fold(f64::INFINITY, f64::min);
-    let hi = seats.iter().map(|s| s.x).fold(f64::NEG_INFINITY, f64::max);
-    let centre = (lo + hi) / 2.0;
+    let key = |s: &LaidOutSeat| {
+        // Twice the distance from the middle, in seats: whole numbers.
+        let off = (2 * s.seat_index - (s.per_row - 1)).abs();
+        (s.section_index, s.row_index, off, s.seat_index)
+    };
     let mut order: Vec<usize> = (0..seats.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&seats[a], &seats[b]);
-        a.y.total_cmp(&b.y)
-            .then((a.x - centre).abs().total_cmp(&(b.x - centre).abs()))
-            .then(a.x.total_cmp(&b.x))
-    });
+    order.sort_unstable_by_key(|&i| key(&seats[i]));
     let mut ranks = vec![0; seats.len()];
     for (rank, i) in order.into_iter().enumerate() {
         ranks[i] = rank as i64 + 1;

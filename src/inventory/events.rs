@@ -12,10 +12,6 @@ use crate::db::{self, placeholders};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{EventId, SeatId, TicketTypeId};
 
-/// Seat pitch in seat-map units: the web app draws one unit per pixel at zoom 1.
-const SEAT_PITCH: f64 = 24.0;
-/// Vertical gap between sections (room for the section label).
-const SECTION_GAP: f64 = 48.0;
 /// Rows per multi-row INSERT: 500 rows × 11 parameters stays under SQLite's and
 /// PostgreSQL's parameter limits.
 const SEAT_INSERT_CHUNK: usize = 500;
@@ -174,8 +170,18 @@ impl Inventory {
             type_ids.push(id);
         }
 
-        let seats = lay_out_seats(&new.sections);
-        let ranks = super::best::rank_seats(&seats);
+        let layout = super::layout::lay_out_at_origin(&new.sections, new.stage.as_ref());
+        if !layout.seats.is_empty() {
+            let stored = serde_json::to_string(&layout.stored())
+                .map_err(|e| anyhow::anyhow!("seat layout: {e}"))?;
+            sqlx::query("UPDATE events SET seat_layout = $1 WHERE id = $2")
+                .bind(stored)
+                .bind(&event_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let seats = &layout.seats;
+        let ranks = super::best::rank_seats(seats);
         for (chunk, ranks) in seats
             .chunks(SEAT_INSERT_CHUNK)
             .zip(ranks.chunks(SEAT_INSERT_CHUNK))
@@ -570,40 +576,4 @@ pub(super) fn seat_id(event_id: &EventId, position: usize) -> SeatId {
 /// The part of every seat id of a new event before the position.
 pub(super) fn seat_id_prefix(event_id: &EventId) -> String {
     format!("{event_id}-")
-}
-
-pub(super) struct LaidOutSeat {
-    /// Index in canonical order (sections as given, rows front to back, seats by number).
-    pub(super) position: usize,
-    section: String,
-    row: String,
-    number: i64,
-    pub(super) x: f64,
-    pub(super) y: f64,
-    ticket_type_index: usize,
-}
-
-/// Places sections one under another, each centred on the widest, seats on a grid.
-fn lay_out_seats(sections: &[NewSection]) -> Vec<LaidOutSeat> {
-    let widest = sections.iter().map(|s| s.seats_per_row).max().unwrap_or(0) as f64;
-    let mut seats = Vec::new();
-    let mut top = SECTION_GAP;
-    for s in sections {
-        let left = (widest - s.seats_per_row as f64) / 2.0 * SEAT_PITCH + SEAT_PITCH;
-        for r in 0..s.rows {
-            for n in 0..s.seats_per_row {
-                seats.push(LaidOutSeat {
-                    position: seats.len(),
-                    section: s.name.clone(),
-                    row: row_label(r),
-                    number: n + 1,
-                    x: left + n as f64 * SEAT_PITCH,
-                    y: top + r as f64 * SEAT_PITCH,
-                    ticket_type_index: s.ticket_type_index,
-                });
-            }
-        }
-        top += s.rows as f64 * SEAT_PITCH + SECTION_GAP;
-    }
-    seats
 }

@@ -21,7 +21,9 @@ mod events;
 mod expiry;
 pub mod feed;
 pub mod figures;
+mod geometry;
 mod holds;
+pub mod layout;
 pub mod locale;
 pub mod model;
 mod orders;
@@ -38,6 +40,9 @@ use events::EventTerms;
 
 pub use expiry::supervise_sweeper;
 pub use feed::{ChangeCause, ChangeFeed, InventoryChange, SeatChange, StockChange};
+pub use geometry::{
+    preview as preview_seat_map, Bounds, GeoRow, GeoSection, Geometry, PublishedGeometry, SeatIds,
+};
 pub use locale::{Currency, TimeZone};
 pub use model::*;
 pub use orders::{OrdersCursor, PaidOrder};
@@ -60,6 +65,8 @@ pub struct Inventory {
     lanes: Arc<batch::Lanes>,
     /// Each event's seat layout for best available ([`best`]), cached per instance.
     layouts: Arc<RwLock<HashMap<EventId, Arc<best::Layout>>>>,
+    /// Each event's published geometry ([`geometry`]), cached per instance.
+    geometries: Arc<geometry::GeometryCache>,
     /// Waitlist offers as they are made ([`waitlist`]).
     offers: tokio::sync::broadcast::Sender<Arc<WaitlistOffer>>,
 }
@@ -76,6 +83,7 @@ impl Inventory {
             terms,
             lanes: Arc::default(),
             layouts: Arc::default(),
+            geometries: Arc::default(),
             offers: waitlist::offer_channel(),
         }
     }

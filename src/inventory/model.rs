@@ -12,6 +12,7 @@ use crate::clock::{parse_rfc3339, serde_rfc3339, Millis};
 use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::ids::{EventId, ReservationId, SeatId, TicketTypeId};
 
+pub use super::layout::{Placement, Stage};
 pub use super::locale::{Currency, TimeZone};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -367,9 +368,31 @@ pub struct TicketTypeSpec {
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeatMapSpec {
-    /// Distinct names; at most 50,000 seats in all.
+    /// The stage, drawn on the map; the automatic layout (no section placed) arranges the
+    /// sections around it, and supplies one when it is left out.
+    #[serde(default)]
+    pub stage: Option<StageSpec>,
+    /// Distinct names; at most 50,000 seats in all. Either every section has `x` and `y` or
+    /// none does (the automatic layout).
     #[schema(max_items = 50)]
     pub sections: Vec<SectionSpec>,
+}
+
+/// A stage: its top-left corner and size in map units (one seat pitch = 24), and a label.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageSpec {
+    #[schema(minimum = -100_000, maximum = 100_000)]
+    pub x: f64,
+    #[schema(minimum = -100_000, maximum = 100_000)]
+    pub y: f64,
+    #[schema(exclusive_minimum = 0, maximum = 100_000)]
+    pub width: f64,
+    #[schema(exclusive_minimum = 0, maximum = 100_000)]
+    pub height: f64,
+    /// Default `Stage`.
+    #[schema(max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub label: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -388,6 +411,19 @@ pub struct SectionSpec {
     /// Index into `ticketTypes` of the type these seats are.
     #[schema(minimum = 0, maximum = 49)]
     pub ticket_type_index: i64,
+    /// The centre of the front row (row A), in map units (one seat pitch = 24, y down).
+    #[schema(minimum = -100_000, maximum = 100_000)]
+    pub x: Option<f64>,
+    #[schema(minimum = -100_000, maximum = 100_000)]
+    pub y: Option<f64>,
+    /// Degrees clockwise; 0 = rows run left to right with row A nearest the top (facing a
+    /// stage above). Default 0.
+    #[schema(minimum = -360, maximum = 360)]
+    pub rotation: Option<f64>,
+    /// Degrees of arc each row spans (0 = straight), rows concentric, bending around the
+    /// front. Default 0.
+    #[schema(minimum = 0, maximum = 180)]
+    pub curve: Option<f64>,
 }
 
 /// A checked event, ready to store.
@@ -408,6 +444,8 @@ pub struct NewEvent {
     pub bot_check: bool,
     pub ticket_types: Vec<NewTicketType>,
     pub sections: Vec<NewSection>,
+    /// The stage the seat map was given, if any.
+    pub stage: Option<Stage>,
 }
 
 #[derive(Clone, Debug)]
@@ -425,6 +463,160 @@ pub struct NewSection {
     pub rows: i64,
     pub seats_per_row: i64,
     pub ticket_type_index: usize,
+    /// Where the operator put it; `None` for every section of an automatic layout.
+    pub placement: Option<Placement>,
+}
+
+/// A checked seat map on its own (`POST /api/admin/seat-maps/preview`).
+#[derive(Clone, Debug)]
+pub struct SeatMapPlan {
+    pub sections: Vec<NewSection>,
+    pub stage: Option<Stage>,
+}
+
+impl SeatMapPlan {
+    /// Checks a seat map by the rules of [`NewEvent::parse`], with any ticket type index
+    /// an event may have (0-49), naming every bad field under `seatMap.`.
+    pub fn parse(spec: SeatMapSpec) -> Result<SeatMapPlan> {
+        let c = &mut Checks::default();
+        let mut seats_per_type = vec![0i64; MAX_TICKET_TYPES];
+        let (sections, stage) = seat_map(c, Some(spec), &mut seats_per_type);
+        std::mem::take(c).finish()?;
+        Ok(SeatMapPlan { sections, stage })
+    }
+}
+
+/// Checks the seat map of a body (sections, placement, stage), counting each ticket type's
+/// seats into `seats_per_type` (whose length is the number of ticket types).
+// Over 80 lines on purpose: the flat list of field checks, one per line, in body order.
+fn seat_map(
+    c: &mut Checks,
+    spec: Option<SeatMapSpec>,
+    seats_per_type: &mut [i64],
+) -> (Vec<NewSection>, Option<Stage>) {
+    let Some(spec) = spec else {
+        return (Vec::new(), None);
+    };
+    let stage = spec.stage.and_then(|st| {
+        let x = c.coordinate("seatMap.stage.x", st.x);
+        let y = c.coordinate("seatMap.stage.y", st.y);
+        let width = c.extent("seatMap.stage.width", st.width);
+        let height = c.extent("seatMap.stage.height", st.height);
+        let label = c.text(
+            "seatMap.stage.label",
+            st.label.as_deref().unwrap_or("Stage"),
+            0,
+            50,
+        );
+        Some(Stage {
+            x: x?,
+            y: y?,
+            width: width?,
+            height: height?,
+            label: label?,
+        })
+    });
+    let sections_spec = spec.sections;
+    if sections_spec.len() > 50 {
+        c.fail("seatMap.sections", "a seat map has at most 50 sections");
+    }
+    let placed = sections_spec
+        .iter()
+        .filter(|s| s.x.is_some() || s.y.is_some())
+        .count();
+    let mut sections = Vec::with_capacity(sections_spec.len());
+    let mut section_names = HashSet::new();
+    let mut total_seats = 0i64;
+    for (i, s) in sections_spec.into_iter().enumerate() {
+        let at = format!("seatMap.sections[{i}]");
+        let name = c.text(&format!("{at}.name"), &s.name, 1, 50);
+        if let Some(name) = &name {
+            if !section_names.insert(name.clone()) {
+                c.fail(
+                    format!("{at}.name"),
+                    format!("section {name} is listed twice"),
+                );
+            }
+        }
+        let rows = c.in_range(&format!("{at}.rows"), s.rows, 1, 100);
+        let seats_per_row = c.in_range(&format!("{at}.seatsPerRow"), s.seats_per_row, 1, 200);
+        let idx = usize::try_from(s.ticket_type_index)
+            .ok()
+            .filter(|i| *i < seats_per_type.len());
+        if idx.is_none() {
+            c.fail(
+                format!("{at}.ticketTypeIndex"),
+                "ticketTypeIndex must point into ticketTypes",
+            );
+        }
+        let placement = section_placement(c, &at, &s, placed > 0);
+        let (Some(name), Some(rows), Some(seats_per_row), Some(idx), Some(placement)) =
+            (name, rows, seats_per_row, idx, placement)
+        else {
+            continue;
+        };
+        seats_per_type[idx] += rows * seats_per_row;
+        total_seats += rows * seats_per_row;
+        sections.push(NewSection {
+            name,
+            rows,
+            seats_per_row,
+            ticket_type_index: idx,
+            placement,
+        });
+    }
+    if total_seats > MAX_SEATS_PER_EVENT {
+        c.fail(
+            "seatMap.sections",
+            format!("a seat map has at most {MAX_SEATS_PER_EVENT} seats"),
+        );
+    }
+    (sections, stage)
+}
+
+/// A section's placement: `Some(None)` for the automatic layout, `Some(Some(_))` placed,
+/// `None` when a field is bad (and named).
+fn section_placement(
+    c: &mut Checks,
+    at: &str,
+    s: &SectionSpec,
+    any_placed: bool,
+) -> Option<Option<Placement>> {
+    let mut ok = true;
+    let mut angle = |c: &mut Checks, field: &str, v: Option<f64>, min: f64, max: f64| match v {
+        None => 0.0,
+        Some(v) => c
+            .in_range_f(&format!("{at}.{field}"), v, min, max)
+            .unwrap_or_else(|| {
+                ok = false;
+                0.0
+            }),
+    };
+    let rotation = angle(c, "rotation", s.rotation, -360.0, 360.0);
+    let curve = angle(c, "curve", s.curve, 0.0, 180.0);
+    if !any_placed {
+        // Checked all the same; the automatic layout then sets both.
+        return ok.then_some(None);
+    }
+    let mut coordinate = |field: &str, v: Option<f64>| match v {
+        Some(v) => c.coordinate(&format!("{at}.{field}"), v),
+        None => {
+            c.fail(
+                format!("{at}.{field}"),
+                "give x and y for every section or for none (the automatic layout)",
+            );
+            None
+        }
+    };
+    let x = coordinate("x", s.x);
+    let y = coordinate("y", s.y);
+    let (x, y) = (x?, y?);
+    ok.then_some(Some(Placement {
+        x,
+        y,
+        rotation,
+        curve,
+    }))
 }
 
 pub const DEFAULT_CAPACITY: i64 = 1000;
@@ -436,6 +628,9 @@ pub const DEFAULT_MAX_TICKETS_PER_CUSTOMER: i64 = 10;
 /// The largest per-customer limit an event may set (a box office for resellers is not the aim).
 const MAX_TICKETS_PER_CUSTOMER: i64 = 10_000;
 const MAX_SEATS_PER_EVENT: i64 = 50_000;
+const MAX_TICKET_TYPES: usize = 50;
+/// The farthest a section or the stage may be put from the origin, in map units.
+const MAX_COORDINATE: f64 = 100_000.0;
 const MAX_GA_QUANTITY: i64 = 10_000_000;
 /// The highest price, in minor units of any currency: USD 1,000,000.00, KRW 100,000,000.
 pub const MAX_PRICE: i64 = 100_000_000;
@@ -471,6 +666,31 @@ impl Checks {
     fn in_range(&mut self, field: &str, v: i64, min: i64, max: i64) -> Option<i64> {
         if v < min || v > max {
             self.fail(field, format!("{field} must be between {min} and {max}"));
+            return None;
+        }
+        Some(v)
+    }
+
+    fn in_range_f(&mut self, field: &str, v: f64, min: f64, max: f64) -> Option<f64> {
+        if !(v.is_finite() && v >= min && v <= max) {
+            self.fail(field, format!("{field} must be between {min} and {max}"));
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A map coordinate, -100000 to 100000 units.
+    fn coordinate(&mut self, field: &str, v: f64) -> Option<f64> {
+        self.in_range_f(field, v, -MAX_COORDINATE, MAX_COORDINATE)
+    }
+
+    /// A length on the map, more than 0 and at most 100000 units.
+    fn extent(&mut self, field: &str, v: f64) -> Option<f64> {
+        if !(v.is_finite() && v > 0.0 && v <= MAX_COORDINATE) {
+            self.fail(
+                field,
+                format!("{field} must be greater than 0 and at most {MAX_COORDINATE}"),
+            );
             return None;
         }
         Some(v)
@@ -627,57 +847,8 @@ impl NewEvent {
         if spec.ticket_types.is_empty() || spec.ticket_types.len() > 50 {
             c.fail("ticketTypes", "an event needs 1-50 ticket types");
         }
-        let sections_spec = spec.seat_map.map(|m| m.sections).unwrap_or_default();
-        if sections_spec.len() > 50 {
-            c.fail("seatMap.sections", "a seat map has at most 50 sections");
-        }
-
         let mut seats_per_type = vec![0i64; spec.ticket_types.len()];
-        let mut sections = Vec::with_capacity(sections_spec.len());
-        let mut section_names = HashSet::new();
-        let mut total_seats = 0i64;
-        for (i, s) in sections_spec.into_iter().enumerate() {
-            let at = format!("seatMap.sections[{i}]");
-            let name = c.text(&format!("{at}.name"), &s.name, 1, 50);
-            if let Some(name) = &name {
-                if !section_names.insert(name.clone()) {
-                    c.fail(
-                        format!("{at}.name"),
-                        format!("section {name} is listed twice"),
-                    );
-                }
-            }
-            let rows = c.in_range(&format!("{at}.rows"), s.rows, 1, 100);
-            let seats_per_row = c.in_range(&format!("{at}.seatsPerRow"), s.seats_per_row, 1, 200);
-            let idx = usize::try_from(s.ticket_type_index)
-                .ok()
-                .filter(|i| *i < seats_per_type.len());
-            if idx.is_none() {
-                c.fail(
-                    format!("{at}.ticketTypeIndex"),
-                    "ticketTypeIndex must point into ticketTypes",
-                );
-            }
-            let (Some(name), Some(rows), Some(seats_per_row), Some(idx)) =
-                (name, rows, seats_per_row, idx)
-            else {
-                continue;
-            };
-            seats_per_type[idx] += rows * seats_per_row;
-            total_seats += rows * seats_per_row;
-            sections.push(NewSection {
-                name,
-                rows,
-                seats_per_row,
-                ticket_type_index: idx,
-            });
-        }
-        if total_seats > MAX_SEATS_PER_EVENT {
-            c.fail(
-                "seatMap.sections",
-                format!("a seat map has at most {MAX_SEATS_PER_EVENT} seats"),
-            );
-        }
+        let (sections, stage) = seat_map(c, spec.seat_map, &mut seats_per_type);
 
         let mut ticket_types = Vec::with_capacity(spec.ticket_types.len());
         for (i, t) in spec.ticket_types.into_iter().enumerate() {
@@ -738,6 +909,7 @@ impl NewEvent {
             bot_check: spec.bot_check.unwrap_or(false),
             ticket_types,
             sections,
+            stage,
         })
     }
 }

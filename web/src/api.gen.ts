@@ -61,6 +61,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/seat-maps/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a seat map would look like: the body is the `seatMap` of a create body, checked by the
+         *     same rules (errors name fields as `seatMap.sections[0].rows`), laid out as creating the event
+         *     would, and answered as a geometry with `eventId: null`, seat ids the bare positions and each
+         *     section's `ticketType` its `ticketTypeIndex`. Nothing is stored.
+         */
+        post: operations["previewSeatMap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/guest": {
         parameters: {
             query?: never;
@@ -211,6 +233,26 @@ export interface paths {
          *     per request while fresh); gzipped once per change for clients that accept it.
          */
         get: operations["getSeatStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/seatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event's seat map geometry, compact (sections, rows by start and step or arc, seat ids
+         *     by prefix): it never changes, so it carries a strong `ETag` and is cached for good.
+         */
+        get: operations["getSeatMapGeometry"];
         put?: never;
         post?: never;
         delete?: never;
@@ -524,6 +566,16 @@ export interface components {
         ApiError: {
             error: components["schemas"]["ErrorDetail"];
         };
+        Bounds: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+            /** Format: double */
+            width: number;
+            /** Format: double */
+            height: number;
+        };
         /** @description What `GET /api/botcheck/challenge` answers: ALTCHA's v1 challenge. */
         Challenge: {
             algorithm: string;
@@ -772,6 +824,77 @@ export interface components {
         FieldError: {
             field: string;
             message: string;
+        };
+        /**
+         * @description One row: straight (`first`, `count`, `x`, `y`, `dx`, `dy`: seat k at (x + k·dx, y + k·dy),
+         *     number first + k), an arc (`first`, `count`, `cx`, `cy`, `r`, `a`, `da`: seat k at
+         *     (cx + r·cos(a + k·da), cy + r·sin(a + k·da)), radians), or explicit (`numbers`, `points`
+         *     as x0, y0, x1, y1, …). `ticketType` overrides the section's; `types` gives one per seat.
+         */
+        GeoRow: {
+            label: string;
+            ticketType?: number | null;
+            types?: number[] | null;
+            /** Format: int64 */
+            first?: number | null;
+            count?: number | null;
+            numbers?: number[] | null;
+            /** Format: double */
+            x?: number | null;
+            /** Format: double */
+            y?: number | null;
+            /** Format: double */
+            dx?: number | null;
+            /** Format: double */
+            dy?: number | null;
+            /** Format: double */
+            cx?: number | null;
+            /** Format: double */
+            cy?: number | null;
+            /** Format: double */
+            r?: number | null;
+            /** Format: double */
+            a?: number | null;
+            /** Format: double */
+            da?: number | null;
+            points?: number[] | null;
+        };
+        GeoSection: {
+            name: string;
+            /** @description Index into `ticketTypeIds` (in a preview: the section's `ticketTypeIndex`). */
+            ticketType: number;
+            /**
+             * Format: double
+             * @description Centre of the front row, as placed.
+             */
+            x: number;
+            /** Format: double */
+            y: number;
+            /**
+             * Format: double
+             * @description Degrees clockwise.
+             */
+            rotation: number;
+            /**
+             * Format: double
+             * @description Degrees of arc each row spans.
+             */
+            curve: number;
+            /** @description Position of the section's first seat; each row's seats follow on. */
+            first: number;
+            rows: components["schemas"]["GeoRow"][];
+        };
+        /** @description A seat map's geometry (the wire format of `GET /api/events/{eventId}/seatmap`). */
+        Geometry: {
+            eventId?: null | components["schemas"]["EventId"];
+            seatCount: number;
+            /** @description Every seat (with a pitch of room) and the stage lie inside. */
+            bounds: components["schemas"]["Bounds"];
+            stage?: null | components["schemas"]["Stage"];
+            /** @description The event's seated ticket types, which sections and rows name by index. */
+            ticketTypeIds: components["schemas"]["TicketTypeId"][];
+            ids: components["schemas"]["SeatIds"];
+            sections: components["schemas"]["GeoSection"][];
         };
         /** @description `GET /api/health`: the process serves, and which stores it runs on. */
         Health: {
@@ -1036,13 +1159,28 @@ export interface components {
         };
         /** @description A seat's id (seats belong to one event). */
         SeatId: string;
+        /**
+         * @description Seat ids in position order: the seat at position `p` is `prefix + (start + p)` in decimal,
+         *     or `list[p]` (events made before ids were derived from positions).
+         */
+        SeatIds: {
+            prefix: string;
+            /** Format: int64 */
+            start: number;
+        } | {
+            list: string[];
+        };
         /** @description An event's seat map. */
         SeatMap: {
             eventId: components["schemas"]["EventId"];
             seats: components["schemas"]["Seat"][];
         };
         SeatMapSpec: {
-            /** @description Distinct names; at most 50,000 seats in all. */
+            stage?: null | components["schemas"]["StageSpec"];
+            /**
+             * @description Distinct names; at most 50,000 seats in all. Either every section has `x` and `y` or
+             *     none does (the automatic layout).
+             */
             sections: components["schemas"]["SectionSpec"][];
         };
         /** @enum {string} */
@@ -1058,11 +1196,55 @@ export interface components {
              * @description Index into `ticketTypes` of the type these seats are.
              */
             ticketTypeIndex: number;
+            /**
+             * Format: double
+             * @description The centre of the front row (row A), in map units (one seat pitch = 24, y down).
+             */
+            x?: number | null;
+            /** Format: double */
+            y?: number | null;
+            /**
+             * Format: double
+             * @description Degrees clockwise; 0 = rows run left to right with row A nearest the top (facing a
+             *     stage above). Default 0.
+             */
+            rotation?: number | null;
+            /**
+             * Format: double
+             * @description Degrees of arc each row spans (0 = straight), rows concentric, bending around the
+             *     front. Default 0.
+             */
+            curve?: number | null;
         };
         /** @description A signed-in session: the bearer token and its user. */
         Session: {
             token: string;
             user: components["schemas"]["User"];
+        };
+        /** @description The stage, a rectangle (top-left corner, size) with a label. */
+        Stage: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+            /** Format: double */
+            width: number;
+            /** Format: double */
+            height: number;
+            label: string;
+        };
+        /** @description A stage: its top-left corner and size in map units (one seat pitch = 24), and a label. */
+        StageSpec: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+            /** Format: double */
+            width: number;
+            /** Format: double */
+            height: number;
+            /** @description Default `Stage`. */
+            label?: string | null;
         };
         TicketType: {
             id: components["schemas"]["TicketTypeId"];
@@ -1383,6 +1565,74 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    previewSeatMap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key and body within 24 h replays the first answer (with `Idempotent-Replayed: true`); another request with the key is `400 idempotency_key_reused`; a key whose first request is still running is `409 idempotency_key_in_use` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatMapSpec"];
+            };
+        };
+        responses: {
+            /** @description The geometry the seat map would have */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Geometry"];
+                };
+            };
+            /** @description `malformed_json`, `invalid_body`, `invalid_field` (with `field` and `fields`); `invalid_idempotency_key`, `idempotency_key_reused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminOnly"];
+            /** @description `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
         };
     };
     guest: {
@@ -1724,6 +1974,60 @@ export interface operations {
                 };
             };
             /** @description Unchanged since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_id` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `event_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSeatMapGeometry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A geometry's `ETag`: `304` when it matches */
+                "If-None-Match"?: string | null;
+            };
+            path: {
+                event_id: components["schemas"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The geometry (`ETag`; `Cache-Control: public, max-age=31536000, immutable`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Geometry"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` named this geometry */
             304: {
                 headers: {
                     [name: string]: unknown;
