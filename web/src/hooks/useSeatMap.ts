@@ -16,6 +16,8 @@ import { useSocket } from "./useSocket";
 interface Loaded {
   geometry: SeatGeometry;
   store: SeatStatusStore;
+  /** Made from v1 seats: its positions are its own, so statuses come from v1 seats too. */
+  v1: boolean;
 }
 
 /** Geometry (and, from a v1 server, the statuses that came with it). */
@@ -65,14 +67,14 @@ export function useSeatMap(eventId: string, enabled: boolean) {
         applySeats(store, seats);
         setReady(true);
       }
-      setLoaded({ geometry, store });
+      setLoaded({ geometry, store, v1: !!seats });
     }).catch(() => live && setError(true));
     return () => { live = false; };
   }, [eventId, enabled]);
 
   useEffect(() => {
     if (!loaded || !socket) return;
-    const { store } = loaded;
+    const { store, v1 } = loaded;
     const bump = () => setChanges(store.changes);
     const handlers = Object.keys(SEAT_EVENTS).map((name) => {
       const h = (batch: SeatBatch) => {
@@ -103,6 +105,10 @@ export function useSeatMap(eventId: string, enabled: boolean) {
     // Subscribe first, then read: pushes that race the snapshot are kept or dropped by version.
     (async () => {
       let w: WireSeatStatus | null | undefined = null;
+      if (v1) {
+        await fallback();
+        return;
+      }
       if (socket.connected) {
         try {
           const ack: { ok?: boolean; seatStatus?: WireSeatStatus; seats?: Seat[] } = await socket.emitWithAck("join:event", { eventId, seats: "compact" });
