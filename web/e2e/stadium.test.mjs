@@ -165,10 +165,13 @@ test("overview -> section -> click selects; another person's hold shows within 1
   const seat = a.locator('[data-seat][aria-label^="Section S2, row A, seat 1,"]');
   const b = await take("b", ["Enter"], false);
   const heldAt = Date.now();
+  let last = null;
   const seen = await within(1000, async () => {
-    const [r, g, bl] = await seatColour(a, seat);
+    const [r, g, bl] = (last = await seatColour(a, seat));
     return r > 130 && r > g && g > bl;
-  }, "B's hold is orange on A's map");
+  }, "B's hold is orange on A's map").catch(async (e) => {
+    throw new Error(`${e.message}: colour ${last}, ${await seat.getAttribute("aria-label")}, B held ${await b.locator(".checkout .items li").allTextContents()}`);
+  });
   console.log(`# another person's hold on the map after ${seen - heldAt} ms`);
   assert.equal(await seat.getAttribute("aria-label"), "Section S2, row A, seat 1, held by someone else");
   await b.context().close();

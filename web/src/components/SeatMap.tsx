@@ -40,6 +40,8 @@ interface Props {
 
 /** At most this many seat elements are put in the DOM for the seats in view. */
 export const DOM_SEATS = 400;
+/** The least a seat pitch measures once a section is chosen, in CSS pixels. */
+const SECTION_PITCH_PX = 11;
 /** The most a seat pitch may measure on screen, in CSS pixels. */
 const MAX_PITCH_PX = 72;
 
@@ -103,7 +105,18 @@ export function SeatMap({ geometry: g, store, changes, selected, mine, onToggle,
   }, []);
 
   const home = useMemo(() => (g && size ? fit(g.bounds, size.w, size.h) : null), [g, size]);
-  useEffect(() => setView(home), [home]);
+  // A new map starts whole; a new size (a scrollbar came, the phone turned) keeps what is in view.
+  const shown = useRef<{ g: SeatGeometry | null; size: { w: number; h: number } | null }>({ g: null, size: null });
+  useEffect(() => {
+    const before = shown.current;
+    shown.current = { g, size };
+    if (!home || !size) return;
+    if (before.g !== g || !before.size) setView(home);
+    else if (before.size !== size) {
+      const dx = (size.w - before.size.w) / 2, dy = (size.h - before.size.h) / 2;
+      setView((v) => (v ? { ...v, tx: v.tx + dx, ty: v.ty + dy } : home));
+    }
+  }, [home, g, size]);
   const minScale = home ? home.scale * 0.5 : 0;
   const maxScale = Math.max(minScale, MAX_PITCH_PX / PITCH);
 
@@ -156,10 +169,15 @@ export function SeatMap({ geometry: g, store, changes, selected, mine, onToggle,
     return () => el.removeEventListener("wheel", onWheel);
   }, [zoomBy]);
 
-  const zoomToSection = (i: number) => {
+  /** The section whole when its seats can be told apart so, else closer, around seat `p`. */
+  const zoomToSection = (i: number, p = -1) => {
     if (!g || !size) return;
-    const v = fit(sectionBox(g.sections[i]), size.w, size.h, 16);
-    setView({ ...v, scale: Math.min(v.scale, maxScale) });
+    const s = g.sections[i];
+    const v = fit(sectionBox(s), size.w, size.h, 16);
+    const least = SECTION_PITCH_PX / PITCH;
+    if (v.scale >= least) return setView({ ...v, scale: Math.min(v.scale, maxScale) });
+    const [cx, cy] = p >= 0 ? [g.x[p], g.y[p] + (s.cy - g.y[p]) / 4] : [s.cx, s.cy];
+    setView({ scale: least, tx: size.w / 2 - cx * least, ty: size.h / 2 - cy * least });
   };
 
   /** Moves the keyboard cursor to p and brings it into view (zoomed in enough to see seats). */
@@ -188,7 +206,7 @@ export function SeatMap({ geometry: g, store, changes, selected, mine, onToggle,
     const s = g.sections[i];
     let p = s.first;
     if (store) for (let q = s.first; q < s.first + s.count; q++) if (store.status[q] === 0) { p = q; break; }
-    zoomToSection(i);
+    zoomToSection(i, p);
     if (!readOnly) {
       setCursor(p);
       focusCursor.current = byKeyboard;

@@ -5,10 +5,9 @@
 import { i18n } from "../i18n";
 import { useEffect, useMemo, useState } from "react";
 import { savedSession } from "../api";
-import { decodeGeometry, geometryFromSeats, type SeatGeometry, type WireGeometry } from "../components/seatmap/geometry";
+import { decodeGeometry, type SeatGeometry, type WireGeometry } from "../components/seatmap/geometry";
 import { SeatStatusStore } from "../components/seatmap/status";
 import { fieldErrorsOf, type FieldError } from "../lib/admin";
-import { previewSeats } from "./previewFallback";
 
 export const PREVIEW_DEBOUNCE_MS = 300;
 
@@ -41,14 +40,7 @@ export function useSeatMapPreview(seatMap: Record<string, unknown> | null): Prev
           signal: abort.signal,
         });
         const body = await res.json().catch(() => ({}));
-        if (res.status === 404 || res.status === 405) {
-          // A server without the preview endpoint: lay the seats out here (TEMPORARY).
-          const sections = ((JSON.parse(key) as { sections?: Record<string, unknown>[] }).sections ?? []).map((s) => ({
-            name: String(s.name ?? ""), rows: Number(s.rows), seatsPerRow: Number(s.seatsPerRow), ticketTypeId: String(s.ticketTypeIndex),
-          }));
-          const seats = previewSeats(sections);
-          setState({ geometry: seats ? geometryFromSeats(null, seats) : null, errors: [], problem: seats ? null : i18n.t("admin.form.previewTooMany"), loading: false });
-        } else if (res.ok) setState({ geometry: decodeGeometry(body as WireGeometry), errors: [], problem: null, loading: false });
+        if (res.ok) setState({ geometry: decodeGeometry(body as WireGeometry), errors: [], problem: null, loading: false });
         else {
           const e = ((body as { error?: Record<string, unknown> }).error ?? {}) as Record<string, unknown>;
           const errors = fieldErrorsOf(e);
