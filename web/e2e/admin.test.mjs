@@ -123,6 +123,15 @@ test("an operator creates, runs and watches an on-sale across two instances", as
   await preview.getByText("114 seats in all").waitFor(); // 6 x 14 + 3 x 10
   assert.equal(await preview.locator("[data-seat]").count(), 114);
   await preview.getByRole("img", { name: "Section Balcony, row C, seat 10, available" }).waitFor();
+  // Placement: the server draws the preview, so a half-placed map is refused there (every
+  // section placed, or none) and said under the preview; emptied again, the preview is back.
+  await admin.getByTestId("section-0").getByLabel("Front row centre x").fill("300");
+  await admin.getByTestId("section-0").getByLabel("Front row centre y").fill("200");
+  await preview.getByText("No preview until the marked fields are fixed.").waitFor();
+  assert.equal(await preview.locator("[data-seat]").count(), 0);
+  await admin.getByTestId("section-0").getByLabel("Front row centre x").fill("");
+  await admin.getByTestId("section-0").getByLabel("Front row centre y").fill("");
+  await preview.getByRole("img", { name: "Section Balcony, row C, seat 10, available" }).waitFor();
   await shot(admin, "admin-form");
 
   // The server's validation error lands next to its field (and in the summary).
