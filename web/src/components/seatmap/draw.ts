@@ -174,7 +174,9 @@ function background(s: Scene, seats: boolean, onlySection?: number) {
     ctx.fillStyle = COLOURS.stageText;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    ctx.fillText(st.label || s.stageWord, (st.x + st.width / 2) * scale + tx, (st.y + st.height / 2) * scale + ty);
+    // The automatic layout's stage is labelled "Stage" by the server: the reader's word for it then.
+    const label = st.label && st.label !== "Stage" ? st.label : s.stageWord;
+    ctx.fillText(label, (st.x + st.width / 2) * scale + tx, (st.y + st.height / 2) * scale + ty);
   }
   g.sections.forEach((sec, i) => {
     if (onlySection !== undefined && i !== onlySection) return;
