@@ -251,19 +251,25 @@ function outline(g: SeatGeometry, s: SectionInfo) {
     }
   }
   // The label sits in front of the front row, on the side away from the second row.
-  const front = g.rows[s.rows[0]];
-  const fx = (g.x[front.first] + g.x[front.first + front.count - 1]) / 2;
-  const fy = (g.y[front.first] + g.y[front.first + front.count - 1]) / 2;
+  // The middle seat of a row (not the middle of its ends: a curved row bows away from that).
+  const middle = (r: RowInfo): [number, number] => {
+    if (r.count === 0) return [s.cx, s.cy];
+    const a = r.first + Math.floor((r.count - 1) / 2), b = r.first + Math.ceil((r.count - 1) / 2);
+    return [(g.x[a] + g.x[b]) / 2, (g.y[a] + g.y[b]) / 2];
+  };
+  const [fx, fy] = middle(g.rows[s.rows[0]]);
   let nx = 0, ny = -1;
   if (s.rows.length > 1) {
-    const back = g.rows[s.rows[1]];
-    const bx = (g.x[back.first] + g.x[back.first + back.count - 1]) / 2;
-    const by = (g.y[back.first] + g.y[back.first + back.count - 1]) / 2;
+    const [bx, by] = middle(g.rows[s.rows[1]]);
     const d = Math.hypot(fx - bx, fy - by);
     if (d > 0) { nx = (fx - bx) / d; ny = (fy - by) / d; }
   }
-  s.labelX = fx + nx * PITCH * 1.2;
-  s.labelY = fy + ny * PITCH * 1.2;
+  // Beyond every seat of the front row (a curved row's ends reach further forward than its middle).
+  const front = g.rows[s.rows[0]];
+  let reach = 0;
+  for (let p = front.first; p < front.first + front.count; p++) reach = Math.max(reach, (g.x[p] - fx) * nx + (g.y[p] - fy) * ny);
+  s.labelX = fx + nx * (reach + PITCH * 1.2);
+  s.labelY = fy + ny * (reach + PITCH * 1.2);
 }
 
 /** Andrew's monotone chain; points in any order, hull counter-clockwise without repeats. */
