@@ -170,7 +170,11 @@ async fn export_orders(
         .await?;
     let rows = pages(state.inventory.clone(), event_id.clone(), first);
     let header = Bytes::from_static(ORDERS_CSV_HEADER.as_bytes());
-    let body = futures::stream::once(async { Ok::<_, std::io::Error>(header) }).chain(rows);
+    // Fused: a compression layer polls the body once more after its end, which an unfused
+    // `unfold` answers with a panic.
+    let body = futures::stream::once(async { Ok::<_, std::io::Error>(header) })
+        .chain(rows)
+        .fuse();
     Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
