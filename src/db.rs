@@ -280,6 +280,70 @@ pub fn placeholders(offset: usize, n: usize) -> String {
 mod tests {
     use super::connection_lost;
 
+    /// `20261127130000_seat_geometry.sql` numbers the seats of events made before it in
+    /// canonical order, which for their one-column layout is `(y, x)`, each event from 0.
+    #[tokio::test]
+    async fn the_seat_geometry_migration_numbers_existing_seats_by_y_then_x() {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let path =
+            std::env::temp_dir().join(format!("bo-migration-{}.db", uuid::Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: super::MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version < 20261127130000)
+                .cloned()
+                .collect(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        // Seats alone are enough here: no events or ticket types to point at.
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for (id, event, x, y) in [
+            ("s-c", "e1", 24.0, 48.0),
+            ("s-a", "e1", 48.0, 24.0),
+            ("s-b", "e1", 24.0, 24.0),
+            ("t-b", "e2", 48.0, 72.0),
+            ("t-a", "e2", 24.0, 72.0),
+        ] {
+            sqlx::query(
+                "INSERT INTO seats (id, event_id, ticket_type_id, section, row_label, number, x, y) \
+                 VALUES ($1, $2, 'tt', 'A', 'A', 1, $3, $4)",
+            )
+            .bind(id)
+            .bind(event)
+            .bind(x)
+            .bind(y)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        super::MIGRATOR.run(&pool).await.unwrap();
+        let rows = sqlx::query("SELECT id, position FROM seats ORDER BY event_id, position")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let got: Vec<(String, i64)> = rows
+            .iter()
+            .map(|r| (r.get("id"), r.get("position")))
+            .collect();
+        let want = [("s-b", 0), ("s-a", 1), ("s-c", 2), ("t-a", 0), ("t-b", 1)];
+        let want: Vec<(String, i64)> = want.iter().map(|(i, p)| (i.to_string(), *p)).collect();
+        assert_eq!(got, want);
+        pool.close().await;
+        let _ = std::fs::remove_file(path);
+    }
+
     #[test]
     fn a_cut_or_refused_connection_is_not_a_failed_statement() {
         for code in [

@@ -117,6 +117,13 @@ impl Layout {
         self.index.len()
     }
 
+    /// True when a row of the layout is in `section`.
+    pub fn has_section(&self, section: &str) -> bool {
+        self.rows
+            .iter()
+            .any(|row| row.first().is_some_and(|p| p.section == section))
+    }
+
     /// The seat's index, if it is the event's.
     pub fn pos(&self, id: &SeatId) -> Option<usize> {
         self.index.get(id).copied()
@@ -286,14 +293,8 @@ impl Inventory {
             }
         }
         if let Some(section) = section {
-            let known: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM seats WHERE event_id = $1 AND section = $2 LIMIT 1",
-            )
-            .bind(event_id)
-            .bind(section)
-            .fetch_optional(&self.db.pool)
-            .await?;
-            if known.is_none() {
+            // From the cached layout: a made-up section costs no database read.
+            if !self.layout(event_id).await?.has_section(section) {
                 return Err(invalid_field(
                     "section",
                     "no such section in this event's seat map",

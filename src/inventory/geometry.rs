@@ -182,6 +182,11 @@ impl Inventory {
         if let Some(g) = self.geometries.get(event_id) {
             return Ok(g);
         }
+        // An unknown id is refused before the build lock: a flood of made-up ids must not
+        // hold up the first build of a real event's geometry.
+        if !self.event_exists(event_id).await? {
+            return Err(super::events::event_not_found());
+        }
         let _building = self.geometries.building.lock().await;
         if let Some(g) = self.geometries.get(event_id) {
             return Ok(g);
