@@ -18,6 +18,7 @@
 //! RSS before and after connecting. An optional burst of purchases as fast as possible gives
 //! the CPU per delivered change when the server can batch.
 
+use crate::quantile_ms;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -425,17 +426,17 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
         .iter_mut()
         .map(|l| {
             l.sort_unstable();
-            json!({"p50": pct(l, 0.5) as f64 / 1000.0, "p99": pct(l, 0.99) as f64 / 1000.0})
+            json!({"p50": quantile_ms(l, 0.5), "p99": quantile_ms(l, 0.99)})
         })
         .collect();
     latencies.sort_unstable();
-    let ms = |p: f64| pct(&latencies, p) as f64 / 1000.0;
+    let ms = |p: f64| quantile_ms(&latencies, p);
     answered.sort_unstable();
     let cpu_per_push = cpu * 1e6 / received.max(1) as f64;
     say(format!(
         "spaced: {} purchases, REST answer median {:.2} ms; pushes received {received}/{expected} ({lost} lost, {gaps} of them gaps, {duplicates} duplicates){}",
         opts.purchases,
-        pct(&answered, 0.5) as f64 / 1000.0,
+        quantile_ms(&answered, 0.5),
         if lost > 0 { format!("; sockets missing each purchase (by index): {}", Value::Object(lost_by_purchase.clone())) } else { String::new() }
     ));
     say(format!(
@@ -462,7 +463,7 @@ pub async fn run(jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
                 "firstError": shared.first_error.lock().unwrap().clone(),
                 "connectMs": connect_ms, "joinMs": join_ms,
                 "purchases": opts.purchases, "spacingMs": opts.spacing_ms,
-                "restMedianMs": pct(&answered, 0.5) as f64 / 1000.0,
+                "restMedianMs": quantile_ms(&answered, 0.5),
                 "expected": expected, "received": received, "lost": lost, "gaps": gaps, "lostByPurchase": lost_by_purchase,
                 "duplicates": duplicates, "pushes": pushes,
                 "latencyMs": {"p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99),
@@ -822,13 +823,6 @@ fn failures(shared: &Shared) -> String {
         .clone()
         .unwrap_or_default();
     format!(" ({failed} failed; first: {first})")
-}
-
-fn pct(sorted: &[u32], p: f64) -> u32 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
 
 /// utime + stime of the processes, in clock ticks.

@@ -299,12 +299,8 @@ async fn joins(
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let median = latencies.get(latencies.len() / 2).copied().unwrap_or(0) as f64 / 1000.0;
-    let p99 = latencies
-        .get(latencies.len() * 99 / 100)
-        .copied()
-        .unwrap_or(0) as f64
-        / 1000.0;
+    let median = quantile_ms(&latencies, 0.5);
+    let p99 = quantile_ms(&latencies, 0.99);
     let errors = errors.load(Ordering::Relaxed);
     println!(
         "joins: {users} in {elapsed:.2} s = {:.0} joins/s; {} admitted at once, {} waiting, {errors} errors; latency ms: median {median:.2}, p99 {p99:.2}",
@@ -626,13 +622,7 @@ async fn holds(url: &str, jwt: &Jwt, run: Run) -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
-            / 1000.0
-    };
+    let pct = |p: f64| quantile_ms(&latencies, p);
     let held = counters.held.load(Ordering::Relaxed);
     let conflicts = counters.conflicts.load(Ordering::Relaxed);
     let errors = counters.errors.load(Ordering::Relaxed);
@@ -653,4 +643,13 @@ async fn holds(url: &str, jwt: &Jwt, run: Run) -> anyhow::Result<()> {
         bail!("{errors} requests failed");
     }
     Ok(())
+}
+
+/// The `p` quantile (0 to 1) of sorted latencies in microseconds, in milliseconds; 0 when
+/// there are none. Every subcommand reports its latencies through it.
+fn quantile_ms<T: Copy + Into<u64>>(sorted: &[T], p: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return 0.0;
+    };
+    sorted[((sorted.len() as f64 * p) as usize).min(last)].into() as f64 / 1000.0
 }

@@ -20,6 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+
+use crate::quantile_ms;
 use boxoffice::auth::{Jwt, Role};
 use boxoffice::UserId;
 use rand::seq::SliceRandom;
@@ -215,13 +217,7 @@ pub async fn run(url: &str, jwt: &Jwt, opts: Options) -> anyhow::Result<()> {
         w.await?;
     }
     latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
-            / 1000.0
-    };
+    let pct = |p: f64| quantile_ms(&latencies, p);
     let snapshots = tally.snapshots.load(Ordering::Relaxed);
     let bytes = tally.bytes.load(Ordering::Relaxed);
     let errors = tally.errors.load(Ordering::Relaxed);
