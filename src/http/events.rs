@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -128,7 +128,7 @@ async fn seatmap(
         (ETAG, etag),
         (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
     ];
-    if matches(&headers, &geometry.etag) {
+    if super::etag::matches(&headers, &geometry.etag) {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
     Ok((
@@ -169,7 +169,7 @@ async fn seat_status(
         (VARY, HeaderValue::from_static("accept-encoding")),
         (ETAG, etag),
     ];
-    if matches(&headers, &encoded.etag) {
+    if super::etag::matches(&headers, &encoded.etag) {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
     let json = [(CONTENT_TYPE, HeaderValue::from_static("application/json"))];
@@ -183,19 +183,6 @@ async fn seat_status(
             .into_response(),
         _ => (cache, json, encoded.json.clone()).into_response(),
     })
-}
-
-/// True when `If-None-Match` names `etag` (or `*`).
-fn matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| {
-            let t = t.trim();
-            t == etag || t == "*" || t.strip_prefix("W/") == Some(etag)
-        })
 }
 
 /// True when `Accept-Encoding` takes gzip (`gzip` or `*`, without `q=0`).
@@ -259,12 +246,5 @@ mod tests {
         assert!(!accepts_gzip(&headers(ACCEPT_ENCODING, "gzip;q=0")));
         assert!(!accepts_gzip(&headers(ACCEPT_ENCODING, "br, identity")));
         assert!(!accepts_gzip(&HeaderMap::new()));
-    }
-
-    #[test]
-    fn if_none_match_lists_are_read() {
-        assert!(matches(&headers(IF_NONE_MATCH, "\"a\", \"b\""), "\"b\""));
-        assert!(matches(&headers(IF_NONE_MATCH, "W/\"b\""), "\"b\""));
-        assert!(!matches(&headers(IF_NONE_MATCH, "\"a\""), "\"b\""));
     }
 }

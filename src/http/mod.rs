@@ -8,6 +8,7 @@ mod auth;
 pub mod body_limit;
 mod botcheck;
 pub mod error;
+mod etag;
 mod events;
 pub mod extract;
 mod idempotency;
@@ -104,7 +105,10 @@ pub fn app(state: AppState) -> Router {
     // JSON and the web app's files, gzip or br as the client accepts; answers already encoded,
     // tiny ones and images pass as they are. Socket.IO's layer sits outside this router, so
     // its traffic is never touched.
-    let router = router.layer(CompressionLayer::new().gzip(true).br(true));
+    let router = router
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        // A compressed answer's strong ETag names its coding (etag.rs says why).
+        .layer(axum::middleware::from_fn(etag::per_coding));
     // The request's span (with its id) is opened outside, for Socket.IO too: request_id.rs.
     let router = match state
         .settings
