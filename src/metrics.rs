@@ -39,7 +39,8 @@ pub struct Metrics {
     pub socket_events_limited: AtomicU64,
     /// Connections closed because their event bucket stayed empty (sustained flooding).
     pub sockets_disconnected_for_abuse: AtomicU64,
-    /// `join:event` snapshots answered from the snapshot cache / read from the database.
+    /// Snapshots (`join:event` acks and `GET /seat-status` answers) served from the snapshot
+    /// cache / read from the database.
     pub snapshot_cache_hits: AtomicU64,
     pub snapshot_cache_loads: AtomicU64,
     /// Bot checks passed, and refused with `403 bot_check_required` (none sent) or
@@ -148,8 +149,8 @@ impl Metrics {
             ("socket_count_unavailable", "Handshakes let through unchecked because the connection count could not be read", s.socket_count_unavailable),
             ("socket_events_limited", "Socket.IO events refused by the per-connection rate limit", s.socket_events_limited),
             ("sockets_disconnected_for_abuse", "Connections closed for sustained event flooding", s.sockets_disconnected_for_abuse),
-            ("snapshot_cache_hits", "join:event snapshots answered from the snapshot cache", s.snapshot_cache_hits),
-            ("snapshot_cache_loads", "join:event snapshots read from the database", s.snapshot_cache_loads),
+            ("snapshot_cache_hits", "Seat snapshots (join:event acks, GET seat-status) served from the snapshot cache", s.snapshot_cache_hits),
+            ("snapshot_cache_loads", "Seat snapshots (join:event acks, GET seat-status) read from the database", s.snapshot_cache_loads),
             ("bot_check_passed", "Bot checks passed", s.bot_check_passed),
             ("bot_check_required", "Requests refused with bot_check_required", s.bot_check_required),
             ("bot_check_failed", "Requests refused with bot_check_failed", s.bot_check_failed),
