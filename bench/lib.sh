@@ -22,30 +22,56 @@ alternate() {
   new_median=$(printf '%s\n' "${lines[@]}" | awk '$1=="new"{print $2}' | median)
 }
 
-# One `boxoffice-load holds|best` run against a server of its own: BIN on a free loopback port
-# with a fresh database (pg: a database of its own on $pg, dropped after; sqlite: a file under
-# $work), 64 buyers for 10 s on SEATS seats, every won hold cancelled at once. Prints
-# "holds/s median_ms conflicts". The caller sets $work, $pg, $secret and $load.
-hold_run() { # bin kind(pg|sqlite) cmd(holds|best) seats
-  local bin=$1 kind=$2 cmd=$3 seats=$4 port db url pid out
+# start_server BIN KIND [NAME=VALUE ...]: BIN on a free loopback port with a fresh database
+# (pg: a database of its own on $pg, dropped by stop_server; sqlite: a file in a folder of its
+# own under $work), no demo, no per-user shopping limit, plus the NAME=VALUE settings given;
+# waits for /healthz. Sets $server_pid, $server_db (pg only) and $server_url. The caller sets
+# $work, $pg and $secret. Every bench/*.sh starts its servers through it.
+start_server() {
+  local bin=$1 kind=$2 port url
+  shift 2
   port=$(free_port)
+  server_db=
   if [ "$kind" = pg ]; then
-    db=bo_bench_${cmd}_$RANDOM$RANDOM
-    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
-    url="${pg%/*}/$db"
+    server_db=bo_bench_$RANDOM$RANDOM
+    psql "$pg" -qc "CREATE DATABASE $server_db" >/dev/null
+    url="${pg%/*}/$server_db"
   else
-    mkdir -p "$work/$cmd-$port"
-    url="sqlite://$work/$cmd-$port/bo.db"
+    mkdir -p "$work/server-$port"
+    url="sqlite://$work/server-$port/bo.db"
   fi
   env -u REDIS_URL DATABASE_URL="$url" DATA_DIR="$work" HOST=127.0.0.1 PORT="$port" \
-    JWT_SECRET="$secret" SEED_DEMO=false SHOP_RATE_PER_USER=0 RUST_LOG=error \
-    "$bin" >"$work/$cmd-$port.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-  out=$("$load" --url "http://127.0.0.1:$port" --jwt-secret "$secret" "$cmd" --seconds 10 \
-    --concurrency 64 --seats "$seats" 2>&1) || { echo "$out" >&2; kill "$pid"; return 1; }
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  [ "$kind" = pg ] && psql "$pg" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+    JWT_SECRET="$secret" SEED_DEMO=false SHOP_RATE_PER_USER=0 RUST_LOG=error "$@" \
+    "$bin" >"$work/server-$port.log" 2>&1 &
+  server_pid=$!
+  server_url="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -sf "$server_url/healthz" >/dev/null && return 0; sleep 0.1; done
+  echo "the server did not answer on $server_url:" >&2
+  cat "$work/server-$port.log" >&2
+  return 1
+}
+
+# stop_server: stops what start_server started and drops its PostgreSQL database.
+stop_server() {
+  if [ -n "${server_pid:-}" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "${server_db:-}" ]; then
+    psql "$pg" -qc "DROP DATABASE IF EXISTS $server_db WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  server_pid= server_db=
+}
+
+# One `boxoffice-load holds|best` run against a server of its own (start_server): 64 buyers
+# for 10 s on SEATS seats, every won hold cancelled at once. Prints "holds/s median_ms
+# conflicts". The caller sets $work, $pg, $secret and $load.
+hold_run() { # bin kind(pg|sqlite) cmd(holds|best) seats
+  local bin=$1 kind=$2 cmd=$3 seats=$4 out
+  start_server "$bin" "$kind" || return 1
+  out=$("$load" --url "$server_url" --jwt-secret "$secret" "$cmd" --seconds 10 \
+    --concurrency 64 --seats "$seats" 2>&1) || { echo "$out" >&2; stop_server; return 1; }
+  stop_server
   # "holds: N ok (R/s, ...)", "latency ms: median M, ..." and "K conflicts" from the summary.
   local rate ms conflicts
   rate=$(grep -oE '^holds: [0-9]+ ok \([0-9.]+/s' <<<"$out" | grep -oE '[0-9.]+/s' | tr -d '/s' || true)

@@ -23,31 +23,16 @@ load=${LOAD_BIN:-$here/target/release/boxoffice-load}
 secret=bench-secret-bench-secret-bench-secret-status
 pg=${BOXOFFICE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 work=$(mktemp -d)
-db=
-pid=
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  [ -n "$db" ] && psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  stop_server
   rm -rf "$work"
 }
 trap cleanup EXIT
 # Every joiner holds a connection: room for them in both processes (the hard limit is the cap).
 ulimit -n "$(ulimit -Hn)"
 
-port=$(free_port)
-if [ "$kind" = pg ]; then
-  db=bo_bench_status_$RANDOM$RANDOM
-  psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
-  url="${pg%/*}/$db"
-else
-  url="sqlite://$work/bo.db"
-fi
-env -u REDIS_URL DATABASE_URL="$url" DATA_DIR="$work" HOST=127.0.0.1 PORT="$port" \
-  JWT_SECRET="$secret" SEED_DEMO=false SHOP_RATE_PER_USER=0 RUST_LOG=error \
-  "$bin" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-base="http://127.0.0.1:$port"
+start_server "$bin" "$kind"
+base=$server_url
 # The event, once: a one-second run with one joiner creates it.
 event=$("$load" --url "$base" --jwt-secret "$secret" status --seats "$seats" --joiners 1 \
   --seconds 1 --writers 0 | tee /dev/stderr | grep -oE '^event [^:]+' | cut -d' ' -f2)
