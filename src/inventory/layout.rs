@@ -16,7 +16,9 @@
 //!
 //! **The automatic layout** (no section placed): the stage at the top, its front edge's middle
 //! the focus; sections in the order given fill tiers (rings around the focus) from the front,
-//! left to right, each tier at most [`FAN_DEGREES`] wide and centred below the stage, each
+//! left to right, tier n (from 0) holding at most 2n + 1 sections (the first section alone
+//! and centred in front of the stage, then three, five, …), each tier at most
+//! [`FAN_DEGREES`] wide and centred below the stage, each
 //! section turned to face the focus and curved along its ring. A tier's sections take disjoint
 //! angular wedges (seen from the focus) and each tier starts behind the farthest seat of the
 //! one before, so no two sections overlap; every seat is farther from the focus than the
@@ -232,13 +234,19 @@ fn auto_place(sections: &[NewSection], stage: Option<&Stage>) -> (Stage, Vec<Pla
     let mut radius = (stage.width / 2.0).hypot(stage.height) + AISLE;
     let mut placements = Vec::with_capacity(sections.len());
     let mut i = 0;
+    let mut tier = 0;
     while i < sections.len() {
         // The tier: sections in order while they fit in the fan; a first section too wide
         // for the fan at this radius moves the tier back until it fits.
         let mut members: Vec<(usize, f64)> = Vec::new();
         let mut used = 0.0;
         let mut far = radius;
-        while i + members.len() < sections.len() {
+        // Tier n holds at most 2n + 1 sections: the first section alone, centred in front of
+        // the stage (the best seats), then rings of three, five, … around it; without the
+        // cap, two small sections filled the first ring side by side and left the middle
+        // in front of the stage empty.
+        let most = 2 * tier + 1;
+        while i + members.len() < sections.len() && members.len() < most {
             let s = &sections[i + members.len()];
             let (width, reach) = footprint(s, radius);
             let gap = if members.is_empty() {
@@ -272,6 +280,7 @@ fn auto_place(sections: &[NewSection], stage: Option<&Stage>) -> (Stage, Vec<Pla
             });
         }
         i += members.len();
+        tier += 1;
         radius = far + AISLE;
     }
     (stage, placements)
@@ -445,9 +454,15 @@ mod tests {
             let dot = (forward.0 * to_focus.0 + forward.1 * to_focus.1) / len;
             assert!((dot - 1.0).abs() < 1e-9, "{p:?} does not face the stage");
         }
-        // Left to right in the order given.
-        assert!(layout.placements[0].x < layout.placements[1].x);
-        assert!(layout.placements[1].x < layout.placements[2].x);
+        // The first section alone and centred in front of the stage; the next two behind
+        // it, left to right in the order given.
+        let [first, second, third] = &layout.placements[..] else {
+            panic!("three placements")
+        };
+        assert!((first.x - focus.0).abs() < 1e-9, "{first:?} is centred");
+        let reach = |p: &Placement| (p.x - focus.0).hypot(p.y - focus.1);
+        assert!(reach(second) > reach(first) && reach(third) > reach(first));
+        assert!(second.x < focus.0 && focus.0 < third.x);
     }
 
     #[test]

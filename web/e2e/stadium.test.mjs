@@ -38,7 +38,8 @@ async function meter(page) {
     reset() { done.length = 0; ws = 0; },
     /** Resolves once no request has been in flight for `quietMs`. */
     async idle(quietMs = 600) {
-      await within(30_000, async () => inFlight.size === 0 && Date.now() - lastActivity >= quietMs, "network idle");
+      await within(30_000, async () => inFlight.size === 0 && Date.now() - lastActivity >= quietMs, "network idle")
+        .catch((e) => { throw new Error(`${e.message}; in flight: ${[...inFlight].map((id) => urls.get(id)).join(", ")}`); });
     },
   };
 }
